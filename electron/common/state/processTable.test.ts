@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../model/event';
+import { ProcessTable } from './processTable';
+import { WorldState } from './worldState';
+
+const C = 'c'.repeat(64);
+let seq = 0;
+const base = (tgid: number, ts: number, extra: Partial<RuntimeEvent> = {}) => ({
+  ts, seq: ++seq, pid: tgid, tgid, ppid: 1, uid: 0, gid: 0, comm: 'sh', cgroupId: '1', mntns: 1, containerId: C, ...extra,
+});
+const fork = (tgid: number, child: number, ts: number, thread = false): RuntimeEvent =>
+  ({ ...base(tgid, ts), kind: 'fork', childPid: child, childTgid: thread ? tgid : child, thread }) as RuntimeEvent;
+const exec = (tgid: number, ts: number, filename: string, argv: string[] = [filename]): RuntimeEvent =>
+  ({ ...base(tgid, ts), kind: 'exec', filename, argv, ret: 0 }) as RuntimeEvent;
+const exit = (tgid: number, ts: number, code = 0, thread = false, pid = tgid): RuntimeEvent =>
+  ({ ...base(tgid, ts), pid, kind: 'exit', code, signal: 0, thread }) as RuntimeEvent;
+
+describe('ProcessTable', () => {
+  it('builds the tree from fork/exec and keeps exec lineage', () => {
+    const t = new ProcessTable();
+    t.seed([{ tgid: 100, ppid: 1, exe: '/bin/sh', argv: ['sh'], uid: 0, comm: 'sh', start: 1, containerId: C }]);
+    t.apply(fork(100, 101, 10));
+    t.apply(exec(101, 11, '/bin/busybox', ['busybox', 'sh', '-c', 'x']));
+    t.apply(exec(101, 12, '/bin/ls', ['ls', '-l']));
+    const child = t.byPid(101)!;
+    expect(child.key).toBe('101@10');
+    expect(child.parentKey).toBe('100@1');
+    expect(child.exe).toBe('/bin/ls');
+    expect(child.comm).toBe('ls');
+    // The program inherited through fork is not lineage; the first exec'd program is.
+    expect(child.lineage.map((l) => l.exe)).toEqual(['/bin/busybox']);
+    expect(t.children('100@1').map((p) => p.key)).toEqual(['101@10']);
+    expect(t.subtree('100@1').map((p) => p.tgid)).toEqual([100, 101]);
+  });
+
+  it('folds threads into their process and ignores thread exits', () => {
+    const t = new ProcessTable();
+    t.apply(exec(200, 1, '/usr/bin/node'));
+    t.apply(fork(200, 201, 2, true));
+    t.apply(fork(200, 202, 3, true));
+    t.apply(exit(200, 4, 0, true, 201));
+    expect(t.size).toBe(1);
+    expect(t.byPid(200)!.threads).toBe(1);
+    expect(t.byPid(200)!.exit).toBeUndefined();
+  });
+
+  it('keeps two processes apart when a pid is reused', () => {
+    const t = new ProcessTable();
+    t.apply(exec(10, 1, '/bin/sh'));
+    t.apply(fork(10, 50, 2));
+    t.apply(exec(50, 3, '/bin/first'));
+    t.apply(exit(50, 4, 3));
+    // Well after the exit, pid 50 comes back as another program.
+    t.apply(fork(10, 50, 10_000));
+    t.apply(exec(50, 10_001, '/bin/second'));
+    const first = t.get('50@2')!;
+    const second = t.get('50@10000')!;
+    expect(first.exe).toBe('/bin/first');
+    expect(first.exitCode).toBe(3);
+    expect(second.exe).toBe('/bin/second');
+    expect(second.exit).toBeUndefined();
+    expect(t.byPid(50)).toBe(second);
+  });
+
+  it('closes a process whose exit was lost when its pid is forked again', () => {
+    const t = new ProcessTable();
+    t.apply(exec(10, 1, '/bin/sh'));
+    t.apply(fork(10, 60, 2));
+    t.apply(fork(10, 60, 50));
+    expect(t.get('60@2')!.exit).toBe(50);
+    expect(t.get('60@50')!.exit).toBeUndefined();
+  });
+
+  it('adopts a child whose exec arrived before its fork (out of order)', () => {
+    const t = new ProcessTable();
+    t.apply(exec(10, 1, '/bin/sh'));
+    t.apply(exec(70, 5.2, '/bin/cat'));
+    t.apply(fork(10, 70, 5.1));
+    expect(t.size).toBe(2);
+    const child = t.byPid(70)!;
+    expect(child.parentKey).toBe(t.byPid(10)!.key);
+    expect(child.exe).toBe('/bin/cat');
+    expect(child.inferred).toBe(false);
+  });
+
+  it('attributes a late event to the process that already exited', () => {
+    const t = new ProcessTable();
+    t.apply(exec(80, 1, '/bin/sh'));
+    t.apply(exit(80, 5));
+    const late = { ...base(80, 4.9), kind: 'open', path: '/x', flags: 0, mode: 0, ret: 3 } as RuntimeEvent;
+    expect(t.apply(late).key).toBe('80@1');
+    expect(t.size).toBe(1);
+  });
+
+  it('tracks ancestry past the container init to the runtime, and marks docker exec sessions', () => {
+    const t = new ProcessTable();
+    t.seed([
+      { tgid: 1, ppid: 0, exe: '/sbin/init', argv: ['init'], uid: 0, comm: 'systemd', start: 0 },
+      { tgid: 900, ppid: 1, exe: '/usr/bin/containerd-shim-runc-v2', argv: ['containerd-shim-runc-v2'], uid: 0, comm: 'containerd-shim', start: 5 },
+      { tgid: 1000, ppid: 900, exe: '/bin/sleep', argv: ['sleep', '100'], uid: 0, comm: 'sleep', start: 10, containerId: C },
+    ]);
+    t.setContainerInit(C, 1000);
+    // docker exec: runc (a host process child of the shim) forks into the container.
+    t.apply({ ...fork(900, 1100, 20), containerId: undefined });
+    t.apply(exec(1100, 21, '/bin/sh'));
+    t.apply(fork(1100, 1101, 22));
+    t.apply(exec(1101, 23, '/bin/id'));
+    expect(t.ancestry('1101@22').map((p) => p.comm)).toEqual(['systemd', 'containerd-shim', 'sh', 'id']);
+    expect(t.byPid(1100)!.fromExec).toBe(true);
+    expect(t.byPid(1101)!.fromExec).toBe(true);
+    expect(t.byPid(1000)!.fromExec).toBeFalsy();
+    expect(t.roots(C).map((p) => p.tgid).sort()).toEqual([1000, 1100]);
+    expect(t.countIn(C)).toBe(3);
+  });
+
+  it('survives an exec storm with bounded work per event', () => {
+    const t = new ProcessTable();
+    t.apply(exec(2, 0, '/bin/sh'));
+    const n = 20_000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const pid = 10_000 + (i % 8_000); // pids wrap and get reused
+      const ts = 1 + i * 0.01;
+      t.apply(fork(2, pid, ts));
+      t.apply(exec(pid, ts + 0.001, '/bin/true'));
+      t.apply(exit(pid, ts + 0.002));
+    }
+    const ms = performance.now() - t0;
+    expect(t.size).toBe(n + 1);
+    expect(t.children(t.byPid(2)!.key)).toHaveLength(n);
+    expect(ms).toBeLessThan(5_000);
+  });
+});
+
+describe('WorldState', () => {
+  it('drops exact duplicate events and counts them', () => {
+    const w = new WorldState();
+    const a = exec(300, 1, '/bin/sh');
+    const b = fork(300, 301, 2);
+    w.applyBatch([a, b]);
+    w.applyBatch([a, b]);
+    expect(w.counters.events).toBe(2);
+    expect(w.counters.duplicates).toBe(2);
+    expect(w.processes.size).toBe(2);
+    expect(w.processes.byPid(300)!.lineage).toHaveLength(0);
+  });
+
+  it('yields only what changed since the last delta', () => {
+    const w = new WorldState();
+    w.apply(exec(400, 1, '/bin/sh'));
+    const d1 = w.takeDelta();
+    expect(d1.processes).toHaveLength(1);
+    expect(d1.containers).toHaveLength(1);
+    expect(w.takeNewContainers()).toEqual([C]);
+    const d2 = w.takeDelta();
+    expect(d2.processes).toHaveLength(0);
+    expect(d2.counters.byKind.exec).toBe(1);
+  });
+});
