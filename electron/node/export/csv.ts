@@ -18,7 +18,7 @@ export function csvCell(value: unknown): string {
 
 export const CSV_COLUMNS = [
   'severity', 'rule_id', 'title', 'source', 'container', 'image', 'compose_project', 'compose_service',
-  'count', 'first_seen', 'last_seen', 'process_tree', 'path', 'endpoint', 'field', 'value', 'mitre', 'why',
+  'count', 'first_seen', 'last_seen', 'process_tree', 'path', 'endpoint', 'field', 'value', 'mitre', 'output', 'why',
   'fix', 'status', 'fingerprint',
 ] as const;
 
@@ -26,7 +26,7 @@ export function renderCsv(input: ReportInput): string {
   const rows = sortFindings(input.findings).map((f) => [
     f.severity, f.ruleId, f.title, f.source, f.container.name, f.container.image, f.composeProject ?? '',
     f.composeService ?? '', f.count, iso(f.first), iso(f.last), ancestryLine(f) ?? '', f.evidence.path ?? '',
-    f.evidence.endpoint ?? '', f.evidence.field ?? '', f.evidence.value ?? '', f.mitre.join(' '), f.why, f.fix,
+    f.evidence.endpoint ?? '', f.evidence.field ?? '', f.evidence.value ?? '', f.mitre.join(' '), f.evidence.output ?? '', f.why, f.fix,
     f.status, `glasshouse-fp-${fp12(f.fingerprint)}`,
   ]);
   // CRLF line ends per RFC 4180.

@@ -41,7 +41,7 @@ const PATTERNS: Pattern[] = [
   {
     // --password=x, --password x, --api-key x, PASSWORD=x, aws_secret_access_key = x, "token": "x"
     kind: 'credential-argument',
-    re: /(--?[a-z0-9_-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)[a-z0-9_-]*)(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
+    re: /(--?(?:[a-z0-9]+[_-])*(?:passw(?:or)?d|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9_-]*)?)(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
     replace: (m) => `${m[1]}${m[2]}${mark('credential-argument')}`,
   },
   {
