@@ -1,0 +1,7 @@
+// Registry of CLI commands. Each command lives in its own file and is added here with one line.
+import type { CliCommand } from '../command';
+import { serveCommand } from './serve';
+
+export const COMMANDS: CliCommand[] = [
+  serveCommand,
+];

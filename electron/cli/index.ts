@@ -1,0 +1,4 @@
+// Bundle entry for dist/electron/cli.cjs.
+import { main } from './main';
+
+main();

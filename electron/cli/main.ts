@@ -1,0 +1,71 @@
+// `glasshouse` command-line entry: dispatches to one command, turns errors into sentences and exit codes.
+import { COMMANDS } from './commands';
+import type { CliIo } from './command';
+import { GlasshouseError, describeError } from '../common/ipc/errors';
+import { GLASSHOUSE_VERSION } from '../node/engine';
+
+export const EXIT_USAGE = 2;
+export const EXIT_FAILURE = 1;
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Glasshouse — see what your containers actually do.',
+    '',
+    'Usage: glasshouse <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `glasshouse <command> --help` for the options of one command.',
+    '',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(help());
+    return name ? 0 : EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${GLASSHOUSE_VERSION}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr.write(`glasshouse: unknown command "${name}". Run \`glasshouse --help\` to see the commands.\n`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(cmd.usage.endsWith('\n') ? cmd.usage : `${cmd.usage}\n`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    io.stderr.write(`glasshouse ${name}: ${describeError(err)}\n`);
+    if (!(err instanceof GlasshouseError) && io.env.GLASSHOUSE_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return err instanceof GlasshouseError && err.name === 'UserInputError' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+/** Process entry used by the bundled CLI. */
+export function main(): void {
+  let interruptedResolve!: () => void;
+  const interrupted = new Promise<void>((r) => (interruptedResolve = r));
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) process.exit(130); // a second Ctrl-C means "now"
+    interruptedResolve();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), interrupted })
+    .then((code) => {
+      process.exitCode = code;
+      // Commands close what they open; exit explicitly so a stray handle never hangs a CI job.
+      setImmediate(() => process.exit(code));
+    });
+}

@@ -1,0 +1,5 @@
+// The domain model shared by engine, hosts and renderer.
+export * from './event';
+export * from './container';
+export * from './finding';
+export * from './process';

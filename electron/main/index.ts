@@ -1,0 +1,87 @@
+// Electron main: app lifecycle, the app:// protocol, hardened windows, and one validating IPC handler.
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { join, normalize, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { APP_ORIGIN, IPC_CHANNEL_CALL, IPC_CHANNEL_EVENT } from '../common/ipc/channels';
+import { dispatch } from '../common/ipc/dispatch';
+import { Engine } from '../node/engine';
+import { APP_CSP, WEB_PREFERENCES, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
+
+const rendererRoot = join(__dirname, '..', 'renderer');
+
+// Must run before 'ready': app:// behaves like a secure, standard origin (so 'self' in the CSP means it).
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let engine: Engine | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400, height: 900, minWidth: 900, minHeight: 600, backgroundColor: '#0d1117', show: false,
+    title: 'Glasshouse',
+    webPreferences: { ...WEB_PREFERENCES, preload: join(__dirname, 'preload.cjs') },
+  });
+  win.once('ready-to-show', () => win.show());
+  // Navigation away from the app and new windows are denied; documentation links open in the OS browser.
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  win.webContents.on('will-redirect', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternal(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+app.enableSandbox();
+
+app.whenReady().then(async () => {
+  // Deny every permission (camera, notifications, ...): the app needs none.
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+
+  protocol.handle('app', async (request) => {
+    const file = resolveAppPath(request.url, rendererRoot, join, normalize, sep);
+    if (!file) return new Response('Not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', APP_CSP);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+
+  engine = new Engine({ dataDir: app.getPath('userData') });
+  const eng = engine;
+  ipcMain.handle(IPC_CHANNEL_CALL, async (event, method: unknown, params: unknown) => {
+    const frame = event.senderFrame;
+    if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
+      return { ok: false, error: { name: 'PermissionDeniedError', message: 'This frame may not call the Glasshouse engine.' } };
+    }
+    return dispatch(eng.handlers, method, params);
+  });
+  eng.onEvent((name, payload) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_CHANNEL_EVENT, name, payload);
+  });
+  await eng.start();
+  createWindow();
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('before-quit', () => {
+  engine?.stop();
+});

@@ -1,0 +1,75 @@
+// Per-container reads for the detail view: inspect (+ image digest), process list, log tail.
+import type Dockerode from 'dockerode';
+import type { LogLine } from '../../common/ipc/contract';
+import { NotFoundError } from '../../common/ipc/errors';
+import type { ContainerDetail, ProcessListing } from '../../common/model/container';
+import { toContainerDetail } from './inspect';
+
+function notFound(id: string, err: unknown): never {
+  if ((err as { statusCode?: number }).statusCode === 404) {
+    throw new NotFoundError(`There is no container "${id}" (any more).`, 'It may have been removed; pick another one from the list.');
+  }
+  throw err;
+}
+
+export async function inspectContainer(docker: Dockerode, id: string): Promise<ContainerDetail> {
+  const info = await docker.getContainer(id).inspect().catch((e) => notFound(id, e));
+  let digest: string | undefined;
+  try {
+    const img = await docker.getImage(info.Image).inspect();
+    digest = img.RepoDigests?.[0] ?? img.Id;
+  } catch {
+    digest = info.Image; // image deleted or untagged: the image id is the best identity left
+  }
+  return toContainerDetail(info, digest);
+}
+
+export async function listProcesses(docker: Dockerode, id: string): Promise<ProcessListing> {
+  const c = docker.getContainer(id);
+  try {
+    const top = (await c.top({ ps_args: '-eo pid,ppid,user,etime,args' })) as { Titles: string[]; Processes: string[][] };
+    return { titles: top.Titles ?? [], rows: top.Processes ?? [] };
+  } catch (err) {
+    const e = err as { statusCode?: number; json?: { message?: string } };
+    if (e.statusCode === 409) return { titles: [], rows: [] }; // not running: no processes
+    if (e.statusCode === 500) {
+      // Some engines (Podman, Docker Desktop) reject custom ps args; retry with the default columns.
+      const top = (await c.top().catch((x) => notFound(id, x))) as { Titles: string[]; Processes: string[][] };
+      return { titles: top.Titles ?? [], rows: top.Processes ?? [] };
+    }
+    return notFound(id, err);
+  }
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) unless the container has a TTY. */
+export function demuxLogs(buf: Buffer, tty: boolean): LogLine[] {
+  const out: LogLine[] = [];
+  const addText = (stream: 'stdout' | 'stderr', text: string) => {
+    for (const raw of text.split('\n')) {
+      if (!raw) continue;
+      const sp = raw.indexOf(' ');
+      const ts = Date.parse(raw.slice(0, sp));
+      out.push({ stream, ts: Number.isFinite(ts) ? ts : 0, text: Number.isFinite(ts) ? raw.slice(sp + 1) : raw });
+    }
+  };
+  if (tty) {
+    addText('stdout', buf.toString('utf8'));
+    return out;
+  }
+  let off = 0;
+  while (off + 8 <= buf.length) {
+    const kind = buf[off];
+    const len = buf.readUInt32BE(off + 4);
+    const end = Math.min(buf.length, off + 8 + len);
+    addText(kind === 2 ? 'stderr' : 'stdout', buf.subarray(off + 8, end).toString('utf8'));
+    off = end;
+  }
+  return out;
+}
+
+export async function tailLogs(docker: Dockerode, id: string, tail: number): Promise<LogLine[]> {
+  const c = docker.getContainer(id);
+  const info = await c.inspect().catch((e) => notFound(id, e));
+  const raw = (await c.logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false })) as unknown as Buffer;
+  return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), !!info.Config?.Tty);
+}

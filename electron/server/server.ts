@@ -1,0 +1,190 @@
+// Browser host: serves the built renderer and the engine API over WebSocket on loopback, behind a random token.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { dispatch } from '../common/ipc/dispatch';
+import type { EngineHandlers, EngineEvents, EventName } from '../common/ipc/contract';
+import { UserInputError } from '../common/ipc/errors';
+
+export interface ApiHost {
+  handlers: EngineHandlers;
+  onEvent(listener: <E extends EventName>(event: E, payload: EngineEvents[E]) => void): () => void;
+}
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  rendererDir: string;
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  /** URL without the token (for logs). */
+  origin: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'gh_token';
+/** The CSP for every page we serve; the renderer's index.html carries the same as a meta tag for Electron. */
+export const SERVER_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json',
+  '.woff2': 'font/woff2', '.map': 'application/json',
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const root = resolve(opts.rendererDir);
+  let port = opts.port ?? 0;
+
+  /** Host header must name this server: blocks DNS-rebinding pages that resolve their name to 127.0.0.1. */
+  const allowedHosts = () => {
+    const names = new Set([host, ...(LOOPBACK.has(host) ? LOOPBACK : [])]);
+    return new Set([...names].map((n) => (n.includes(':') ? `[${n}]:${port}` : `${n}:${port}`)));
+  };
+  const hostOk = (req: IncomingMessage) => allowedHosts().has((req.headers.host ?? '').toLowerCase());
+  /** Origin, when sent, must be this server: blocks cross-site requests and cross-site WebSockets. */
+  const originOk = (req: IncomingMessage, required: boolean) => {
+    const origin = req.headers.origin;
+    if (!origin) return !required;
+    try {
+      const u = new URL(origin);
+      return u.protocol === 'http:' && allowedHosts().has(u.host.toLowerCase());
+    } catch {
+      return false;
+    }
+  };
+  const tokenOk = (req: IncomingMessage, url: URL) => {
+    const t = url.searchParams.get('token') ?? cookieToken(req);
+    return !!t && safeEqual(t, token);
+  };
+
+  const deny = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hostOk(req) || !originOk(req, false)) return deny(res, 403, 'Forbidden: this Glasshouse server only answers its own address.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.\n');
+    if (!tokenOk(req, url)) {
+      return deny(res, 401, 'Glasshouse needs its access token: open the full URL that `glasshouse serve` printed (it ends in ?token=...).\n');
+    }
+    if (url.searchParams.has('token')) {
+      // Trade the token in the URL for a strict cookie, and drop it from the address bar and history.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        location: url.pathname + (url.search || ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer',
+      });
+      return res.end();
+    }
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || !extname(rel)) rel = '/index.html';
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep)) return deny(res, 404, 'Not found.\n');
+    let size: number;
+    try {
+      const st = statSync(file);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      return deny(res, 404, rel === '/index.html' ? 'The renderer is not built: run `npm run build` first.\n' : 'Not found.\n');
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size,
+      'content-security-policy': SERVER_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin', 'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+    });
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/api' || !hostOk(req) || !originOk(req, true) || !tokenOk(req, url)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(api, ws));
+  });
+
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE'
+        ? new UserInputError(`Port ${port} on ${host} is already in use.`, 'Pick another with --port, or stop the program using it.')
+        : err.code === 'EADDRNOTAVAIL'
+          ? new UserInputError(`Cannot listen on ${host}: this machine has no such address.`, 'Use --host 127.0.0.1.')
+          : err);
+    });
+    server.listen(port, host, () => {
+      const addr = server.address();
+      port = typeof addr === 'object' && addr ? addr.port : port;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      const origin = `http://${shown}:${port}`;
+      resolvePromise({
+        url: `${origin}/?token=${token}`, origin, token, port,
+        close: () => new Promise((r) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close();
+          server.closeAllConnections?.();
+          server.close(() => r());
+        }),
+      });
+    });
+  });
+}
+
+/** One browser tab: requests in, envelopes and events out. */
+function serveSocket(api: ApiHost, ws: WebSocket): void {
+  const off = api.onEvent((event, payload) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+  });
+  const alive = setInterval(() => ws.ping(), 20_000);
+  ws.on('close', () => {
+    off();
+    clearInterval(alive);
+  });
+  ws.on('message', async (data, isBinary) => {
+    let msg: { id?: unknown; method?: unknown; params?: unknown };
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(String(data));
+    } catch {
+      return ws.send(JSON.stringify({ id: null, envelope: { ok: false, error: { name: 'ValidationError', message: 'Malformed request: expected JSON text.' } } }));
+    }
+    if (typeof msg.id !== 'number') return;
+    const envelope = await dispatch(api.handlers, msg.method, msg.params);
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, envelope }));
+  });
+}

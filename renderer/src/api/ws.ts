@@ -1,0 +1,73 @@
+// Browser-host transport: one WebSocket to `glasshouse serve`, reconnecting; the token travels as a strict cookie.
+import type { Envelope, EventName } from '../../../electron/common/ipc/contract';
+import type { Transport, TransportState } from './transport';
+
+export function createWsTransport(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`): Transport {
+  let ws: WebSocket | undefined;
+  let nextId = 1;
+  let state: TransportState = 'connecting';
+  let retry = 500;
+  const pending = new Map<number, (e: Envelope<unknown>) => void>();
+  const eventListeners = new Set<(e: EventName, p: unknown) => void>();
+  const stateListeners = new Set<(s: TransportState) => void>();
+  const queue: string[] = [];
+
+  const setState = (s: TransportState) => {
+    state = s;
+    for (const l of stateListeners) l(s);
+  };
+
+  const open = () => {
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      retry = 500;
+      setState('open');
+      for (const m of queue.splice(0)) ws?.send(m);
+    };
+    ws.onmessage = (m) => {
+      let msg: { id?: number; envelope?: Envelope<unknown>; event?: EventName; payload?: unknown };
+      try {
+        msg = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      if (typeof msg.id === 'number' && msg.envelope) {
+        pending.get(msg.id)?.(msg.envelope);
+        pending.delete(msg.id);
+      } else if (msg.event) {
+        for (const l of eventListeners) l(msg.event, msg.payload);
+      }
+    };
+    ws.onclose = () => {
+      for (const [, resolve] of pending) {
+        resolve({ ok: false, error: { name: 'GlasshouseError', message: 'Lost the connection to the Glasshouse server.', hint: 'Is `glasshouse serve` still running?' } });
+      }
+      pending.clear();
+      setState('closed');
+      setTimeout(open, retry);
+      retry = Math.min(retry * 2, 5000);
+    };
+  };
+  open();
+
+  return {
+    call(method, params) {
+      const id = nextId++;
+      const text = JSON.stringify({ id, method, params });
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
+        else queue.push(text);
+      });
+    },
+    onEvent(l) {
+      eventListeners.add(l);
+      return () => eventListeners.delete(l);
+    },
+    onState(l) {
+      stateListeners.add(l);
+      l(state);
+      return () => stateListeners.delete(l);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Test support: real images and containers on the local dockerd, labelled so tests touch only their own.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = promisify(execFile);
+
+/** Every test container and image carries this label; cleanup removes only these. */
+export const TEST_LABEL = 'dev.glasshouse.test';
+export const BUSYBOX_IMAGE = 'glasshouse-test/busybox:1';
+
+export async function docker(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  const child = run('docker', args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 });
+  if (opts.input !== undefined) {
+    child.child.stdin?.end(opts.input);
+  }
+  const { stdout } = await child;
+  return stdout.trim();
+}
+
+const APPLETS = [
+  'sh', 'ash', 'ls', 'cat', 'echo', 'sleep', 'touch', 'rm', 'mv', 'cp', 'chmod', 'chown', 'mkdir', 'ln', 'mount',
+  'umount', 'nc', 'wget', 'nslookup', 'id', 'ps', 'top', 'env', 'true', 'false', 'httpd', 'head', 'tail',
+  'grep', 'sed', 'awk', 'dd', 'find', 'hostname', 'ip', 'ifconfig', 'ping', 'su', 'whoami', 'stat', 'test',
+  'kill', 'seq', 'xargs', 'tr', 'wc', 'date', 'vi', 'printf', 'base64', 'nohup', 'timeout', 'unshare',
+  'nsenter', 'chroot', 'crontab', 'telnet', 'tee', 'readlink', 'realpath', 'basename', 'dirname', 'uname',
+];
+
+/** Builds (once) a tiny image from Debian's busybox-static: /bin/busybox plus applet symlinks. */
+export async function ensureBusyboxImage(): Promise<string> {
+  try {
+    await docker(['image', 'inspect', BUSYBOX_IMAGE]);
+    return BUSYBOX_IMAGE;
+  } catch {
+    /* build below */
+  }
+  const busybox = '/bin/busybox';
+  if (!existsSync(busybox)) throw new Error('busybox-static is not installed: apt-get install -y busybox-static');
+  const dir = mkdtempSync(join(tmpdir(), 'gh-rootfs-'));
+  try {
+    for (const d of ['bin', 'sbin', 'etc', 'tmp', 'root', 'var/log', 'var/www', 'usr/bin', 'proc', 'sys', 'dev']) {
+      mkdirSync(join(dir, d), { recursive: true });
+    }
+    copyFileSync(busybox, join(dir, 'bin/busybox'));
+    chmodSync(join(dir, 'bin/busybox'), 0o755);
+    for (const a of APPLETS) symlinkSync('busybox', join(dir, 'bin', a));
+    writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+    writeFileSync(join(dir, 'etc/hosts'), '127.0.0.1 localhost\n');
+    chmodSync(join(dir, 'tmp'), 0o1777);
+    const tar = join(dir, '..', `${dir.split('/').pop()}.tar`);
+    await run('tar', ['-C', dir, '-cf', tar, '.']);
+    await docker(['import', '--change', `LABEL ${TEST_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
+      '--change', 'ENV PATH=/bin:/sbin:/usr/bin', tar, BUSYBOX_IMAGE]);
+    rmSync(tar, { force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return BUSYBOX_IMAGE;
+}
+
+/** A unique container name for this test run. */
+export function testName(prefix: string): string {
+  return `gh-test-${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export interface RunOptions {
+  name?: string;
+  args?: string[];          // extra `docker run` flags, e.g. ['--cap-add', 'NET_ADMIN']
+  cmd?: string[];           // command; default: sleep forever
+  labels?: Record<string, string>;
+  image?: string;
+}
+
+/** Starts a detached, labelled test container and returns its full id. */
+export async function runContainer(o: RunOptions = {}): Promise<{ id: string; name: string }> {
+  const image = o.image ?? (await ensureBusyboxImage());
+  const name = o.name ?? testName('c');
+  const labels = Object.entries({ [TEST_LABEL]: '1', ...(o.labels ?? {}) }).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  const id = await docker(['run', '-d', '--name', name, ...labels, ...(o.args ?? []), image,
+    ...(o.cmd ?? ['sleep', '100000'])]);
+  return { id, name };
+}
+
+/** `docker exec` a command (argv, no shell string) in a container. */
+export async function execIn(id: string, cmd: string[], opts: { user?: string } = {}): Promise<string> {
+  return docker(['exec', ...(opts.user ? ['--user', opts.user] : []), id, ...cmd]);
+}
+
+/** Removes every container this test process labelled (and only those). */
+export async function removeTestContainers(): Promise<void> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${TEST_LABEL}`])).split('\n').filter(Boolean);
+  if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+}
