@@ -1,0 +1,332 @@
+// Condition AST → closures per event kind (macros and lists expanded, evt.type folded away, no eval).
+import type { EventKind, RuntimeEvent } from '../model/event';
+import type { RuleContext } from './context';
+import { LIST_OPS, parseCondition, ConditionSyntaxError, type ConditionNode, type ValueToken } from './condition';
+import { kindsForSyscall } from './evttype';
+import { resolveField, type Extractor, type FieldValue, type ResolvedField } from './fields';
+import type { ListDef, MacroDef, SourceLoc, LocatedText, ExceptionDef } from './loader';
+
+export type Predicate = (ev: RuntimeEvent, ctx: RuleContext) => boolean;
+/** A compiled condition for one kind: a predicate, or a constant when the kind decides it alone. */
+export type Compiled = Predicate | boolean;
+
+export class CompileError extends Error {
+  constructor(message: string, readonly loc: SourceLoc, readonly unsupportedField?: string) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}
+
+/** Condition tree with a locator per subtree, so errors inside macros or exceptions point at their own text. */
+type Node =
+  | ConditionNode
+  | { t: 'scope'; locate: (off: number) => SourceLoc; item: Node; pos: number }
+  | { t: 'and' | 'or'; items: Node[]; pos: number }
+  | { t: 'not'; item: Node; pos: number }
+  | { t: 'cmpx'; field: string; op: string; values: string[]; listItems: boolean; pos: number };
+
+export interface CompileEnv {
+  lists: Map<string, ListDef>;
+  macros: Map<string, MacroDef>;
+}
+
+/** Parses macros once per environment; a macro with a syntax error is reported once, where it is written. */
+export class MacroTable {
+  private parsed = new Map<string, Node | CompileError>();
+  constructor(private env: CompileEnv) {}
+
+  get(name: string): Node | CompileError | undefined {
+    const hit = this.parsed.get(name);
+    if (hit) return hit;
+    const def = this.env.macros.get(name);
+    if (!def) return undefined;
+    const r = parseLocated(def.condition, `macro "${name}"`);
+    this.parsed.set(name, r);
+    return r;
+  }
+}
+
+export function parseLocated(text: LocatedText, what: string): Node | CompileError {
+  try {
+    return { t: 'scope', locate: text.locate, item: parseCondition(text.text), pos: 0 };
+  } catch (e) {
+    if (e instanceof ConditionSyntaxError) return new CompileError(`syntax error in ${what}: ${e.message}`, text.locate(e.pos));
+    throw e;
+  }
+}
+
+/** Exceptions become `and not ((f1 c1 v1 and f2 c2 v2) or …)` as Falco defines them. */
+export function exceptionNodes(exceptions: ExceptionDef[]): Node | undefined {
+  const alts: Node[] = [];
+  for (const ex of exceptions) {
+    const locate = () => ex.loc;
+    for (const v of ex.values) {
+      if (typeof ex.fields === 'string') {
+        const op = typeof ex.comps === 'string' ? ex.comps : 'in';
+        alts.push({ t: 'scope', locate, pos: 0, item: cmpFromException(ex.fields, op, v) });
+      } else {
+        const tuple = v as unknown[];
+        const parts = ex.fields.map((f, i) => cmpFromException(f, (ex.comps as string[])[i], tuple[i]));
+        alts.push({ t: 'scope', locate, pos: 0, item: parts.length === 1 ? parts[0] : { t: 'and', items: parts, pos: 0 } });
+      }
+    }
+  }
+  if (!alts.length) return undefined;
+  return { t: 'not', pos: 0, item: alts.length === 1 ? alts[0] : { t: 'or', items: alts, pos: 0 } };
+}
+
+function cmpFromException(field: string, op: string, v: unknown): Node {
+  if (LIST_OPS.has(op)) {
+    // A list value, or one string that may name a list.
+    const items = Array.isArray(v) ? v.map(String) : [String(v)];
+    return { t: 'cmpx', field, op, values: items, listItems: true, pos: 0 };
+  }
+  return { t: 'cmpx', field, op, values: [String(v)], listItems: false, pos: 0 };
+}
+
+const NUMERIC_OPS = new Set(['<', '<=', '>', '>=']);
+
+function globToRegExp(glob: string, flags: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close < 0) { re += '\\['; continue; }
+      let body = glob.slice(i + 1, close);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      re += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = close;
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, flags);
+}
+
+/**
+ * Compiles one rule's condition for one event kind. The same Compiler is reused across kinds so fields,
+ * lists and regular expressions are resolved once.
+ */
+export class Compiler {
+  private fieldCache = new Map<string, ResolvedField | string>();
+  private macroStack: string[] = [];
+  /** Unsupported fields met while compiling (the rule is disabled with a warning naming them). */
+  constructor(private env: CompileEnv, private macros: MacroTable) {}
+
+  compile(node: Node, kind: EventKind, locate: (off: number) => SourceLoc): Compiled {
+    switch (node.t) {
+      case 'scope': return this.compile(node.item, kind, node.locate);
+      case 'const': return node.value;
+      case 'and': case 'or': {
+        // Compile every branch (never short-circuit) so errors surface regardless of kind.
+        const parts = node.items.map((x) => this.compile(x, kind, locate));
+        return node.t === 'and' ? foldAnd(parts) : foldOr(parts);
+      }
+      case 'not': {
+        const p = this.compile(node.item, kind, locate);
+        if (typeof p === 'boolean') return !p;
+        return (ev, ctx) => !p(ev, ctx);
+      }
+      case 'macro': {
+        const m = this.macros.get(node.name);
+        if (!m) throw new CompileError(`undefined macro "${node.name}"`, locate(node.pos));
+        if (m instanceof CompileError) throw new CompileError(`uses macro "${node.name}", which has an error (${m.message}, at line ${m.loc.line})`, locate(node.pos));
+        if (this.macroStack.includes(node.name)) {
+          throw new CompileError(`macro "${node.name}" refers to itself through ${this.macroStack.join(' → ')}`, locate(node.pos));
+        }
+        this.macroStack.push(node.name);
+        try {
+          return this.compile(m, kind, locate);
+        } finally {
+          this.macroStack.pop();
+        }
+      }
+      case 'cmp': {
+        const values = this.expandValues(node.values, node.op);
+        return this.compileCmp(node.field, node.op, values, kind, locate(node.pos));
+      }
+      case 'cmpx': {
+        const values = node.listItems ? this.expandValues(node.values.map((text) => ({ text, quoted: false, pos: 0 })), node.op) : node.values;
+        return this.compileCmp(node.field, node.op, values, kind, locate(node.pos));
+      }
+      default: return false;
+    }
+  }
+
+  /** Inline items and named lists (recursively) → plain strings. */
+  private expandValues(tokens: ValueToken[], op: string): string[] {
+    if (!LIST_OPS.has(op)) return tokens.map((t) => t.text);
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const add = (text: string, quoted: boolean) => {
+      const list = quoted ? undefined : this.env.lists.get(text);
+      if (list && !seen.has(text)) {
+        seen.add(text);
+        for (const item of list.items) add(item, false);
+      } else out.push(text);
+    };
+    for (const t of tokens) add(t.text, t.quoted);
+    return out;
+  }
+
+  private field(text: string): ResolvedField | string {
+    let f = this.fieldCache.get(text);
+    if (!f) { f = resolveField(text); this.fieldCache.set(text, f); }
+    return f;
+  }
+
+  private compileCmp(fieldText: string, op: string, values: string[], kind: EventKind, loc: SourceLoc): Compiled {
+    const f = this.field(fieldText);
+    if (typeof f === 'string') throw new CompileError(f, loc, fieldText);
+    const name = f.spec.name;
+
+    // evt.type decides by kind alone: fold it so the index knows which kinds a rule can match.
+    if (name === 'evt.type' && (op === '=' || op === '==' || op === '!=' || op === 'in')) {
+      const kinds = new Set(values.flatMap(kindsForSyscall));
+      const hit = kinds.has(kind);
+      return op === '!=' ? !hit : hit;
+    }
+    if (name === 'evt.dir' && (op === '=' || op === '==' || op === '!=')) {
+      const v = values[0];
+      if (v !== '<' && v !== '>') throw new CompileError(`evt.dir compares with "<" or ">", not "${v}"`, loc);
+      return op === '!=' ? v !== '<' : v === '<';
+    }
+
+    const type = f.spec.type;
+    if (op !== 'exists' && values.length === 0 && !LIST_OPS.has(op)) throw new CompileError(`operator "${op}" needs a value`, loc);
+    if (NUMERIC_OPS.has(op) && type === 'string' && name !== 'evt.arg' && name !== 'evt.rawarg') {
+      throw new CompileError(`operator "${op}" compares numbers, but ${fieldText} is a string`, loc);
+    }
+    let nums: number[] | undefined;
+    if (type === 'number' || (NUMERIC_OPS.has(op))) {
+      nums = values.map(Number);
+      const bad = values.findIndex((v, i) => v.trim() === '' || Number.isNaN(nums![i]));
+      if (bad >= 0 && type === 'number') throw new CompileError(`${fieldText} is a number, but "${values[bad]}" is not`, loc);
+      if (bad >= 0) throw new CompileError(`operator "${op}" needs a number, not "${values[bad]}"`, loc);
+    }
+    if (type === 'bool' && op !== 'exists') {
+      if (op !== '=' && op !== '==' && op !== '!=') throw new CompileError(`${fieldText} is true/false; use = or !=`, loc);
+      if (values[0] !== 'true' && values[0] !== 'false') throw new CompileError(`${fieldText} is true/false, not "${values[0]}"`, loc);
+    }
+    if (type === 'number' && !['=', '==', '!=', '<', '<=', '>', '>=', 'in', 'intersects', 'exists'].includes(op)) {
+      throw new CompileError(`operator "${op}" does not apply to the number field ${fieldText}`, loc);
+    }
+    const test = makeTest(op, type, values, nums, loc);
+
+    const x = f.spec.forKind(kind, f.arg);
+    if (!x) return false; // the field has no value for this kind: Falco treats the comparison as false
+    const isList = f.spec.listWithoutArg === true && f.arg === undefined;
+    const mixed = name === 'evt.arg' || name === 'evt.rawarg';
+    return bind(x, test, isList, mixed && type === 'string');
+  }
+}
+
+type ValueTest = (v: string | number | boolean) => boolean;
+
+function makeTest(op: string, type: string, values: string[], nums: number[] | undefined, loc: SourceLoc): ValueTest {
+  const s = values[0];
+  const n = nums?.[0] ?? NaN;
+  if (type === 'bool') {
+    const b = s === 'true';
+    return op === '!=' ? (v) => v !== b : (v) => v === b;
+  }
+  if (type === 'number') {
+    switch (op) {
+      case '=': case '==': return (v) => v === n;
+      case '!=': return (v) => v !== n;
+      case '<': return (v) => (v as number) < n;
+      case '<=': return (v) => (v as number) <= n;
+      case '>': return (v) => (v as number) > n;
+      case '>=': return (v) => (v as number) >= n;
+      case 'in': case 'intersects': { const set = new Set(nums); return (v) => set.has(v as number); }
+      default: return () => false;
+    }
+  }
+  switch (op) {
+    case '=': case '==': return (v) => v === s;
+    case '!=': return (v) => v !== s;
+    case '<': return (v) => Number(v) < n;
+    case '<=': return (v) => Number(v) <= n;
+    case '>': return (v) => Number(v) > n;
+    case '>=': return (v) => Number(v) >= n;
+    case 'in': case 'intersects': {
+      if (values.length === 1) return (v) => v === s;
+      const set = new Set(values);
+      return (v) => set.has(v as string);
+    }
+    case 'pmatch': {
+      // Path prefix match: equal to, or below, one of the paths.
+      const prefixes = values.map((p) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p));
+      return (v) => {
+        const str = v as string;
+        for (const p of prefixes) {
+          if (str === p) return true;
+          if (str.startsWith(p) && (p === '/' || str.charCodeAt(p.length) === 47)) return true;
+        }
+        return false;
+      };
+    }
+    case 'startswith': case 'bstartswith': return (v) => (v as string).startsWith(s);
+    case 'endswith': return (v) => (v as string).endsWith(s);
+    case 'contains': case 'bcontains': return (v) => (v as string).includes(s);
+    case 'icontains': { const low = s.toLowerCase(); return (v) => (v as string).toLowerCase().includes(low); }
+    case 'glob': case 'iglob': { const re = globToRegExp(s, op === 'iglob' ? 'i' : ''); return (v) => re.test(v as string); }
+    case 'regex': {
+      let re: RegExp;
+      try { re = new RegExp(`^(?:${s})$`); } catch (e) { throw new CompileError(`invalid regular expression "${s}": ${(e as Error).message}`, loc); }
+      return (v) => re.test(v as string);
+    }
+    case 'exists': return () => true;
+    default: throw new CompileError(`unknown operator "${op}"`, loc);
+  }
+}
+
+function bind(x: Extractor, test: ValueTest, isList: boolean, stringify: boolean): Predicate {
+  if (isList) {
+    return (ev, ctx) => {
+      const v = x(ev, ctx) as ReadonlyArray<string | number> | undefined;
+      if (!v) return false;
+      for (let i = 0; i < v.length; i++) if (test(v[i])) return true;
+      return false;
+    };
+  }
+  if (stringify) {
+    return (ev, ctx) => {
+      const v: FieldValue = x(ev, ctx);
+      if (v === undefined) return false;
+      return test(typeof v === 'number' ? String(v) : (v as string));
+    };
+  }
+  return (ev, ctx) => {
+    const v = x(ev, ctx) as string | number | boolean | undefined;
+    return v !== undefined && test(v);
+  };
+}
+
+function foldAnd(parts: Compiled[]): Compiled {
+  if (parts.some((p) => p === false)) return false;
+  const preds = parts.filter((p): p is Predicate => typeof p === 'function');
+  if (preds.length === 0) return true;
+  if (preds.length === 1) return preds[0];
+  if (preds.length === 2) { const [a, b] = preds; return (e, c) => a(e, c) && b(e, c); }
+  if (preds.length === 3) { const [a, b, d] = preds; return (e, c) => a(e, c) && b(e, c) && d(e, c); }
+  return (e, c) => {
+    for (let i = 0; i < preds.length; i++) if (!preds[i](e, c)) return false;
+    return true;
+  };
+}
+
+function foldOr(parts: Compiled[]): Compiled {
+  if (parts.some((p) => p === true)) return true;
+  const preds = parts.filter((p): p is Predicate => typeof p === 'function');
+  if (preds.length === 0) return false;
+  if (preds.length === 1) return preds[0];
+  if (preds.length === 2) { const [a, b] = preds; return (e, c) => a(e, c) || b(e, c); }
+  return (e, c) => {
+    for (let i = 0; i < preds.length; i++) if (preds[i](e, c)) return true;
+    return false;
+  };
+}
+
+export type { Node as CompileNode };
