@@ -1,0 +1,429 @@
+/* glasshouse-helper: loads the BPF object, attaches what this kernel supports, drains the ring buffer
+ * into framed records on stdout (or a socket), obeys control frames on stdin, reports stats each second.
+ * Usage: glasshouse-helper [--ring-bytes N] [--cgroup-root DIR] [--proc DIR] [--host] [--kinds HEX]
+ *                          [--watch ID:PID]... [--preflight] [--version] */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "helper.h"
+#include "glasshouse.skel.h"
+
+#ifndef GH_VERSION
+#define GH_VERSION "dev"
+#endif
+
+struct gh_state g;
+static volatile sig_atomic_t stop;
+
+/* Syscall -> kind, for the per-syscall programs (enter_<sys>/exit_<sys>). A kind is unsupported when
+ * none of its syscalls could attach. */
+static const struct { const char *sys; int kind; } SYS_KINDS[] = {
+	{"open", GH_KIND_OPEN}, {"creat", GH_KIND_OPEN}, {"openat", GH_KIND_OPEN}, {"openat2", GH_KIND_OPEN},
+	{"unlink", GH_KIND_UNLINK}, {"unlinkat", GH_KIND_UNLINK}, {"rmdir", GH_KIND_UNLINK},
+	{"mkdir", GH_KIND_MKDIR}, {"mkdirat", GH_KIND_MKDIR}, {"chroot", GH_KIND_CHROOT},
+	{"chmod", GH_KIND_CHMOD}, {"fchmodat", GH_KIND_CHMOD}, {"fchmodat2", GH_KIND_CHMOD}, {"fchmod", GH_KIND_CHMOD},
+	{"chown", GH_KIND_CHOWN}, {"lchown", GH_KIND_CHOWN}, {"fchown", GH_KIND_CHOWN}, {"fchownat", GH_KIND_CHOWN},
+	{"rename", GH_KIND_RENAME}, {"renameat", GH_KIND_RENAME}, {"renameat2", GH_KIND_RENAME},
+	{"link", GH_KIND_LINK}, {"linkat", GH_KIND_LINK}, {"symlink", GH_KIND_SYMLINK}, {"symlinkat", GH_KIND_SYMLINK},
+	{"mount", GH_KIND_MOUNT}, {"umount", GH_KIND_UMOUNT},
+	{"connect", GH_KIND_CONNECT}, {"bind", GH_KIND_BIND}, {"listen", GH_KIND_LISTEN},
+	{"accept", GH_KIND_ACCEPT}, {"accept4", GH_KIND_ACCEPT},
+	{"sendto", GH_KIND_DNS}, {"sendmsg", GH_KIND_DNS}, {"sendmmsg", GH_KIND_DNS},
+	{"setuid", GH_KIND_SETUID}, {"setreuid", GH_KIND_SETUID}, {"setresuid", GH_KIND_SETUID}, {"setfsuid", GH_KIND_SETUID},
+	{"setgid", GH_KIND_SETGID}, {"setregid", GH_KIND_SETGID}, {"setresgid", GH_KIND_SETGID}, {"setfsgid", GH_KIND_SETGID},
+	{"capset", GH_KIND_CAPSET}, {"ptrace", GH_KIND_PTRACE}, {"init_module", GH_KIND_MODULE},
+	{"finit_module", GH_KIND_MODULE}, {"bpf", GH_KIND_BPF}, {"unshare", GH_KIND_UNSHARE}, {"setns", GH_KIND_SETNS},
+	{"memfd_create", GH_KIND_MEMFD}, {"mprotect", GH_KIND_MPROTECT}, {"mmap", GH_KIND_MMAP},
+};
+#define N_SYS (sizeof(SYS_KINDS) / sizeof(SYS_KINDS[0]))
+
+static const char *KIND_NAMES[GH_KIND_COUNT] = {
+	"exec", "fork", "exit", "open", "unlink", "rename", "chmod", "chown", "mkdir", "link", "symlink", "mount",
+	"umount", "connect", "accept", "bind", "listen", "dns", "setuid", "setgid", "capset", "ptrace", "module",
+	"bpf", "unshare", "setns", "chroot", "memfd", "mprotect", "mmap",
+};
+
+static const char *tracefs_dir(void)
+{
+	static const char *cands[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	for (unsigned i = 0; i < 2; i++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s/events/syscalls", cands[i]);
+		if (access(p, F_OK) == 0)
+			return cands[i];
+	}
+	return NULL;
+}
+
+static int sys_kind(const char *prog, const char **sys)
+{
+	const char *s = NULL;
+	if (strncmp(prog, "enter_", 6) == 0)
+		s = prog + 6;
+	else if (strncmp(prog, "exit_", 5) == 0)
+		s = prog + 5;
+	if (!s)
+		return -1;
+	for (unsigned i = 0; i < N_SYS; i++)
+		if (strcmp(SYS_KINDS[i].sys, s) == 0) {
+			*sys = SYS_KINDS[i].sys;
+			return SYS_KINDS[i].kind;
+		}
+	return -1;
+}
+
+static __s64 boot_to_realtime(void)
+{
+	struct timespec r, b;
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return ((__s64)r.tv_sec - b.tv_sec) * 1000000000ll + (r.tv_nsec - b.tv_nsec);
+}
+
+double now__boot_ns(void)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return b.tv_sec * 1e9 + b.tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && !getenv("GH_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void on_signal(int s) { stop = 1; }
+
+static int on_event(void *ctx, void *data, size_t sz)
+{
+	struct gh_frame *f = data;
+	__u32 len = f->len <= sz ? f->len : (__u32)sz;
+	out__frame(data, len, true);
+	return 0;
+}
+
+static void stats__send(void)
+{
+	struct gh_stats s;
+	memset(&s, 0, sizeof(s));
+	frame__init(&s.h, GH_OP_STATS, sizeof(s));
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	int fd = bpf_map__fd(g.skel->maps.counters);
+	for (__u32 k = 0; k <= GH_KIND_SLOTS; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		__u64 sum = 0;
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+		if (k < GH_KIND_SLOTS)
+			s.events[k] = sum;
+		else
+			s.ring_drops = sum;
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	s.cpu_user_us = ru.ru_utime.tv_sec * 1000000ull + ru.ru_utime.tv_usec;
+	s.cpu_sys_us = ru.ru_stime.tv_sec * 1000000ull + ru.ru_stime.tv_usec;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		unsigned long size, res;
+		if (fscanf(f, "%lu %lu", &size, &res) == 2)
+			s.rss_kb = res * (sysconf(_SC_PAGESIZE) / 1024);
+		fclose(f);
+	}
+	s.ts_ns = (__u64)now__boot_ns();
+	s.boot_to_realtime_ns = boot_to_realtime();
+	s.queue_drops = g.queue_drops;
+	s.unsupported_kinds = g.unsupported;
+	s.frames_out = g.frames_out;
+	s.bytes_out = g.bytes_out;
+	s.watched = g.watched;
+	s.ring_bytes = g.ring_bytes;
+	out__frame(&s, sizeof(s), false);
+}
+
+static void hello__send(void)
+{
+	struct gh_hello h;
+	struct utsname u;
+	memset(&h, 0, sizeof(h));
+	frame__init(&h.h, GH_OP_HELLO, sizeof(h));
+	h.boot_to_realtime_ns = g.boot_to_realtime_ns;
+	h.unsupported_kinds = g.unsupported;
+	h.enabled_kinds = g.kinds & ~g.unsupported;
+	h.helper_pid = getpid();
+	h.ring_bytes = g.ring_bytes;
+	snprintf(h.version, sizeof(h.version), "%s", GH_VERSION);
+	if (uname(&u) == 0)
+		snprintf(h.kernel, sizeof(h.kernel), "%s", u.release);
+	out__frame(&h, sizeof(h), false);
+}
+
+/* Control frames arrive on stdin in the same framing; a bad byte is skipped until the next magic. */
+static void ctl__read(int fd, bool *eof)
+{
+	static unsigned char buf[65536];
+	static size_t have;
+	ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+	if (n == 0) {
+		*eof = true;
+		return;
+	}
+	if (n < 0)
+		return;
+	have += n;
+	size_t pos = 0;
+	while (have - pos >= sizeof(struct gh_frame)) {
+		struct gh_frame *f = (void *)(buf + pos);
+		if (f->magic != GH_MAGIC || f->len < sizeof(*f) || f->len > sizeof(buf)) {
+			pos++;
+			continue;
+		}
+		if (have - pos < f->len)
+			break;
+		unsigned char tmp[sizeof(struct gh_ctl_prefixes) + 64] __attribute__((aligned(8)));
+		size_t l = f->len < sizeof(tmp) ? f->len : sizeof(tmp);
+		memcpy(tmp, f, l);
+		((struct gh_frame *)tmp)->len = l;
+		ctl__handle((struct gh_frame *)tmp);
+		pos += f->len;
+	}
+	memmove(buf, buf + pos, have - pos);
+	have -= pos;
+}
+
+struct preflight {
+	char problems[8][256];
+	int n;
+};
+
+static void problem(struct preflight *p, const char *fmt, const char *arg)
+{
+	if (p->n < 8)
+		snprintf(p->problems[p->n++], 256, fmt, arg);
+}
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int main(int argc, char **argv)
+{
+	g.proc_root = "/proc";
+	g.kinds = (1ull << GH_KIND_COUNT) - 1;
+	g.ring_bytes = 8 << 20;
+	const char *cg_root = "/sys/fs/cgroup";
+	bool preflight_only = false;
+	const char *watch_args[16];
+	int n_watch = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--ring-bytes") && v) g.ring_bytes = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--cgroup-root") && v) cg_root = argv[++i];
+		else if (!strcmp(a, "--proc") && v) g.proc_root = argv[++i];
+		else if (!strcmp(a, "--kinds") && v) g.kinds = strtoull(argv[++i], NULL, 16);
+		else if (!strcmp(a, "--host")) g.trace_all = true;
+		else if (!strcmp(a, "--watch") && v && n_watch < 16) watch_args[n_watch++] = argv[++i];
+		else if (!strcmp(a, "--preflight")) preflight_only = true;
+		else if (!strcmp(a, "--version")) { printf("glasshouse-helper %s schema %d\n", GH_VERSION, GH_SCHEMA_VERSION); return 0; }
+		else { fprintf(stderr, "glasshouse-helper: unknown argument %s\n", a); return 64; }
+	}
+	/* the ring size must be a power of two multiple of the page size */
+	__u32 rb = 4096;
+	while (rb < g.ring_bytes && rb < (1u << 30))
+		rb <<= 1;
+	g.ring_bytes = rb;
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	libbpf_set_print(libbpf_print);
+	out__init(1, 8 << 20);
+	g.boot_to_realtime_ns = boot_to_realtime();
+	cgroup__detect(cg_root, g.cg2_root, sizeof(g.cg2_root));
+
+	struct preflight pf = {0};
+	bool any_attached = false;
+	struct utsname u;
+	uname(&u);
+	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	const char *tfs = tracefs_dir();
+	if (!btf)
+		problem(&pf, "%s", "This kernel exposes no BTF (/sys/kernel/btf/vmlinux): the sensor needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer).");
+	if (!tfs)
+		problem(&pf, "%s", "tracefs is not mounted (no /sys/kernel/tracing/events/syscalls): file, network and privilege events are unavailable. Mount it with `mount -t tracefs nodev /sys/kernel/tracing` (container mode bind-mounts it).");
+	if (!has_cap(39 /* CAP_BPF */) && !has_cap(CAP_SYS_ADMIN))
+		problem(&pf, "%s", "The helper has neither CAP_BPF nor CAP_SYS_ADMIN, so it cannot load BPF programs: run it as root, or give the container CAP_BPF+CAP_PERFMON (SYS_ADMIN on engines that do not know those names).");
+	if (!g.cg2_root[0])
+		problem(&pf, "%s", "No cgroup v2 hierarchy was found: containers are matched by mount namespace instead (docker exec sessions and nested namespaces are still covered, but cgroup moves are not).");
+
+	g.skel = glasshouse_bpf__open();
+	if (!g.skel) {
+		fprintf(stderr, "glasshouse-helper: cannot open the BPF object: %s\n", strerror(errno));
+		return 2;
+	}
+	bpf_map__set_max_entries(g.skel->maps.events, g.ring_bytes);
+
+	/* skip what this kernel lacks before loading, so one missing tracepoint does not fail the load */
+	__u64 possible = 0;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, g.skel->obj) {
+		const char *name = bpf_program__name(prog), *sys = NULL;
+		int kind = sys_kind(name, &sys);
+		if (kind < 0)
+			continue;
+		char p[256];
+		snprintf(p, sizeof(p), "%s/events/syscalls/sys_%s_%s", tfs ? tfs : "/nonexistent",
+			 strncmp(name, "enter_", 6) == 0 ? "enter" : "exit", sys);
+		if (!tfs || access(p, F_OK) != 0)
+			bpf_program__set_autoload(prog, false);
+	}
+	int err = glasshouse_bpf__load(g.skel);
+	if (err) {
+		char sentence[300];
+		snprintf(sentence, sizeof(sentence), "The kernel refused to load the BPF programs (%s): check CAP_BPF/CAP_SYS_ADMIN, seccomp (Docker allows bpf() only with SYS_ADMIN) and that BTF matches the kernel.", strerror(-err));
+		problem(&pf, "%s", sentence);
+		if (preflight_only)
+			goto report;
+		log__send(GH_LOG_ERROR, -err, "%s", sentence);
+		out__flush();
+		return 2;
+	}
+	bool attached[GH_KIND_SLOTS] = {0};
+	bpf_object__for_each_program(prog, g.skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		const char *name = bpf_program__name(prog), *sys = NULL;
+		int kind = sys_kind(name, &sys);
+		struct bpf_link *l = bpf_program__attach(prog);
+		if (!l) {
+			fprintf(stderr, "glasshouse-helper: %s could not attach: %s\n", name, strerror(errno));
+			continue;
+		}
+		any_attached = true;
+		if (kind < 0) {
+			if (!strcmp(name, "sched_exec")) kind = GH_KIND_EXEC;
+			else if (!strcmp(name, "sched_fork")) kind = GH_KIND_FORK;
+			else if (!strcmp(name, "sched_exit")) kind = GH_KIND_EXIT;
+		}
+		if (kind >= 0 && (strncmp(name, "exit_", 5) == 0 || kind == GH_KIND_DNS || kind < 3))
+			attached[kind] = true;
+		possible |= 1ull << (kind >= 0 ? kind : 63);
+	}
+	for (int k = 0; k < GH_KIND_COUNT; k++)
+		if (!attached[k])
+			g.unsupported |= 1ull << k;
+	if (!any_attached)
+		problem(&pf, "%s", "No hook could attach: tracepoints need CAP_PERFMON or CAP_SYS_ADMIN and a tracefs mount.");
+
+report:
+	if (preflight_only) {
+		printf("{\"kernel\":\"%s\",\"btf\":%s,\"tracefs\":%s%s%s,\"cgroup2\":\"%s\",\"capBpf\":%s,\"capPerfmon\":%s,\"capSysAdmin\":%s,\"capSysPtrace\":%s,\"unsupported\":[",
+		       u.release, btf ? "true" : "false", tfs ? "\"" : "", tfs ? tfs : "null", tfs ? "\"" : "", g.cg2_root,
+		       has_cap(39) ? "true" : "false", has_cap(38) ? "true" : "false", has_cap(CAP_SYS_ADMIN) ? "true" : "false",
+		       has_cap(CAP_SYS_PTRACE) ? "true" : "false");
+		bool first = true;
+		for (int k = 0; k < GH_KIND_COUNT; k++)
+			if (g.unsupported & (1ull << k)) {
+				printf("%s\"%s\"", first ? "" : ",", KIND_NAMES[k]);
+				first = false;
+			}
+		printf("],\"problems\":[");
+		for (int i = 0; i < pf.n; i++) {
+			printf("%s\"", i ? "," : "");
+			for (const char *c = pf.problems[i]; *c; c++)
+				if (*c == '"' || *c == '\\') printf("\\%c", *c); else putchar(*c);
+			printf("\"");
+		}
+		printf("],\"loaded\":%s}\n", err ? "false" : "true");
+		return err || !any_attached ? 2 : 0;
+	}
+
+	config__push();
+	for (int k = 0; k < GH_KIND_COUNT; k++)
+		if (g.unsupported & (1ull << k))
+			log__send(GH_LOG_WARN, 0, "event kind '%s' is unsupported on this kernel (its hooks could not attach)", KIND_NAMES[k]);
+	for (int i = 0; i < pf.n; i++)
+		log__send(GH_LOG_WARN, 0, "%s", pf.problems[i]);
+	hello__send();
+
+	struct ring_buffer *ring = ring_buffer__new(bpf_map__fd(g.skel->maps.events), on_event, NULL, NULL);
+	if (!ring) {
+		log__send(GH_LOG_ERROR, errno, "cannot map the ring buffer: %s", strerror(errno));
+		out__flush();
+		return 2;
+	}
+	for (int i = 0; i < n_watch; i++) {
+		struct gh_ctl_watch w;
+		memset(&w, 0, sizeof(w));
+		frame__init(&w.h, GH_CTL_WATCH, sizeof(w));
+		const char *colon = strchr(watch_args[i], ':');
+		size_t idl = colon ? (size_t)(colon - watch_args[i]) : strlen(watch_args[i]);
+		memcpy(w.container_id, watch_args[i], idl < 64 ? idl : 64);
+		w.pid = colon ? strtoul(colon + 1, NULL, 10) : 0;
+		ctl__handle(&w.h);
+	}
+
+	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	timerfd_settime(tfd, 0, &its, NULL);
+	struct epoll_event ev = {.events = EPOLLIN};
+	ev.data.u32 = 1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ring), &ev);
+	ev.data.u32 = 2;
+	bool stdin_ok = epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == 0;
+	ev.data.u32 = 3;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	bool eof = false;
+	while (!stop && !eof) {
+		struct epoll_event evs[8];
+		/* short timer: records are submitted without wakeups, so we come back for them */
+		int n = epoll_wait(ep, evs, 8, out__pending() ? 2 : 10);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == 2)
+				ctl__read(0, &eof);
+			if (evs[i].data.u32 == 3) {
+				__u64 x;
+				if (read(tfd, &x, sizeof(x)) > 0)
+					stats__send();
+			}
+		}
+		/* always consume: epoll readiness alone does not drain the ring */
+		ring_buffer__consume(ring);
+		out__flush();
+		(void)stdin_ok;
+	}
+	stats__send();
+	fcntl(1, F_SETFL, fcntl(1, F_GETFL) & ~O_NONBLOCK);
+	out__flush();
+	ring_buffer__free(ring);
+	glasshouse_bpf__destroy(g.skel);
+	return 0;
+}
