@@ -1,4 +1,5 @@
 // Removes secrets from evidence before it leaves the machine, and records what kind was removed and where.
+import type { Finding } from '../../common/model';
 import type { RedactionNote, ReportInput } from './types';
 
 export const REDACTED = '[REDACTED]';
@@ -209,4 +210,10 @@ export function summarizeRedactions(notes: RedactionNote[] | undefined): string 
   for (const n of notes) byKind.set(n.kind, (byKind.get(n.kind) ?? 0) + n.count);
   const parts = [...byKind].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${c} × ${k}`);
   return `Redacted before export: ${parts.join(', ')}.`;
+}
+
+/** Redacts findings on their way into tickets; the notes say what was removed. */
+export function redactFindings(findings: Finding[]): { findings: Finding[]; redactions: RedactionNote[] } {
+  const out = redactReportInput({ findings, containers: [], recording: { startedAt: 0, toolVersion: '' } });
+  return { findings: out.findings, redactions: out.redactions ?? [] };
 }
