@@ -1,7 +1,9 @@
 // Registry of CLI commands. Each command lives in its own file and is added here with one line.
 import type { CliCommand } from '../command';
 import { serveCommand } from './serve';
+import { statusCommand } from './status';
 
 export const COMMANDS: CliCommand[] = [
   serveCommand,
+  statusCommand,
 ];

@@ -41,8 +41,14 @@ const KNOWN = {
   FileFormatError, IntegrationError, UserInputError,
 } as const;
 
+function isSerialized(x: unknown): x is SerializedError {
+  return typeof x === 'object' && x !== null && !(x instanceof Error)
+    && typeof (x as SerializedError).name === 'string' && typeof (x as SerializedError).message === 'string';
+}
+
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof GlasshouseError) return err.toJSON();
+  if (isSerialized(err)) return { name: err.name, message: err.message, hint: err.hint, code: err.code };
   if (err instanceof Error) {
     // Unknown errors keep their message but never their stack: stacks are for logs, not users.
     return { name: 'GlasshouseError', message: err.message || String(err) };

@@ -76,11 +76,13 @@ export function factsFromInspect(i: Inspect): ContainerFacts {
   const networks = Object.entries((i.NetworkSettings?.Networks ?? {}) as Record<string, { IPAddress?: string; Aliases?: string[] | null }>)
     .map(([name, n]) => ({ name, ipAddress: n.IPAddress ?? '', aliases: n.Aliases ?? [] }));
   const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
+  // Engines differ ("CAP_NET_ADMIN" from Docker 20.10, "NET_ADMIN" from newer ones): keep the compose spelling.
+  const caps = (v: unknown) => asArray(v).map((c) => c.toUpperCase().replace(/^CAP_/, ''));
   return {
     user: cfg.User ?? '',
     privileged: !!hc.Privileged,
-    capAdd: asArray(hc.CapAdd),
-    capDrop: asArray(hc.CapDrop),
+    capAdd: caps(hc.CapAdd),
+    capDrop: caps(hc.CapDrop),
     readonlyRootfs: !!hc.ReadonlyRootfs,
     securityOpt: asArray(hc.SecurityOpt),
     apparmorProfile: i.AppArmorProfile ?? '',

@@ -1,0 +1,48 @@
+// `npm test`: type-check every layer, lint the layering, build everything (helper included), run all test projects,
+// and close with one plain "N passed, N failed, N skipped" line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const projects = args.filter((a) => !a.startsWith('-'));
+const out = join(root, 'test-output');
+mkdirSync(out, { recursive: true });
+
+function run(name, cmd, cmdArgs, env = {}) {
+  const t = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  console.log(`=== ${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return r.status === 0;
+}
+
+const node = process.execPath;
+const steps = [];
+if (!args.includes('--no-static')) {
+  steps.push(run('typecheck', node, ['build/typecheck.mjs']));
+  steps.push(run('layering lint', node, ['build/lint-layers.mjs']));
+}
+if (!args.includes('--no-build')) steps.push(run('build', node, ['build/build.mjs']));
+
+const report = join(out, 'vitest.json');
+const vitestArgs = [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.config.ts',
+  '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ...(projects.length ? projects.flatMap((p) => ['--project', p]) : [])];
+steps.push(run(`tests${projects.length ? ` (${projects.join(', ')})` : ''}`, node, vitestArgs));
+
+let passed = 0, failed = 0, skipped = 0;
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed = r.numPassedTests;
+  failed = r.numFailedTests;
+  skipped = r.numPendingTests + r.numTodoTests;
+  // A suite that fails to load counts no tests: count it as a failure so it can never look green.
+  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+}
+const stepFailures = steps.filter((ok) => !ok).length;
+if (stepFailures && failed === 0) failed = stepFailures;
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(steps.every(Boolean) && failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { EngineHandlers } from '../common/ipc/contract';
+import { startServer, type ApiHost, type RunningServer } from './server';
+
+// The unit under test is the server: its engine is a plain in-process handler set.
+const listeners = new Set<(e: any, p: any) => void>();
+const api: ApiHost = {
+  handlers: {
+    'engine.status': async () => ({ connection: 'connected', version: 'test' }),
+    'catalog.snapshot': async () => ({ containers: [] }),
+  } as unknown as EngineHandlers,
+  onEvent: (l) => { listeners.add(l as any); return () => listeners.delete(l as any); },
+};
+
+let srv: RunningServer;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gh-renderer-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>gh</title>');
+  writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(dir, '..', 'secret.txt'), 'secret');
+  srv = await startServer(api, { rendererDir: dir, port: 0 });
+});
+afterAll(() => srv.close());
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, any>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: srv.port, path, headers: { host: `127.0.0.1:${srv.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function ws(opts: { token?: string; origin?: string; host?: string }): Promise<WebSocket> {
+  const url = `ws://127.0.0.1:${srv.port}/api${opts.token ? `?token=${opts.token}` : ''}`;
+  const sock = new WebSocket(url, { headers: { ...(opts.host ? { host: opts.host } : {}) }, origin: opts.origin ?? `http://127.0.0.1:${srv.port}` });
+  return new Promise((resolve, reject) => {
+    sock.once('open', () => resolve(sock));
+    sock.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    sock.once('error', reject);
+  });
+}
+
+describe('browser host', () => {
+  it('binds loopback and prints a URL with a long random token', () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/);
+  });
+  it('refuses pages without the token, and trades the token for a strict cookie', async () => {
+    expect((await get('/')).status).toBe(401);
+    expect((await get(`/?token=wrong${srv.token.slice(5)}`)).status).toBe(401);
+    const ok = await get(`/?token=${srv.token}`);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/');
+    expect(ok.headers['set-cookie'][0]).toMatch(/HttpOnly; SameSite=Strict/);
+    const page = await get('/', { cookie: `gh_token=${srv.token}` });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+  });
+  it('rejects a foreign Host header (DNS rebinding) and foreign Origin', async () => {
+    expect((await get(`/?token=${srv.token}`, { host: `evil.example:${srv.port}` })).status).toBe(403);
+    expect((await get('/', { cookie: `gh_token=${srv.token}`, origin: 'http://evil.example' })).status).toBe(403);
+  });
+  it('never serves files outside the renderer folder', async () => {
+    const r = await get('/..%2fsecret.txt', { cookie: `gh_token=${srv.token}` });
+    expect(r.status).toBe(404);
+    expect(r.body).not.toContain('secret');
+  });
+  it('WebSocket: refuses missing token, cross-site origin and foreign host; serves calls and events', async () => {
+    await expect(ws({})).rejects.toThrow(/403/);
+    await expect(ws({ token: srv.token, origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(ws({ token: srv.token, host: `attacker.test:${srv.port}` })).rejects.toThrow(/403/);
+    const sock = await ws({ token: srv.token });
+    const replies: any[] = [];
+    sock.on('message', (m) => replies.push(JSON.parse(String(m))));
+    sock.send(JSON.stringify({ id: 1, method: 'engine.status', params: {} }));
+    sock.send(JSON.stringify({ id: 2, method: 'container.kill', params: {} }));
+    sock.send('not json');
+    await new Promise((r) => setTimeout(r, 200));
+    for (const l of listeners) l('engine.status', { connection: 'disconnected', version: 'x' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(replies.find((r) => r.id === 1).envelope).toEqual({ ok: true, result: { connection: 'connected', version: 'test' } });
+    expect(replies.find((r) => r.id === 2).envelope.error.name).toBe('ValidationError');
+    expect(replies.find((r) => r.id === null).envelope.error.message).toMatch(/Malformed/);
+    expect(replies.find((r) => r.event === 'engine.status').payload.connection).toBe('disconnected');
+    sock.close();
+  });
+});

@@ -1,0 +1,27 @@
+// Runs the built `glasshouse` CLI (dist/electron/cli.cjs) as a real process.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'electron', 'cli.cjs');
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; uid?: number; gid?: number; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the integration tests`);
+  const spawnOpts: SpawnOptions = {
+    cwd: opts.cwd ?? ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env } as NodeJS.ProcessEnv,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], spawnOpts);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c) => (stdout += c));
+    child.stderr?.on('data', (c) => (stderr += c));
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`glasshouse ${args.join(' ')} did not finish in time:\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}
