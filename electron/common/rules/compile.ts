@@ -85,6 +85,53 @@ function cmpFromException(field: string, op: string, v: unknown): Node {
 }
 
 const NUMERIC_OPS = new Set(['<', '<=', '>', '>=']);
+const CIDR_FIELDS = new Set(['fd.snet', 'fd.cnet', 'fd.rnet', 'fd.lnet']);
+
+function ipv4ToInt(ip: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((x) => x > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+/** Expands "::" so IPv6 prefixes compare on full 16-bit groups. */
+function ipv6Groups(ip: string): number[] | undefined {
+  if (!ip.includes(':')) return undefined;
+  const [head, tail] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const fill = ip.includes('::') ? 8 - h.length - t.length : 0;
+  const all = [...h, ...Array(Math.max(0, fill)).fill('0'), ...t].map((g) => parseInt(g, 16));
+  return all.length === 8 && all.every((g) => g >= 0 && g <= 0xffff) ? all : undefined;
+}
+
+/** A CIDR (or bare address) → membership test. */
+function parseCidr(text: string): ((ip: string) => boolean) | undefined {
+  const [addr, bitsText] = text.split('/');
+  const v4 = ipv4ToInt(addr);
+  if (v4 !== undefined) {
+    const bits = bitsText === undefined ? 32 : Number(bitsText);
+    if (!(bits >= 0 && bits <= 32)) return undefined;
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    const net = (v4 & mask) >>> 0;
+    return (ip) => { const x = ipv4ToInt(ip); return x !== undefined && ((x & mask) >>> 0) === net; };
+  }
+  const v6 = ipv6Groups(addr);
+  if (!v6) return undefined;
+  const bits = bitsText === undefined ? 128 : Number(bitsText);
+  if (!(bits >= 0 && bits <= 128)) return undefined;
+  return (ip) => {
+    const g = ipv6Groups(ip);
+    if (!g) return false;
+    for (let b = 0; b < bits; b += 16) {
+      const take = Math.min(16, bits - b);
+      const mask = (0xffff << (16 - take)) & 0xffff;
+      if ((g[b / 16] & mask) !== (v6[b / 16] & mask)) return false;
+    }
+    return true;
+  };
+}
 
 function globToRegExp(glob: string, flags: string): RegExp {
   let re = '';
@@ -191,6 +238,18 @@ export class Compiler {
       const v = values[0];
       if (v !== '<' && v !== '>') throw new CompileError(`evt.dir compares with "<" or ">", not "${v}"`, loc);
       return op === '!=' ? v !== '<' : v === '<';
+    }
+
+    if (CIDR_FIELDS.has(name) && op !== 'exists') {
+      if (op !== '=' && op !== '==' && op !== '!=' && op !== 'in') throw new CompileError(`${fieldText} compares with =, != or in and CIDR networks`, loc);
+      const nets = values.map((v) => parseCidr(v));
+      const bad = nets.findIndex((x) => !x);
+      if (bad >= 0) throw new CompileError(`"${values[bad]}" is not a network such as 10.0.0.0/8 or fd00::/8`, loc);
+      const x = f.spec.forKind(kind, f.arg);
+      if (!x) return false;
+      const inAny = (ip: string) => nets.some((n) => n!(ip));
+      return op === '!=' ? (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && !inAny(v); }
+        : (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && inAny(v); };
     }
 
     const type = f.spec.type;
