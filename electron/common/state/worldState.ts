@@ -47,13 +47,13 @@ export class WorldState {
   /** Containers seen for the first time since the last takeNewContainers() (metadata to fetch). */
   private newContainers: string[] = [];
 
-  // Recently applied events, to drop exact duplicates (a replayed batch, a re-sent frame) in O(1).
-  private readonly seenSlot = new Map<number, number>();
+  // Recently applied events by seq (a direct-mapped cache, no Map churn), to drop exact duplicates
+  // (a replayed batch, a re-sent frame) in O(1). A slot is overwritten by a later seq; that only means
+  // duplicates older than the window go undetected.
   private readonly ringSeq = new Float64Array(DEDUPE_WINDOW).fill(-1);
   private readonly ringTs = new Float64Array(DEDUPE_WINDOW);
   private readonly ringTgid = new Int32Array(DEDUPE_WINDOW);
   private readonly ringKind = new Uint8Array(DEDUPE_WINDOW);
-  private ringPos = 0;
 
   /** Applies one event; returns false when it was a duplicate and changed nothing. */
   apply(e: RuntimeEvent): boolean {
@@ -120,19 +120,14 @@ export class WorldState {
 
   private isDuplicate(e: RuntimeEvent): boolean {
     const kind = KIND_INDEX[e.kind];
-    const slot = this.seenSlot.get(e.seq);
-    if (slot !== undefined && this.ringTs[slot] === e.ts && this.ringTgid[slot] === e.tgid && this.ringKind[slot] === kind) {
+    const slot = e.seq & (DEDUPE_WINDOW - 1);
+    if (this.ringSeq[slot] === e.seq && this.ringTs[slot] === e.ts && this.ringTgid[slot] === e.tgid && this.ringKind[slot] === kind) {
       return true;
     }
-    const pos = this.ringPos;
-    const old = this.ringSeq[pos];
-    if (old >= 0 && this.seenSlot.get(old) === pos) this.seenSlot.delete(old);
-    this.ringSeq[pos] = e.seq;
-    this.ringTs[pos] = e.ts;
-    this.ringTgid[pos] = e.tgid;
-    this.ringKind[pos] = kind;
-    this.seenSlot.set(e.seq, pos);
-    this.ringPos = (pos + 1) & (DEDUPE_WINDOW - 1);
+    this.ringSeq[slot] = e.seq;
+    this.ringTs[slot] = e.ts;
+    this.ringTgid[slot] = e.tgid;
+    this.ringKind[slot] = kind;
     return false;
   }
 }

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyntheticSource } from '../capture/synthetic';
+import { WorldState } from '../../common/state/index';
+import { FileFormatError, NotFoundError, UserInputError } from '../../common/ipc/errors';
+import type { Finding } from '../../common/model/finding';
+import { RecordingStore } from './recordingStore';
+import { RecentRecordings } from './recent';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'gh-store-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+function record(path: string, events = 20_000, seed = 5): { world: WorldState; ids: string[] } {
+  const src = new SyntheticSource({ events, seed });
+  const world = new WorldState();
+  const store = RecordingStore.create(path, { title: 'test' });
+  const all = src.all();
+  for (let i = 0; i < all.length; i += 5000) {
+    const batch = all.slice(i, i + 5000);
+    world.applyBatch(batch);
+    store.appendEvents(batch);
+    store.applyDelta(world.takeDelta());
+    store.flush();
+  }
+  store.close();
+  return { world, ids: src.containerIds() };
+}
+
+describe('RecordingStore', () => {
+  it('writes a recording and answers window, subtree, path and flow queries from it', () => {
+    const p = join(tmp(), 'a.glasshouse');
+    const { world, ids } = record(p);
+    const s = RecordingStore.open(p, { readonly: true });
+    const info = s.info();
+    expect(info.events).toBe(20_000);
+    expect(info.meta.title).toBe('test');
+    expect(info.meta.finishedAt).toBeGreaterThan(0);
+    expect(info.containers.map((c) => c.id).sort()).toEqual([...ids].sort());
+    expect(Object.values(info.eventsByKind).reduce((a, b) => a + b, 0)).toBe(20_000);
+
+    const mid = (info.firstTs! + info.lastTs!) / 2;
+    const win = s.eventsInWindow({ from: mid, to: mid + 10, limit: 100_000 });
+    expect(win.length).toBeGreaterThan(0);
+    expect(win.every((e) => e.ts >= mid && e.ts < mid + 10)).toBe(true);
+    expect(win[0].containerId).toHaveLength(64);
+    const one = s.eventsInWindow({ containerId: ids[0], kinds: ['connect'], limit: 100_000 });
+    expect(one.length).toBeGreaterThan(0);
+    expect(one.every((e) => e.kind === 'connect' && e.containerId === ids[0])).toBe(true);
+
+    const procs = s.processes();
+    expect(procs).toHaveLength(world.processes.size);
+    const init = world.processes.roots(ids[0])[0];
+    expect(s.processSubtree(init.key).map((p) => p.key).sort()).toEqual(world.processes.subtree(init.key).map((p) => p.key).sort());
+
+    const tmpFiles = s.files('/tmp', ids[1]);
+    expect(tmpFiles.map((f) => f.path).sort()).toEqual(world.files.underPath(ids[1], '/tmp').map((f) => f.path).sort());
+    expect(s.files('/tm')).toHaveLength(0);
+    expect(s.eventsForPath('/etc/hosts', 5).every((e) => 'path' in e && e.path === '/etc/hosts')).toBe(true);
+    expect(s.flows({ remoteAddr: '140.82.112.3' }).length).toBe(world.flows.flows().filter((f) => f.remoteAddr === '140.82.112.3').length);
+    expect(s.eventsForEndpoint('140.82.112.3:443', 3)).toHaveLength(3);
+    s.close();
+  });
+
+  it('saves and lists findings by fingerprint', () => {
+    const p = join(tmp(), 'f.glasshouse');
+    const s = RecordingStore.create(p);
+    const f: Finding = {
+      fingerprint: 'ab'.repeat(32), ruleId: 'shell-in-container', title: 'Shell', source: 'runtime', severity: 'high',
+      mitre: ['T1059'], why: 'w', fix: 'f', container: { id: 'c'.repeat(64), name: 'web', image: 'nginx' },
+      evidence: { events: [] }, count: 1, first: 1, last: 1, status: 'open',
+    };
+    s.saveFindings([f]);
+    s.saveFindings([{ ...f, count: 3, last: 5 }]);
+    expect(s.listFindings()).toEqual([{ ...f, count: 3, last: 5 }]);
+    s.close();
+    expect(RecordingStore.open(p, { readonly: true }).listFindings()).toHaveLength(1);
+  });
+
+  it('never overwrites an existing file', () => {
+    const p = join(tmp(), 'exists.glasshouse');
+    writeFileSync(p, 'precious');
+    expect(() => RecordingStore.create(p)).toThrow(UserInputError);
+    expect(readFileSync(p, 'utf8')).toBe('precious');
+  });
+
+  describe('refuses bad files with an error that names the file, and leaves them untouched', () => {
+    const expectRefused = (p: string, pattern: RegExp, code?: string) => {
+      const before = sha(p);
+      for (const readonly of [true, false]) {
+        let err: unknown;
+        try {
+          RecordingStore.open(p, { readonly });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(FileFormatError);
+        expect((err as Error).message).toContain(p);
+        expect((err as Error).message).toMatch(pattern);
+        if (code) expect((err as FileFormatError).code).toBe(code);
+      }
+      expect(sha(p)).toBe(before);
+    };
+
+    it('missing', () => {
+      expect(() => RecordingStore.open(join(tmp(), 'nope.glasshouse'))).toThrow(NotFoundError);
+    });
+    it('empty', () => {
+      const p = join(tmp(), 'empty.glasshouse');
+      writeFileSync(p, '');
+      expectRefused(p, /empty/, 'TRUNCATED');
+    });
+    it('another kind of file', () => {
+      const p = join(tmp(), 'notes.glasshouse');
+      writeFileSync(p, '{"this": "is json"}\n'.repeat(20));
+      expectRefused(p, /not an SQLite database/, 'NOT_A_RECORDING');
+    });
+    it('an SQLite database from another tool', () => {
+      const p = join(tmp(), 'other.db');
+      const db = new Database(p);
+      db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+      db.close();
+      expectRefused(p, /another tool/, 'NOT_A_RECORDING');
+    });
+    it('a recording from a newer schema', () => {
+      const p = join(tmp(), 'newer.glasshouse');
+      record(p, 100);
+      const db = new Database(p);
+      db.pragma('user_version = 99');
+      db.close();
+      expectRefused(p, /newer Glasshouse.*format 99/, 'NEWER_SCHEMA');
+    });
+    it('a truncated copy', () => {
+      const p = join(tmp(), 'full.glasshouse');
+      record(p, 5000);
+      const cut = join(tmp(), 'cut.glasshouse');
+      const buf = readFileSync(p);
+      writeFileSync(cut, buf.subarray(0, Math.floor(buf.length / 2)));
+      expectRefused(cut, /truncated/, 'TRUNCATED');
+    });
+    it('a damaged file', () => {
+      const p = join(tmp(), 'damaged.glasshouse');
+      record(p, 5000);
+      // Scribble over the schema page and a few data pages, keeping the 100-byte header intact.
+      const fd = openSync(p, 'r+');
+      const junk = Buffer.alloc(4096 * 3, 0xa5);
+      writeSync(fd, junk, 0, 4096 - 100, 100);
+      writeSync(fd, junk, 0, junk.length, 4096 * 2);
+      closeSync(fd);
+      expectRefused(p, /damaged/, 'CORRUPT');
+    });
+  });
+});
+
+describe('RecentRecordings', () => {
+  it('keeps the most recent first, without duplicates, and survives a damaged list', () => {
+    const dir = join(tmp(), 'config');
+    const r = new RecentRecordings(dir, 3);
+    expect(r.list()).toEqual([]);
+    r.add({ path: '/x/a.glasshouse', openedAt: 1 });
+    r.add({ path: '/x/b.glasshouse', openedAt: 2 });
+    r.add({ path: '/x/a.glasshouse', openedAt: 3, events: 10 });
+    r.add({ path: '/x/c.glasshouse', openedAt: 4 });
+    r.add({ path: '/x/d.glasshouse', openedAt: 5 });
+    expect(r.list().map((e) => e.path)).toEqual(['/x/d.glasshouse', '/x/c.glasshouse', '/x/a.glasshouse']);
+    writeFileSync(join(dir, 'recent-recordings.json'), '[{"path": "/ok", "openedAt": 1}, {"bad": true}, 7]');
+    expect(r.list()).toEqual([{ path: '/ok', openedAt: 1 }]);
+    writeFileSync(join(dir, 'recent-recordings.json'), 'garbage');
+    expect(r.list()).toEqual([]);
+    expect(statSync(dir).isDirectory()).toBe(true);
+  });
+});
