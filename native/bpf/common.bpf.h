@@ -35,9 +35,13 @@ struct gh_config {
 	__u32 mntns_count;  /* >0 only on hosts without a cgroup v2 hierarchy */
 };
 
+/* A sensitive prefix as 8-byte words plus masks (bytes past the prefix length are 0 in the mask), so
+ * the match is branch-free word arithmetic the verifier walks once. */
 struct gh_prefix {
 	__u32 len;
-	char s[GH_PREFIX_LEN];
+	__u32 pad;
+	__u64 w[GH_PREFIX_LEN / 8];
+	__u64 m[GH_PREFIX_LEN / 8];
 };
 
 /* Arguments kept between sys_enter and sys_exit of one thread, normalised per record family. */
@@ -221,9 +225,14 @@ static __always_inline __u32 str__kernel(__u8 *buf, __u32 off, const void *src, 
 }
 
 /* The cwd as "leaf/parent/.../top/": a bounded dentry walk up to the task's root, crossing mounts. The
- * engine reverses it (cheaper than assembling it front-to-back here). */
-static __always_inline __u32 cwd__put(__u8 *buf, __u32 off, struct task_struct *t, __u16 *flags)
+ * engine reverses it (cheaper than assembling it front-to-back here). A global (non-inline) function:
+ * the verifier checks it once instead of once per caller state. Returns len | GH_F_* << 16. */
+struct gh_cwdbuf { __u8 b[GH_CWD_DEPTH * 128]; };
+__noinline __u32 cwd__walk(struct gh_cwdbuf *out)
 {
+	if (!out)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct fs_struct *fs = BPF_CORE_READ(t, fs);
 	struct dentry *d = BPF_CORE_READ(fs, pwd.dentry);
 	struct vfsmount *vm = BPF_CORE_READ(fs, pwd.mnt);
@@ -231,15 +240,14 @@ static __always_inline __u32 cwd__put(__u8 *buf, __u32 off, struct task_struct *
 	struct vfsmount *root_m = BPF_CORE_READ(fs, root.mnt);
 	struct mount *mnt = container_of(vm, struct mount, mnt);
 	__u32 len = 0;
-	*flags |= GH_F_CWD_REVERSED;
 	for (int i = 0; i < GH_CWD_DEPTH; i++) {
 		if (d == root_d && vm == root_m)
-			return len;
+			return len | (GH_F_CWD_REVERSED << 16);
 		struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
 		if (d == mnt_root) {
 			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 			if (parent == mnt)
-				return len;
+				return len | (GH_F_CWD_REVERSED << 16);
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = parent;
 			vm = &parent->mnt;
@@ -247,18 +255,30 @@ static __always_inline __u32 cwd__put(__u8 *buf, __u32 off, struct task_struct *
 		}
 		struct dentry *p = BPF_CORE_READ(d, d_parent);
 		if (p == d)
-			return len;
+			break;
 		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-		long n = bpf_probe_read_kernel_str(buf + ((off + len) & OFF_MASK), 128, name);
+		__u32 o = len;
+		if (o > sizeof(out->b) - 128)
+			break;
+		long n = bpf_probe_read_kernel_str(out->b + o, 127, name);
 		if (n <= 1)
-			return len;
+			break;
 		len += (__u32)n - 1;
-		buf[(off + len) & OFF_MASK] = '/';
+		if (len >= sizeof(out->b))
+			break;
+		out->b[len] = '/';
 		len += 1;
 		d = p;
 	}
-	*flags |= GH_F_CWD_PARTIAL;
-	return len;
+	return len | ((GH_F_CWD_REVERSED | GH_F_CWD_PARTIAL) << 16);
+}
+
+/* cwd of the current task */
+static __always_inline __u32 cwd__put(__u8 *buf, __u32 off, __u16 *flags)
+{
+	__u32 r = cwd__walk((struct gh_cwdbuf *)(buf + (off & OFF_MASK)));
+	*flags |= r >> 16;
+	return r & 0xffff;
 }
 
 /* fd -> struct sock of the current task, or NULL when fd is not a socket. */
@@ -309,6 +329,19 @@ static __always_inline struct gh_inflight *inflight__take(__u64 *id)
 	*id = bpf_get_current_pid_tgid();
 	return bpf_map_lookup_elem(&inflight, id);
 }
+
+/* The record builders are big (strings, cwd walk, socket reads); verifying a copy in each of ~50 exit
+ * programs took the load past 30 s on a 2-core VM. Each exit program therefore tail-calls one shared
+ * builder program per family, verified once. */
+#define EMIT_FILE 0
+#define EMIT_NET 1
+#define EMIT_PRIV 2
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__type(value, __u32);
+} emitters SEC(".maps");
 
 #define ENTER(name) \
 	SEC("tracepoint/syscalls/sys_enter_" #name) \

@@ -6,27 +6,26 @@
  * they miss: syscalls refused by seccomp never reach them, and io_uring file operations bypass them.
  * Included by glasshouse.bpf.c. */
 
-/* Sensitive-prefix match for read-only opens (absolute paths only, as the process wrote them). */
-static __always_inline bool prefix__match(__u8 *path, __u32 plen)
+/* Sensitive-prefix match for read-only opens (absolute paths only, as the process wrote them). Global
+ * function: verified once. */
+struct gh_pathbuf { __u64 w[GH_PREFIX_LEN / 8]; };
+__noinline int prefix__match(struct gh_pathbuf *path, __u32 plen)
 {
+	if (!path)
+		return 0;
 	for (__u32 i = 0; i < GH_PREFIX_MAX; i++) {
 		__u32 k = i;
 		struct gh_prefix *p = bpf_map_lookup_elem(&prefixes, &k);
-		if (!p || p->len == 0 || p->len > GH_PREFIX_LEN || p->len > plen)
+		if (!p || p->len == 0 || p->len > plen)
 			continue;
-		bool ok = true;
-		for (__u32 j = 0; j < GH_PREFIX_LEN; j++) {
-			if (j >= p->len)
-				break;
-			if (path[j] != (__u8)p->s[j]) {
-				ok = false;
-				break;
-			}
-		}
-		if (ok)
-			return true;
+		__u64 diff = 0;
+#pragma unroll
+		for (int j = 0; j < GH_PREFIX_LEN / 8; j++)
+			diff |= (path->w[j] ^ p->w[j]) & p->m[j];
+		if (!diff)
+			return 1;
 	}
-	return false;
+	return 0;
 }
 
 static __always_inline int file__emit(long ret)
@@ -53,7 +52,7 @@ static __always_inline int file__emit(long ret)
 	__u32 n1 = str__user(buf, off, (void *)in->p1, &r->e.flags);
 	if (in->kind == GH_KIND_OPEN && !(in->flags & (O_WRONLY_ | O_RDWR_ | O_CREAT_ | O_TRUNC_))) {
 		/* a read: only under a sensitive prefix */
-		if (!prefix__match(buf + sizeof(*r), n1))
+		if (!prefix__match((struct gh_pathbuf *)(buf + sizeof(*r)), n1))
 			goto out;
 		r->e.flags |= GH_F_READ;
 	}
@@ -69,7 +68,7 @@ static __always_inline int file__emit(long ret)
 	r->cwd_len = 0;
 	/* relative path against the cwd: give the cwd so the engine can resolve it */
 	if (n1 && first != '/' && in->dirfd == AT_FDCWD_) {
-		__u32 cl = cwd__put(buf, off, (struct task_struct *)bpf_get_current_task(), &r->e.flags);
+		__u32 cl = cwd__put(buf, off, &r->e.flags);
 		r->cwd_len = cl;
 		off += cl;
 	}
@@ -79,7 +78,10 @@ out:
 	return 0;
 }
 
-#define FILE_EXIT(name) EXIT(name) { return file__emit(ctx->ret); }
+SEC("tracepoint")
+int emit_file(struct trace_event_raw_sys_exit *ctx) { return file__emit(ctx->ret); }
+
+#define FILE_EXIT(name) EXIT(name) { bpf_tail_call(ctx, &emitters, EMIT_FILE); return 0; }
 
 static __always_inline int open__enter(struct trace_event_raw_sys_enter *ctx, int dirfd, __u64 path, __u32 flags, __u32 mode)
 {

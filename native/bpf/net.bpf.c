@@ -113,6 +113,10 @@ out:
 	return 0;
 }
 
+SEC("tracepoint")
+int emit_net(struct trace_event_raw_sys_exit *ctx) { return net__emit(ctx->ret); }
+#define NET_EXIT(name) EXIT(name) { bpf_tail_call(ctx, &emitters, EMIT_NET); return 0; }
+
 static __always_inline int net__enter(struct trace_event_raw_sys_enter *ctx, __u16 kind, __u64 addr, __u32 alen)
 {
 	struct gh_inflight *in = inflight__new(kind, ctx->id);
@@ -125,15 +129,15 @@ static __always_inline int net__enter(struct trace_event_raw_sys_enter *ctx, __u
 }
 
 ENTER(connect) { return net__enter(ctx, GH_KIND_CONNECT, ctx->args[1], ctx->args[2]); }
-EXIT(connect) { return net__emit(ctx->ret); }
+NET_EXIT(connect)
 ENTER(bind) { return net__enter(ctx, GH_KIND_BIND, ctx->args[1], ctx->args[2]); }
-EXIT(bind) { return net__emit(ctx->ret); }
+NET_EXIT(bind)
 ENTER(listen) { return net__enter(ctx, GH_KIND_LISTEN, 0, 0); }
-EXIT(listen) { return net__emit(ctx->ret); }
+NET_EXIT(listen)
 ENTER(accept) { return net__enter(ctx, GH_KIND_ACCEPT, 0, 0); }
-EXIT(accept) { return net__emit(ctx->ret); }
+NET_EXIT(accept)
 ENTER(accept4) { return net__enter(ctx, GH_KIND_ACCEPT, 0, 0); }
-EXIT(accept4) { return net__emit(ctx->ret); }
+NET_EXIT(accept4)
 
 /* DNS: a message sent to port 53, taken at send time (no result needed). The destination is the
  * sendto/sendmsg address, or the connected peer of the socket (resolvers usually connect() a UDP socket

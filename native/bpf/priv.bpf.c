@@ -48,7 +48,9 @@ static __always_inline int priv__enter(struct trace_event_raw_sys_enter *ctx, __
 }
 
 #define NOID 0xffffffffull
-#define PRIV_EXIT(name) EXIT(name) { return priv__emit(ctx->ret); }
+SEC("tracepoint")
+int emit_priv(struct trace_event_raw_sys_exit *ctx) { return priv__emit(ctx->ret); }
+#define PRIV_EXIT(name) EXIT(name) { bpf_tail_call(ctx, &emitters, EMIT_PRIV); return 0; }
 
 ENTER(setuid) { return priv__enter(ctx, GH_KIND_SETUID, (__u32)ctx->args[0], NOID, NOID, 0, 0); }
 PRIV_EXIT(setuid)

@@ -44,7 +44,7 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (head[0] == 'm' && head[1] == 'e' && head[2] == 'm' && head[3] == 'f' && head[4] == 'd' && head[5] == ':')
 		r->e.flags |= GH_F_MEMFD;
 
-	__u32 cl = cwd__put(buf, off, p, &r->e.flags);
+	__u32 cl = cwd__put(buf, off, &r->e.flags);
 	r->cwd_len = cl;
 	off += cl;
 	record__submit(c, buf, off, GH_OP_EXEC, GH_KIND_EXEC);

@@ -302,7 +302,9 @@ int main(int argc, char **argv)
 		if (!tfs || access(p, F_OK) != 0)
 			bpf_program__set_autoload(prog, false);
 	}
+	double t0 = now__boot_ns();
 	int err = glasshouse_bpf__load(g.skel);
+	double t1 = now__boot_ns();
 	if (err) {
 		char sentence[300];
 		snprintf(sentence, sizeof(sentence), "The kernel refused to load the BPF programs (%s): check CAP_BPF/CAP_SYS_ADMIN, seccomp (Docker allows bpf() only with SYS_ADMIN) and that BTF matches the kernel.", strerror(-err));
@@ -314,8 +316,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool attached[GH_KIND_SLOTS] = {0};
+	if (!err) {
+		int pa = bpf_map__fd(g.skel->maps.emitters);
+		__u32 k0 = 0, k1 = 1, k2 = 2;
+		int f0 = bpf_program__fd(g.skel->progs.emit_file), f1 = bpf_program__fd(g.skel->progs.emit_net),
+		    f2 = bpf_program__fd(g.skel->progs.emit_priv);
+		bpf_map_update_elem(pa, &k0, &f0, BPF_ANY);
+		bpf_map_update_elem(pa, &k1, &f1, BPF_ANY);
+		bpf_map_update_elem(pa, &k2, &f2, BPF_ANY);
+	}
 	bpf_object__for_each_program(prog, g.skel->obj) {
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || strncmp(bpf_program__name(prog), "emit_", 5) == 0)
 			continue;
 		const char *name = bpf_program__name(prog), *sys = NULL;
 		int kind = sys_kind(name, &sys);
@@ -337,6 +348,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < GH_KIND_COUNT; k++)
 		if (!attached[k])
 			g.unsupported |= 1ull << k;
+	fprintf(stderr, "glasshouse-helper: loaded in %.0f ms, attached in %.0f ms\n", (t1 - t0) / 1e6, (now__boot_ns() - t1) / 1e6);
 	if (!any_attached)
 		problem(&pf, "%s", "No hook could attach: tracepoints need CAP_PERFMON or CAP_SYS_ADMIN and a tracefs mount.");
 

@@ -55,8 +55,9 @@ bool out__frame(void *frame, __u32 len, bool droppable)
 			return false;
 		}
 	}
-	((struct gh_frame *)frame)->seq = seq++;
+	/* the seq is set in the queue copy: ring-buffer pages are mapped read-only */
 	memcpy(q + q_tail, frame, len);
+	((struct gh_frame *)(q + q_tail))->seq = seq++;
 	q_tail += len;
 	g.frames_out++;
 	g.bytes_out += len;

@@ -248,12 +248,19 @@ static void prefixes__set(const struct gh_ctl_prefixes *p)
 	int fd = bpf_map__fd(g.skel->maps.prefixes);
 	__u32 n = p->count > GH_PREFIX_MAX ? GH_PREFIX_MAX : p->count;
 	for (__u32 i = 0; i < GH_PREFIX_MAX; i++) {
-		struct { __u32 len; char s[GH_PREFIX_LEN]; } v;
+		/* mirrors struct gh_prefix in bpf/common.bpf.h: words + byte masks */
+		struct { __u32 len, pad; __u64 w[GH_PREFIX_LEN / 8]; __u64 m[GH_PREFIX_LEN / 8]; } v;
 		memset(&v, 0, sizeof(v));
 		if (i < n) {
-			memcpy(v.s, p->prefix[i], GH_PREFIX_LEN);
-			v.s[GH_PREFIX_LEN - 1] = 0;
-			v.len = strlen(v.s);
+			char s[GH_PREFIX_LEN];
+			unsigned char mask[GH_PREFIX_LEN] = {0};
+			memcpy(s, p->prefix[i], GH_PREFIX_LEN);
+			s[GH_PREFIX_LEN - 1] = 0;
+			v.len = strlen(s);
+			memset(s + v.len, 0, GH_PREFIX_LEN - v.len);
+			memset(mask, 0xff, v.len);
+			memcpy(v.w, s, GH_PREFIX_LEN);
+			memcpy(v.m, mask, GH_PREFIX_LEN);
 		}
 		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
 	}
