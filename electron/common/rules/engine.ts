@@ -66,9 +66,11 @@ export class RuleEngine {
   readonly rules: CompiledRule[] = [];
   readonly diagnostics: Diagnostic[];
   private index: Record<string, IndexEntry[]> = Object.create(null);
+  private lists: Map<string, { items: string[] }>;
 
   private constructor(loaded: LoadedRules, opts: RuleEngineOptions) {
     this.diagnostics = [...loaded.diagnostics];
+    this.lists = loaded.lists;
     const off = new Set(opts.disabled ?? []);
     const onlyTags = opts.onlyTags ? new Set(opts.onlyTags) : undefined;
     for (const k of EVENT_KINDS) this.index[k] = [];
@@ -138,6 +140,11 @@ export class RuleEngine {
 
   static fromSources(sources: RuleSource[], opts: RuleEngineOptions = {}): RuleEngine {
     return new RuleEngine(loadRuleSources(sources), opts);
+  }
+
+  /** Items of a named list after all appends (e.g. glasshouse_posture_expected, sensitive_read_prefixes). */
+  list(name: string): string[] | undefined {
+    return this.lists.get(name)?.items;
   }
 
   get errors(): Diagnostic[] {

@@ -6,3 +6,4 @@ export { EMPTY_CONTEXT, type RuleContext, type RuleProcess, type RuleContainer }
 export { SYSCALL_TO_KIND, KIND_TO_SYSCALL } from './evttype';
 export { supportedFields } from './fields';
 export { sha256Hex } from './sha256';
+export * from './posture';
