@@ -2,8 +2,10 @@
 import type { CliCommand } from '../command';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
+import { rulesCommand } from './rules';
 
 export const COMMANDS: CliCommand[] = [
   serveCommand,
   statusCommand,
+  rulesCommand,
 ];
