@@ -11,11 +11,13 @@ const projects = args.filter((a) => !a.startsWith('-'));
 const out = join(root, 'test-output');
 mkdirSync(out, { recursive: true });
 
+const failedSteps = [];
 function run(name, cmd, cmdArgs, env = {}) {
   const t = Date.now();
   console.log(`\n=== ${name}`);
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   console.log(`=== ${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  if (r.status !== 0) failedSteps.push(name);
   return r.status === 0;
 }
 
@@ -42,7 +44,8 @@ if (existsSync(report)) {
   // A suite that fails to load counts no tests: count it as a failure so it can never look green.
   failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 }
-const stepFailures = steps.filter((ok) => !ok).length;
-if (stepFailures && failed === 0) failed = stepFailures;
+// Failed steps (typecheck, lint, build, unhandled errors in the run) count as failures too, and are named.
+if (failedSteps.length) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
+failed += failedSteps.filter((s) => !s.startsWith('tests')).length + (failed === 0 && failedSteps.some((s) => s.startsWith('tests')) ? 1 : 0);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(steps.every(Boolean) && failed === 0 && passed > 0 ? 0 : 1);
