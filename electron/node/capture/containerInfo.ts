@@ -1,0 +1,23 @@
+// What the recorder needs from Docker, as a small interface the engine wires to its Docker connection.
+import type { ContainerDetail, ContainerSummary, ResourceSample } from '../../common/model';
+import type { DockerDiffEntry } from '../../common/state/fileTable';
+
+export interface ContainerInfoProvider {
+  /** Full inspect of a container; undefined when it no longer exists. */
+  inspect(id: string): Promise<ContainerDetail | undefined>;
+  /** `docker diff`: changes relative to the image. */
+  diff(id: string): Promise<DockerDiffEntry[]>;
+  /** Running containers (to resolve names and compose projects to ids). */
+  list?(): Promise<ContainerSummary[]>;
+  /** Streams 1 Hz resource samples for a container; returns a function that stops the stream. */
+  streamStats?(id: string, onSample: (s: ResourceSample) => void): () => void;
+}
+
+/** The one dockerode call we need beyond inspect, typed structurally so this folder never imports dockerode. */
+export interface DiffCapableDocker {
+  getContainer(id: string): { changes(): Promise<DockerDiffEntry[] | null> };
+}
+
+export async function diffVia(docker: DiffCapableDocker, id: string): Promise<DockerDiffEntry[]> {
+  return (await docker.getContainer(id).changes()) ?? [];
+}

@@ -1,0 +1,122 @@
+// The live sensor as a capture source: a bounded queue between the helper's stream and the consumer.
+import type { RuntimeEvent, SensorStats } from '../../common/model/event';
+import { SensorError } from '../../common/ipc/errors';
+import { BaseSource, type CaptureSourceKind } from './source';
+
+/**
+ * The part of electron/node/sensor's `Sensor` this source uses, typed structurally so that capture does not
+ * depend on how the sensor is built or started.
+ */
+export interface SensorLike {
+  on(event: 'events', listener: (events: RuntimeEvent[]) => void): unknown;
+  on(event: 'stats', listener: (stats: SensorStats) => void): unknown;
+  on(event: 'gap', listener: (gap: unknown) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  off?(event: string, listener: (...args: never[]) => void): unknown;
+  start(): Promise<unknown> | unknown;
+  stop(): Promise<unknown> | unknown;
+  watchContainer?(id: string): unknown;
+}
+
+export interface LiveSourceOptions {
+  /** Watch only these containers (full ids); all containers when empty. */
+  containers?: string[];
+  /** Events held for a slow consumer before new ones are dropped (and counted). */
+  maxQueuedEvents?: number;
+}
+
+function asGap(g: unknown): [number, number] | undefined {
+  if (Array.isArray(g) && g.length >= 2) return [Number(g[0]), Number(g[1])];
+  if (g && typeof g === 'object') {
+    const o = g as Record<string, unknown>;
+    const start = Number(o.start ?? o.from ?? o[0]);
+    const end = Number(o.end ?? o.to ?? o[1]);
+    if (Number.isFinite(start) && Number.isFinite(end)) return [start, end];
+  }
+  return undefined;
+}
+
+export class LiveSource extends BaseSource {
+  readonly kind: CaptureSourceKind = 'live';
+  readonly description = 'live sensor';
+  private queue: RuntimeEvent[][] = [];
+  private queued = 0;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private sensorStopped = false;
+  private readonly maxQueued: number;
+
+  constructor(private readonly sensor: SensorLike, private readonly opts: LiveSourceOptions = {}) {
+    super();
+    this.maxQueued = opts.maxQueuedEvents ?? 1_000_000;
+  }
+
+  async start(): Promise<void> {
+    // The sensor's emit path must never wait for us: it only appends to the queue or counts a drop.
+    this.sensor.on('events', (events) => {
+      if (this.sensorStopped || events.length === 0) return;
+      if (this.queued + events.length > this.maxQueued) {
+        this.counters.dropped += events.length;
+        return;
+      }
+      this.queue.push(events);
+      this.queued += events.length;
+      this.signal();
+    });
+    this.sensor.on('stats', (s) => {
+      this.counters.sensor = s;
+    });
+    this.sensor.on('gap', (g) => {
+      const gap = asGap(g);
+      if (gap) this.counters.gaps.push(gap);
+    });
+    this.sensor.on('error', (err) => {
+      this.failure = err instanceof Error ? err : new SensorError(String(err));
+      this.signal();
+    });
+    for (const id of this.opts.containers ?? []) this.sensor.watchContainer?.(id);
+    await this.sensor.start();
+  }
+
+  async *batches(): AsyncIterable<RuntimeEvent[]> {
+    for (;;) {
+      while (this.queue.length) {
+        const batch = this.queue.shift()!;
+        this.queued -= batch.length;
+        this.count(batch);
+        yield batch;
+      }
+      if (this.failure) {
+        this.end({ reason: 'error', error: this.failure });
+        return;
+      }
+      if (this.stopped) {
+        this.end({ reason: 'stopped' });
+        return;
+      }
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  override async stop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.sensor.stop();
+    } finally {
+      // Events the sensor emitted while stopping are still delivered; then the iteration ends.
+      this.sensorStopped = true;
+      this.stopped = true;
+      this.signal();
+    }
+  }
+
+  get queuedEvents(): number {
+    return this.queued;
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Recorder, type DeltaFrame } from './recorder';
+import { SyntheticSource } from './capture/synthetic';
+import { RecordingSource } from './capture/recording';
+import { RecordingStore } from './store/index';
+import type { WorldState } from '../common/state/index';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmpFile(name: string): string {
+  const d = mkdtempSync(join(tmpdir(), 'gh-rec-'));
+  dirs.push(d);
+  return join(d, name);
+}
+
+/** A canonical, order-independent picture of a state, for comparing two states. */
+function canonical(w: WorldState) {
+  const sortBy = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
+  return {
+    processes: sortBy([...w.processes.all()], (p) => p.key),
+    files: sortBy(w.files.list(), (f) => `${f.containerId}${f.path}`),
+    flows: sortBy(w.flows.flows(), (f) => `${f.containerId}${f.direction}${f.remoteAddr}:${f.remotePort}:${f.localPort}`),
+    listening: sortBy(w.flows.listening(), (l) => `${l.containerId}${l.proto}${l.addr}${l.port}`),
+    counters: w.counters,
+  };
+}
+
+describe('Recorder', () => {
+  it('records synthetic capture, and replaying the file rebuilds identical state', async () => {
+    const path = tmpFile('a.glasshouse');
+    const rec = new Recorder({ source: new SyntheticSource({ events: 60_000, seed: 11 }), store: RecordingStore.create(path) });
+    await rec.start();
+    const summary = await rec.done;
+    expect(summary.events).toBe(60_000);
+    expect(summary.unsaved).toBe(0);
+
+    const stored = RecordingStore.open(path, { readonly: true });
+    expect(stored.info().events).toBe(60_000);
+    expect(stored.processes()).toHaveLength(rec.world.processes.size);
+    expect(stored.files()).toHaveLength(rec.world.files.size);
+    stored.close();
+
+    const replay = new Recorder({ source: new RecordingSource(path) });
+    await replay.start();
+    await replay.done;
+    expect(canonical(replay.world)).toEqual(canonical(rec.world));
+  });
+
+  it('feeds subscribers at most ~20 frames a second and coalesces for a slow one without slowing capture', async () => {
+    const rec = new Recorder({ source: new SyntheticSource({ events: 400_000, seed: 2, batchSize: 2048 }) });
+    const fast: DeltaFrame[] = [];
+    const slowFrames: DeltaFrame[] = [];
+    rec.subscribe((f) => { fast.push(f); }, { tail: 50 });
+    const only = new SyntheticSource({ seed: 2 }).containerIds()[0];
+    rec.subscribe(async (f) => {
+      slowFrames.push(f);
+      await new Promise((r) => setTimeout(r, 300));
+    }, { containerIds: [only], tail: 10 });
+    const t0 = Date.now();
+    await rec.start();
+    await rec.done;
+    const seconds = (Date.now() - t0) / 1000;
+    expect(fast.length).toBeGreaterThan(1);
+    expect(fast.length).toBeLessThanOrEqual(Math.ceil(seconds * 20) + 2);
+    expect(fast.every((f) => f.tail.length <= 50)).toBe(true);
+    expect(fast[fast.length - 1].dropped).toBeGreaterThan(0);
+    // The slow subscriber got fewer frames, with coalescing counted, and only its container.
+    expect(slowFrames.length).toBeLessThan(fast.length);
+    const last = slowFrames[slowFrames.length - 1];
+    expect(last.coalesced).toBeGreaterThan(0);
+    expect(slowFrames.flatMap((f) => f.delta.processes).every((p) => p.containerId === only)).toBe(true);
+    expect(slowFrames.flatMap((f) => f.tail).every((e) => e.containerId === only)).toBe(true);
+    expect(rec.world.counters.events).toBe(400_000);
+  });
+});

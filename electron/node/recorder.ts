@@ -1,0 +1,299 @@
+// The capture pipeline: source → state → store, with live subscribers fed batched, coalesced view-model deltas.
+import type { EventFamily, RuntimeEvent } from '../common/model/event';
+import { EVENT_FAMILY } from '../common/model/event';
+import { GlasshouseError } from '../common/ipc/errors';
+import { WorldState, mergeDeltas, type WorldDelta } from '../common/state/index';
+import type { CaptureEnd, CaptureSource, CaptureStats } from './capture/source';
+import type { ContainerInfoProvider } from './capture/containerInfo';
+import { seedContainer } from './capture/procfs';
+import type { RecordingStore, WriteStats } from './store/index';
+
+export interface RecorderOptions {
+  source: CaptureSource;
+  /** Where to record; without one the recorder only feeds state and subscribers. */
+  store?: RecordingStore;
+  world?: WorldState;
+  /** Docker metadata and `docker diff`; without it containers keep their short ids. */
+  info?: ContainerInfoProvider;
+  /** Seed processes that predate the capture from /proc (live capture on a Linux host). */
+  seedFromProc?: boolean;
+  /** Keep only events of containers this accepts (when the source cannot filter). */
+  acceptContainer?: (containerId: string | undefined) => boolean;
+  /** Subscriber frame interval (ms): at most 1000 / tickMs frames a second. */
+  tickMs?: number;
+}
+
+export interface SubscriptionFilter {
+  containerIds?: string[];
+  families?: EventFamily[];
+  /** Raw events per frame at most (a capped tail); 0 for none. */
+  tail?: number;
+}
+
+export interface DeltaFrame {
+  /** Frame number for this subscriber. */
+  frame: number;
+  ts: number;
+  delta: WorldDelta;
+  /** The latest raw events matching the filter, oldest first, at most `tail`. */
+  tail: RuntimeEvent[];
+  /** View-model updates folded into later ones because this subscriber was behind (cumulative). */
+  coalesced: number;
+  /** Raw events not shown in a tail (cumulative). */
+  dropped: number;
+  capture: CaptureStats;
+  store?: WriteStats;
+}
+
+export type FrameListener = (frame: DeltaFrame) => void | Promise<void>;
+
+export interface Subscription {
+  close(): void;
+  stats(): { frames: number; coalesced: number; dropped: number };
+}
+
+export interface RecorderSummary {
+  events: number;
+  duplicates: number;
+  /** Events the source dropped (slow consumer) or the sensor lost (ring/queue drops). */
+  sourceDropped: number;
+  sensorDrops: number;
+  /** Events that could not be stored after a write failure. */
+  unsaved: number;
+  durationMs: number;
+  end: CaptureEnd;
+  /** Why recording stopped early (disk full, sensor failure), as a user-facing error. */
+  error?: GlasshouseError;
+}
+
+const TAIL_RING = 1024;
+
+class Subscriber {
+  pending: WorldDelta | undefined;
+  busy = false;
+  frames = 0;
+  coalesced = 0;
+  dropped = 0;
+  closed = false;
+  constructor(readonly listener: FrameListener, readonly filter: SubscriptionFilter) {}
+
+  accepts(containerId: string | undefined, family: EventFamily): boolean {
+    const f = this.filter;
+    if (f.containerIds && (containerId === undefined || !f.containerIds.includes(containerId))) return false;
+    if (f.families && !f.families.includes(family)) return false;
+    return true;
+  }
+}
+
+function filterDelta(d: WorldDelta, ids: string[] | undefined): WorldDelta {
+  if (!ids) return d;
+  const has = (id: string | undefined) => id !== undefined && ids.includes(id);
+  return {
+    processes: d.processes.filter((p) => has(p.containerId)),
+    files: d.files.filter((f) => has(f.containerId)),
+    flows: d.flows.filter((f) => has(f.containerId)),
+    listening: d.listening.filter((l) => has(l.containerId)),
+    containers: d.containers.filter((c) => has(c.id)),
+    resources: d.resources.filter((r) => has(r.containerId)),
+    counters: d.counters,
+  };
+}
+
+function isEmpty(d: WorldDelta): boolean {
+  return !d.processes.length && !d.files.length && !d.flows.length && !d.listening.length && !d.containers.length && !d.resources.length;
+}
+
+export class Recorder {
+  readonly world: WorldState;
+  readonly done: Promise<RecorderSummary>;
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly tail: RuntimeEvent[] = new Array(TAIL_RING);
+  private tailCount = 0;
+  private lastTailDelivered = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private started = 0;
+  private error: GlasshouseError | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly metadataPending = new Set<Promise<unknown>>();
+  private readonly stopStats: Array<() => void> = [];
+  private resolveDone!: (s: RecorderSummary) => void;
+  private lastSensorTs = 0;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.world = opts.world ?? new WorldState();
+    this.done = new Promise((r) => (this.resolveDone = r));
+    opts.store?.onFailure((err) => {
+      this.error = err;
+      void this.stop();
+    });
+  }
+
+  /** Starts the source and the pump; resolves once capture is running. */
+  async start(): Promise<void> {
+    this.started = performance.now();
+    await this.opts.source.start();
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 50);
+    void this.pump();
+  }
+
+  /** Stops capture, folds in the final `docker diff`, writes everything and closes the recording. */
+  async stop(): Promise<RecorderSummary> {
+    this.stopping ??= this.opts.source.stop();
+    await this.stopping;
+    return this.done;
+  }
+
+  subscribe(listener: FrameListener, filter: SubscriptionFilter = {}): Subscription {
+    const s = new Subscriber(listener, filter);
+    // A new subscriber starts from the full current state, then receives deltas.
+    s.pending = filterDelta(this.snapshot(), filter.containerIds);
+    this.subscribers.add(s);
+    return {
+      close: () => {
+        s.closed = true;
+        this.subscribers.delete(s);
+      },
+      stats: () => ({ frames: s.frames, coalesced: s.coalesced, dropped: s.dropped }),
+    };
+  }
+
+  /** The whole current state as one delta (for a subscriber that just arrived). */
+  snapshot(): WorldDelta {
+    const w = this.world;
+    return {
+      processes: [...w.processes.all()], files: w.files.list(), flows: w.flows.flows(), listening: w.flows.listening(),
+      containers: w.containers.list(), resources: [], counters: { ...w.counters, byKind: { ...w.counters.byKind } },
+    };
+  }
+
+  private async pump(): Promise<void> {
+    const { source, store, acceptContainer } = this.opts;
+    let end: CaptureEnd = { reason: 'exhausted' };
+    try {
+      for await (let batch of source.batches()) {
+        if (acceptContainer) batch = batch.filter((e) => acceptContainer(e.containerId));
+        if (batch.length === 0) continue;
+        this.world.applyBatch(batch);
+        store?.appendEvents(batch);
+        for (let i = 0; i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
+        this.tailCount += batch.length;
+        const fresh = this.world.takeNewContainers();
+        if (fresh.length) this.learnContainers(fresh);
+      }
+      end = await Promise.race([source.ended, Promise.resolve<CaptureEnd>({ reason: 'exhausted' })]);
+    } catch (err) {
+      end = { reason: 'error', error: err as Error };
+      this.error ??= err instanceof GlasshouseError ? err : new GlasshouseError(`Capture failed: ${(err as Error).message}`);
+    }
+    await this.finish(end);
+  }
+
+  private learnContainers(ids: string[]): void {
+    const { info, seedFromProc } = this.opts;
+    for (const id of ids) {
+      if (seedFromProc) this.world.seedProcesses(seedContainer(id));
+      if (!info) continue;
+      const p = (async () => {
+        const detail = await info.inspect(id).catch(() => undefined);
+        if (detail) this.world.upsertContainer(detail);
+        if (info.streamStats && !this.stopping) this.stopStats.push(info.streamStats(id, (s) => this.world.addResourceSample(s)));
+      })();
+      this.metadataPending.add(p);
+      void p.finally(() => this.metadataPending.delete(p));
+    }
+  }
+
+  private async finish(end: CaptureEnd): Promise<void> {
+    const { store, info, source } = this.opts;
+    for (const stop of this.stopStats.splice(0)) stop();
+    await Promise.all([...this.metadataPending]);
+    if (info && !this.error) {
+      // docker diff at the end is the image-relative truth, including changes made before capture began.
+      await Promise.all(this.world.containers.list().map(async (c) => {
+        const diff = await info.diff(c.id).catch(() => undefined);
+        if (diff) this.world.mergeDiff(c.id, diff);
+      }));
+    }
+    if (this.timer) clearInterval(this.timer);
+    this.tick();
+    const stats = source.stats();
+    if (store) {
+      if (stats.sensor) store.recordSensorStats(stats.sensor);
+      for (const [a, b] of stats.gaps) store.recordGap(a, b);
+      store.close(this.error?.message ?? (end.reason === 'error' ? end.error?.message : undefined));
+    }
+    const sensor = stats.sensor;
+    this.resolveDone({
+      events: this.world.counters.events,
+      duplicates: this.world.counters.duplicates,
+      sourceDropped: stats.dropped,
+      sensorDrops: sensor ? sensor.ringDrops + sensor.queueDrops : 0,
+      unsaved: store?.stats().discarded ?? 0,
+      durationMs: performance.now() - this.started,
+      end,
+      error: this.error,
+    });
+  }
+
+  /** Every ~50 ms: one delta to the store and to each subscriber that has caught up; the rest coalesce. */
+  private tick(): void {
+    const delta = this.world.takeDelta();
+    const { store, source } = this.opts;
+    const capture = source.stats();
+    if (store) {
+      store.applyDelta(delta);
+      if (capture.sensor && capture.sensor.ts !== this.lastSensorTs) {
+        this.lastSensorTs = capture.sensor.ts;
+        store.recordSensorStats(capture.sensor);
+      }
+    }
+    const newTail = this.tailCount - this.lastTailDelivered;
+    const tailStart = Math.max(this.lastTailDelivered, this.tailCount - TAIL_RING);
+    this.lastTailDelivered = this.tailCount;
+    for (const s of this.subscribers) {
+      const mine = filterDelta(delta, s.filter.containerIds);
+      if (s.pending) {
+        const { merged, coalesced } = mergeDeltas(s.pending, mine);
+        s.pending = merged;
+        s.coalesced += coalesced;
+      } else {
+        s.pending = mine;
+      }
+      const cap = s.filter.tail ?? 0;
+      const tail: RuntimeEvent[] = [];
+      let matched = 0;
+      for (let i = tailStart; i < this.tailCount; i++) {
+        const e = this.tail[i % TAIL_RING];
+        if (!s.accepts(e.containerId, EVENT_FAMILY[e.kind])) continue;
+        matched++;
+        tail.push(e);
+        if (tail.length > cap) tail.shift();
+      }
+      s.dropped += Math.max(0, newTail - (this.tailCount - tailStart)) + (matched - tail.length);
+      if (s.busy) {
+        // The consumer has not finished the last frame: keep coalescing, never wait for it.
+        continue;
+      }
+      if (isEmpty(s.pending) && tail.length === 0 && s.frames > 0) continue;
+      this.deliver(s, s.pending, tail, capture);
+      s.pending = undefined;
+    }
+  }
+
+  private deliver(s: Subscriber, delta: WorldDelta, tail: RuntimeEvent[], capture: CaptureStats): void {
+    const frame: DeltaFrame = {
+      frame: ++s.frames, ts: Date.now(), delta, tail, coalesced: s.coalesced, dropped: s.dropped, capture,
+      store: this.opts.store?.stats(),
+    };
+    let r: void | Promise<void>;
+    try {
+      r = s.listener(frame);
+    } catch {
+      return; // a failing subscriber never stops capture
+    }
+    if (r && typeof (r as Promise<void>).then === 'function') {
+      s.busy = true;
+      (r as Promise<void>).then(() => { s.busy = false; }, () => { s.busy = false; });
+    }
+  }
+}
