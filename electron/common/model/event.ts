@@ -131,3 +131,31 @@ export interface SensorStats {
   /** Gaps (helper restarts), each [startTs, endTs]. */
   gaps: Array<[number, number]>;
 }
+
+
+/** A process that already ran when the sensor began watching its container (seeded from /proc), so the
+ * process tree is whole. Same identity fields as events; `startTs` is when the process started. */
+export interface ProcessSeed {
+  ts: number;
+  seq: number;
+  pid: number;
+  tgid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  cgroupId: string;
+  mntns: number;
+  containerId?: string;
+  exe: string;
+  argv: string[];
+  cwd?: string;
+  startTs: number;
+}
+
+/** A period the sensor could not see (helper restart, crash): events in [from, to] are missing. */
+export interface SensorGap {
+  from: number;
+  to: number;
+  reason: string;
+}

@@ -1,0 +1,61 @@
+// Encoders of engine → helper control frames (same framing as helper output).
+import type { EventKind } from '../model/event';
+import { FRAME_HEADER_BYTES, KIND_CODE, LAYOUT, MAGIC, OP, PREFIX_LEN, PREFIX_MAX, SCHEMA_VERSION } from './wire';
+
+function frame(op: number, size: number): { bytes: Uint8Array; view: DataView } {
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, size, true);
+  view.setUint16(8, SCHEMA_VERSION, true);
+  view.setUint16(10, op, true);
+  return { bytes, view };
+}
+
+function ascii(bytes: Uint8Array, at: number, s: string, max: number): void {
+  for (let i = 0; i < s.length && i < max; i++) bytes[at + i] = s.charCodeAt(i) & 0x7f;
+}
+
+export function encodeWatch(containerId: string, pid: number, unwatch = false): Uint8Array {
+  const L = LAYOUT.gh_ctl_watch;
+  const { bytes, view } = frame(unwatch ? OP.CTL_UNWATCH : OP.CTL_WATCH, L.size);
+  ascii(bytes, L.fields.container_id, containerId, 64);
+  view.setUint32(L.fields.pid, pid >>> 0, true);
+  return bytes;
+}
+
+export function kindMask(kinds: readonly EventKind[]): bigint {
+  let m = 0n;
+  for (const k of kinds) m |= 1n << BigInt(KIND_CODE[k]);
+  return m;
+}
+
+export function encodeKinds(kinds: readonly EventKind[]): Uint8Array {
+  const L = LAYOUT.gh_ctl_kinds;
+  const { bytes, view } = frame(OP.CTL_KINDS, L.size);
+  view.setBigUint64(L.fields.mask, kindMask(kinds), true);
+  return bytes;
+}
+
+/** Sensitive path prefixes (reads under them are reported). At most PREFIX_MAX, each < PREFIX_LEN bytes. */
+export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
+  const L = LAYOUT.gh_ctl_prefixes;
+  for (const p of prefixes) {
+    if (!p.startsWith('/')) throw new Error(`Sensitive path prefix "${p}" must be absolute (start with /).`);
+    if (p.length >= PREFIX_LEN) throw new Error(`Sensitive path prefix "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
+  }
+  if (prefixes.length > PREFIX_MAX) throw new Error(`At most ${PREFIX_MAX} sensitive path prefixes can be watched in the kernel (got ${prefixes.length}).`);
+  const { bytes, view } = frame(OP.CTL_PREFIXES, L.size);
+  view.setUint32(L.fields.count, prefixes.length, true);
+  prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
+  return bytes;
+}
+
+export function encodeHost(on: boolean): Uint8Array {
+  const L = LAYOUT.gh_ctl_host;
+  const { bytes, view } = frame(OP.CTL_HOST, L.size);
+  view.setUint32(L.fields.on, on ? 1 : 0, true);
+  return bytes;
+}
+
+export { FRAME_HEADER_BYTES };

@@ -1,0 +1,4 @@
+// Decoders for helper records; SCHEMA_VERSION mirrors native/include/wire.h.
+export * from './wire';
+export * from './decoder';
+export * from './control';
