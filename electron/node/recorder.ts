@@ -220,6 +220,10 @@ export class Recorder {
     if (store) {
       if (stats.sensor) store.recordSensorStats(stats.sensor);
       for (const [a, b] of stats.gaps) store.recordGap(a, b);
+      store.setMeta('capture', JSON.stringify({
+        source: source.description, events: this.world.counters.events, duplicates: this.world.counters.duplicates,
+        sourceDropped: stats.dropped, unsaved: store.stats().discarded, end: end.reason,
+      }));
       store.close(this.error?.message ?? (end.reason === 'error' ? end.error?.message : undefined));
     }
     const sensor = stats.sensor;

@@ -470,6 +470,14 @@ export class RecordingStore {
     };
   }
 
+  metaValue(key: string): string | undefined {
+    return this.read(() => (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value);
+  }
+
+  processCount(): number {
+    return this.read(() => (this.db.prepare('SELECT count(*) AS n FROM processes').get() as { n: number }).n);
+  }
+
   info(): RecordingInfo {
     return this.read(() => {
       const range = this.db.prepare('SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM events').get() as { n: number; first: number | null; last: number | null };
