@@ -3,9 +3,15 @@ import type { CliCommand } from '../command';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { rulesCommand } from './rules';
+import { scanCommand } from './scan';
+import { recordCommand } from './record';
+import { reportCommand } from './report';
 
 export const COMMANDS: CliCommand[] = [
   serveCommand,
   statusCommand,
   rulesCommand,
+  scanCommand,
+  recordCommand,
+  reportCommand,
 ];
