@@ -21,6 +21,14 @@ export interface RecorderOptions {
   acceptContainer?: (containerId: string | undefined) => boolean;
   /** Subscriber frame interval (ms): at most 1000 / tickMs frames a second. */
   tickMs?: number;
+  /** Sees every batch right after the state tables applied it (rules run here), and the store before it closes. */
+  observer?: RecorderObserver;
+}
+
+export interface RecorderObserver {
+  onBatch(batch: readonly RuntimeEvent[], world: WorldState): void;
+  /** Last writes into the recording (findings) before it is closed. */
+  beforeClose?(store: RecordingStore): void;
 }
 
 export interface SubscriptionFilter {
@@ -174,6 +182,7 @@ export class Recorder {
         if (acceptContainer) batch = batch.filter((e) => acceptContainer(e.containerId));
         if (batch.length === 0) continue;
         this.world.applyBatch(batch);
+        this.opts.observer?.onBatch(batch, this.world);
         store?.appendEvents(batch);
         for (let i = 0; i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
         this.tailCount += batch.length;
@@ -224,6 +233,11 @@ export class Recorder {
         source: source.description, events: this.world.counters.events, duplicates: this.world.counters.duplicates,
         sourceDropped: stats.dropped, unsaved: store.stats().discarded, end: end.reason,
       }));
+      try {
+        this.opts.observer?.beforeClose?.(store);
+      } catch {
+        /* a failing observer never costs the recording its close */
+      }
       store.close(this.error?.message ?? (end.reason === 'error' ? end.error?.message : undefined));
     }
     const sensor = stats.sensor;
@@ -245,7 +259,8 @@ export class Recorder {
     const { store, source } = this.opts;
     const capture = source.stats();
     if (store) {
-      store.applyDelta(delta);
+      // Per-container event counts change without marking the record dirty: refresh the few rows each tick.
+      store.applyDelta(delta.containers.length === this.world.containers.size ? delta : { ...delta, containers: this.world.containers.list() });
       if (capture.sensor && capture.sensor.ts !== this.lastSensorTs) {
         this.lastSensorTs = capture.sensor.ts;
         store.recordSensorStats(capture.sensor);

@@ -14,7 +14,7 @@ import { Recorder, type RecorderSummary } from '../../node/recorder';
 import { SyntheticSource } from '../../node/capture/synthetic';
 import type { CaptureSource } from '../../node/capture/source';
 import { diffVia, type ContainerInfoProvider, type DiffCapableDocker } from '../../node/capture/containerInfo';
-import { ProcessPollerSource } from '../scan/processPoller';
+import { ProcessPollerSource, POLLER_BLIND_KINDS } from '../scan/processPoller';
 
 const USAGE = `Usage: glasshouse record [options] --out FILE.glasshouse [-- COMMAND [ARG...]]
 
@@ -136,14 +136,21 @@ export const recordCommand: CliCommand = {
       };
       engine.catalog.on('delta', onDelta);
       engine.catalog.snapshot().containers.forEach(consider);
-      if (names.length && !watched.size) {
-        io.stderr.write(`glasshouse record: no running container matches ${names.join(', ')} yet; waiting for one to start.\n`);
-      }
+      // The catalog fills asynchronously: only complain if nothing matched after it had a moment.
+      const warn = setTimeout(() => {
+        if (names.length && !watched.size) ui.line(`glasshouse record: no running container matches ${names.join(', ')} yet; waiting for one to start.\n`);
+      }, 1500);
+      warn.unref();
       detach = () => engine?.catalog.off('delta', onDelta);
     }
 
     const store = RecordingStore.create(out, { title: values.title ?? (command.length ? command.join(' ') : undefined), source: source.description });
     store.setMeta('created_by_command', `glasshouse ${GLASSHOUSE_VERSION} record ${argv.join(' ')}`.slice(0, 2000));
+    if (source instanceof ProcessPollerSource) {
+      // Say in the file what this capture could not see, so no timeline looks complete when it is not.
+      store.recordSensorStats({ ts: Date.now(), eventsByKind: {}, ringDrops: 0, queueDrops: 0, corruptFrames: 0, cpuUserMs: 0, cpuSysMs: 0,
+        rssKb: 0, unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [] });
+    }
     const recorder = new Recorder({ source, store, info });
     const startedAt = Date.now();
     await recorder.start();
