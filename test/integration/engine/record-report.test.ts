@@ -1,0 +1,84 @@
+// `glasshouse record` on a real container, `glasshouse report` on the file, and replay rebuilding the recorded state.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../electron/cli/main';
+import type { CliIo } from '../../../electron/cli/command';
+import { RecordingStore } from '../../../electron/node/store/index';
+import { RecordingSource } from '../../../electron/node/capture/recording';
+import { Recorder } from '../../../electron/node/recorder';
+import { ensureBusyboxImage, removeTestContainers, runContainer } from '../../support/docker';
+
+const dir = mkdtempSync(join(tmpdir(), 'gh-cli-rec-'));
+beforeAll(async () => { await ensureBusyboxImage(); });
+afterAll(async () => {
+  await removeTestContainers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], interrupted = new Promise<void>(() => {})): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b) => (out += b));
+  stderr.on('data', (b) => (err += b));
+  const io: CliIo = { stdout, stderr, env: process.env, cwd: dir, interrupted };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+describe('glasshouse record / report', () => {
+  it('records a real container for a duration; the report lists it; replay rebuilds the stored processes', async () => {
+    const c = await runContainer({ cmd: ['sh', '-c', 'while true; do echo x > /tmp/x; ls / > /dev/null; sleep 0.3; done'] });
+    const file = join(dir, 'real.glasshouse');
+    const rec = await cli(['record', '--container', c.name, '--duration', '3s', '--out', file]);
+    expect(rec.code, rec.err).toBe(0);
+    expect(rec.err).toContain(`recording ${c.name}`);
+
+    const rep = await cli(['report', file, '--format', 'json']);
+    expect(rep.code, rep.err).toBe(0);
+    const report = JSON.parse(rep.out);
+    expect(report.containers).toEqual([expect.objectContaining({ id: c.id, name: c.name, image: 'glasshouse-test/busybox:1' })]);
+    expect(report.processes).toBeGreaterThan(2);
+    expect(report.events.byKind.exec).toBeGreaterThan(2);
+    expect(report.files.map((f: { path: string }) => f.path)).toContain('/tmp/x');
+    expect(report.drops).toMatchObject({ ringDrops: 0, queueDrops: 0, sourceDropped: 0, finished: true });
+    expect(report.findings).toEqual([]);
+
+    const stored = RecordingStore.open(file, { readonly: true });
+    const storedProcs = stored.processes().sort((a, b) => a.key.localeCompare(b.key));
+    stored.close();
+    const replay = new Recorder({ source: new RecordingSource(file) });
+    await replay.start();
+    await replay.done;
+    const replayed = [...replay.world.processes.all()].sort((a, b) => a.key.localeCompare(b.key));
+    expect(JSON.parse(JSON.stringify(replayed))).toEqual(storedProcs);
+  });
+
+  it('stops cleanly on Ctrl-C, and refuses to overwrite or to read a foreign file', async () => {
+    const file = join(dir, 'ctrlc.glasshouse');
+    let interrupt!: () => void;
+    const interrupted = new Promise<void>((r) => (interrupt = r));
+    setTimeout(() => interrupt(), 800);
+    const rec = await cli(['record', '--synthetic', '100000000', '--out', file], interrupted);
+    expect(rec.code, rec.err).toBe(0);
+    expect(rec.err).toContain('stopped by Ctrl-C');
+    const rep = JSON.parse((await cli(['report', file, '--format', 'json'])).out);
+    expect(rep.events.total).toBeGreaterThan(0);
+    expect(rep.drops.finished).toBe(true);
+
+    const again = await cli(['record', '--synthetic', '10', '--out', file]);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toMatch(/already exists/);
+
+    const foreign = join(dir, 'notes.txt');
+    writeFileSync(foreign, 'hello\n'.repeat(50));
+    const bad = await cli(['report', foreign, '--format', 'json']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain(foreign);
+    expect(bad.err).toMatch(/not a Glasshouse recording/);
+  });
+});
