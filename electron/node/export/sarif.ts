@@ -183,7 +183,11 @@ function lossNotifications(input: ReportInput) {
   if (l.ringDrops) add('GH-LOSS-RING', `${l.ringDrops} events were dropped in the kernel ring buffer; some behaviour may be missing.`);
   if (l.queueDrops) add('GH-LOSS-QUEUE', `${l.queueDrops} events were dropped in the engine queue; some behaviour may be missing.`);
   if (l.corruptFrames) add('GH-LOSS-CORRUPT', `${l.corruptFrames} corrupt frames from the sensor were skipped.`);
-  if (l.unsupportedKinds.length) add('GH-LOSS-UNSUPPORTED', `These event kinds cannot be observed on this kernel: ${l.unsupportedKinds.join(', ')}.`);
+  if (l.unsupportedKinds.length) {
+    add('GH-LOSS-UNSUPPORTED', l.observedBy
+      ? `Observed by ${l.observedBy}, which cannot see these event kinds: ${l.unsupportedKinds.join(', ')}.`
+      : `These event kinds cannot be observed on this kernel: ${l.unsupportedKinds.join(', ')}.`);
+  }
   if (l.gaps.length) add('GH-LOSS-GAP', `The sensor was not running for ${l.gaps.length} interval(s) of the recording.`);
   return out;
 }

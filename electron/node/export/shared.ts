@@ -72,7 +72,11 @@ export function lossSentence(input: ReportInput): string | undefined {
   if (l.ringDrops) parts.push(`${l.ringDrops} events dropped in the kernel ring buffer`);
   if (l.queueDrops) parts.push(`${l.queueDrops} events dropped in the engine queue`);
   if (l.corruptFrames) parts.push(`${l.corruptFrames} corrupt frames skipped`);
-  if (l.unsupportedKinds.length) parts.push(`not observable on this kernel: ${l.unsupportedKinds.join(', ')}`);
+  if (l.unsupportedKinds.length) {
+    parts.push(l.observedBy
+      ? `observed by ${l.observedBy}, which cannot see: ${l.unsupportedKinds.join(', ')}`
+      : `not observable on this kernel: ${l.unsupportedKinds.join(', ')}`);
+  }
   if (l.gaps.length) parts.push(`${l.gaps.length} sensor gap(s)`);
   return parts.length ? `Incomplete recording: ${parts.join('; ')}.` : 'No sensor loss was recorded.';
 }

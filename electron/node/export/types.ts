@@ -30,6 +30,8 @@ export interface SensorLoss {
   unsupportedKinds: string[];
   /** Helper gaps, each [startTs, endTs] in ms epoch. */
   gaps: Array<[number, number]>;
+  /** What observed the containers when it was not the eBPF sensor (e.g. "docker top polling"). */
+  observedBy?: string;
 }
 
 /** Descriptive text for a rule, when the rules engine can supply it (falls back to the finding's own text). */
