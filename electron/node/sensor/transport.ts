@@ -1,0 +1,150 @@
+// How the helper runs: a container through the Docker API, or a local root process. Both give the sensor
+// a byte stream of frames, a control writer, and an 'exit' notification.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import {
+  attachHelper, buildHelperImage, createHelperContainer, helperCapabilities, helperImageTag, imageExists, removeContainer,
+  startContainer, waitContainer, type HelperStreams,
+} from '../docker/helper-container';
+
+export interface HelperRun extends EventEmitter {
+  /** 'exit' (code: number | undefined) fires once when the helper is gone. */
+  readonly stdout: Readable;
+  readonly stdin: Writable;
+  readonly label: string;
+  stderrTail(): string;
+  stop(): Promise<void>;
+  /** Kill without the polite stdin close (tests use it to simulate a crash). */
+  kill(): Promise<void>;
+}
+
+function tail(buf: string[], chunk: string): void {
+  buf.push(chunk);
+  while (buf.join('').length > 4000) buf.shift();
+}
+
+export class LocalHelperRun extends EventEmitter implements HelperRun {
+  readonly stdout: Readable;
+  readonly stdin: Writable;
+  readonly label: string;
+  private readonly child: ChildProcess;
+  private readonly err: string[] = [];
+  private exited = false;
+
+  constructor(helperPath: string, args: string[]) {
+    super();
+    this.child = spawn(helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.stdout = this.child.stdout!;
+    this.stdin = this.child.stdin!;
+    this.stdin.on('error', () => undefined); // EPIPE after the helper died is reported through 'exit'
+    this.label = `local helper pid ${this.child.pid}`;
+    this.child.stderr!.on('data', (d: Buffer) => tail(this.err, d.toString()));
+    this.child.on('error', (e) => {
+      tail(this.err, e.message);
+      this.finish(undefined);
+    });
+    this.child.on('exit', (code) => this.finish(code ?? undefined));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private finish(code: number | undefined): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.emit('exit', code);
+  }
+
+  stderrTail(): string {
+    return this.err.join('');
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.stdin.end(); // the helper exits on stdin EOF
+    const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
+    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+    clearTimeout(t);
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+  }
+}
+
+export class ContainerHelperRun extends EventEmitter implements HelperRun {
+  stdout!: Readable;
+  stdin!: Writable;
+  label = 'helper container';
+  containerId = '';
+  private streams!: HelperStreams;
+  private readonly err: string[] = [];
+  private exited = false;
+
+  private constructor(private readonly docker: Dockerode) {
+    super();
+  }
+
+  static async start(docker: Dockerode, image: string, args: string[], capabilities: string[]): Promise<ContainerHelperRun> {
+    const run = new ContainerHelperRun(docker);
+    const c = await createHelperContainer(docker, { image, args, capabilities, labels: { 'dev.glasshouse.helper.owner': String(process.pid) } });
+    run.containerId = c.id;
+    run.label = `helper container ${c.id.slice(0, 12)}`;
+    run.streams = await attachHelper(docker, c);
+    run.stdout = run.streams.stdout;
+    run.stdin = run.streams.stdin;
+    run.stdin.on('error', () => undefined);
+    run.streams.stderr.on('data', (d: Buffer) => tail(run.err, d.toString()));
+    void waitContainer(c).then((code) => run.finish(code));
+    run.stdout.on('end', () => setTimeout(() => run.finish(undefined), 1000)); // wait() normally reports first
+    try {
+      await startContainer(c);
+    } catch (e) {
+      await removeContainer(docker, c.id).catch(() => undefined);
+      throw e;
+    }
+    return run;
+  }
+
+  private finish(code: number | undefined): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.emit('exit', code);
+  }
+
+  stderrTail(): string {
+    return this.err.join('');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      this.streams.close(); // StdinOnce: stdin EOF → helper exits → AutoRemove
+      await Promise.race([new Promise<void>((r) => this.once('exit', () => r())), new Promise((r) => setTimeout(r, 3000))]);
+    }
+    await removeContainer(this.docker, this.containerId).catch(() => undefined);
+    this.finish(undefined);
+  }
+
+  async kill(): Promise<void> {
+    await this.docker.getContainer(this.containerId).kill().catch(() => undefined);
+  }
+}
+
+export interface HelperImageInfo {
+  tag: string;
+  built: boolean;
+}
+
+/** Builds glasshouse-helper:<version>-<sha> once per binary. */
+export async function ensureHelperImage(docker: Dockerode, binaryPath: string, version: string): Promise<HelperImageInfo> {
+  const tag = helperImageTag(binaryPath, version);
+  if (await imageExists(docker, tag)) return { tag, built: false };
+  await buildHelperImage(docker, binaryPath, tag);
+  return { tag, built: true };
+}
+
+export { helperCapabilities };

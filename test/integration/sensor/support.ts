@@ -1,0 +1,84 @@
+// Sensor test support: own busybox image and containers under our own label, so other suites' cleanup
+// (which removes everything labelled dev.glasshouse.test, including the shared busybox image's children)
+// never removes ours mid-test, and ours never touch theirs.
+import Dockerode from 'dockerode';
+import type { RuntimeEvent } from '../../../electron/common/model/event';
+import type { Sensor } from '../../../electron/node/sensor';
+import { docker, ensureBusyboxImage, testName } from '../../support/docker';
+
+export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
+export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
+
+export function dockerClient(): Dockerode {
+  return new Dockerode({ socketPath: '/var/run/docker.sock' });
+}
+
+/** The shared busybox rootfs re-imported without the shared test label. */
+export async function ensureSensorImage(): Promise<string> {
+  try {
+    await docker(['image', 'inspect', SENSOR_IMAGE]);
+    return SENSOR_IMAGE;
+  } catch {
+    /* build below */
+  }
+  const base = await ensureBusyboxImage();
+  const cid = await docker(['create', base, 'true']);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const { spawn } = require('node:child_process') as typeof import('node:child_process');
+      const exp = spawn('docker', ['export', cid]);
+      const imp = spawn('docker', ['import', '--change', `LABEL ${SENSOR_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
+        '--change', 'ENV PATH=/bin:/sbin:/usr/bin', '-', SENSOR_IMAGE]);
+      exp.stdout.pipe(imp.stdin);
+      imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker import exited ${code}`))));
+    });
+  } finally {
+    await docker(['rm', '-f', cid]).catch(() => undefined);
+  }
+  return SENSOR_IMAGE;
+}
+
+export async function runSensorContainer(args: string[] = [], cmd: string[] = ['sleep', '100000']): Promise<{ id: string; name: string; pid: number }> {
+  const image = await ensureSensorImage();
+  const name = testName('sensor');
+  const id = await docker(['run', '-d', '--name', name, '--label', `${SENSOR_LABEL}=1`, ...args, image, ...cmd]);
+  const pid = Number(await docker(['inspect', '-f', '{{.State.Pid}}', id]));
+  return { id, name, pid };
+}
+
+export async function execIn(id: string, cmd: string[], opts: { user?: string; allowFail?: boolean } = {}): Promise<string> {
+  try {
+    return await docker(['exec', ...(opts.user ? ['--user', opts.user] : []), id, ...cmd]);
+  } catch (e) {
+    if (opts.allowFail) return String((e as Error).message);
+    throw e;
+  }
+}
+
+export async function removeSensorContainers(): Promise<void> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${SENSOR_LABEL}`])).split('\n').filter(Boolean);
+  if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+}
+
+/** Collects every event the sensor emits. */
+export function collect(sensor: Sensor): RuntimeEvent[] {
+  const all: RuntimeEvent[] = [];
+  sensor.on('events', (evs: RuntimeEvent[]) => all.push(...evs));
+  return all;
+}
+
+/** Waits until `pred` finds an event (polling the collected list), or fails with what was seen. */
+export async function waitForEvent<T extends RuntimeEvent>(all: RuntimeEvent[], pred: (e: RuntimeEvent) => e is T, what: string, ms = 10_000): Promise<T>;
+export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms?: number): Promise<RuntimeEvent>;
+export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms = 10_000): Promise<RuntimeEvent> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const e = all.find(pred);
+    if (e) return e;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const kinds = all.reduce<Record<string, number>>((m, e) => ((m[e.kind] = (m[e.kind] ?? 0) + 1), m), {});
+  throw new Error(`no ${what} event within ${ms} ms; saw ${JSON.stringify(kinds)}`);
+}
+
+export const HELPER = process.env.GLASSHOUSE_HELPER ?? `${process.cwd()}/native/build/glasshouse-helper`;
