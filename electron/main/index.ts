@@ -4,6 +4,7 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_ORIGIN, IPC_CHANNEL_CALL, IPC_CHANNEL_EVENT } from '../common/ipc/channels';
 import { dispatch } from '../common/ipc/dispatch';
+import { PeerSubscriptions } from '../common/ipc/peer';
 import { Engine } from '../node/engine';
 import { APP_CSP, WEB_PREFERENCES, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
 
@@ -56,15 +57,33 @@ app.whenReady().then(async () => {
 
   engine = new Engine({ dataDir: app.getPath('userData') });
   const eng = engine;
+  // One subscription book per window: frames go only to the window that subscribed; closing it unsubscribes.
+  const peers = new Map<number, PeerSubscriptions>();
+  const peerOf = (wc: Electron.WebContents) => {
+    let p = peers.get(wc.id);
+    if (!p) {
+      const fresh = new PeerSubscriptions();
+      peers.set(wc.id, (p = fresh));
+      wc.once('destroyed', () => {
+        peers.delete(wc.id);
+        void fresh.close(eng.handlers);
+      });
+    }
+    return p;
+  };
   ipcMain.handle(IPC_CHANNEL_CALL, async (event, method: unknown, params: unknown) => {
     const frame = event.senderFrame;
     if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
       return { ok: false, error: { name: 'PermissionDeniedError', message: 'This frame may not call the Glasshouse engine.' } };
     }
-    return dispatch(eng.handlers, method, params);
+    const envelope = await dispatch(eng.handlers, method, params);
+    peerOf(event.sender).track(method, params, envelope);
+    return envelope;
   });
   eng.onEvent((name, payload) => {
-    for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_CHANNEL_EVENT, name, payload);
+    for (const w of BrowserWindow.getAllWindows()) {
+      if (peerOf(w.webContents).accepts(name, payload)) w.webContents.send(IPC_CHANNEL_EVENT, name, payload);
+    }
   });
   await eng.start();
   createWindow();

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../common/ipc/dispatch';
+import { PeerSubscriptions } from '../common/ipc/peer';
 import type { EngineHandlers, EngineEvents, EventName } from '../common/ipc/contract';
 import { UserInputError } from '../common/ipc/errors';
 
@@ -167,13 +168,15 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
 
 /** One browser tab: requests in, envelopes and events out. */
 function serveSocket(api: ApiHost, ws: WebSocket): void {
+  const peer = new PeerSubscriptions();
   const off = api.onEvent((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+    if (ws.readyState === ws.OPEN && peer.accepts(event, payload)) ws.send(JSON.stringify({ event, payload }));
   });
   const alive = setInterval(() => ws.ping(), 20_000);
   ws.on('close', () => {
     off();
     clearInterval(alive);
+    void peer.close(api.handlers);
   });
   ws.on('message', async (data, isBinary) => {
     let msg: { id?: unknown; method?: unknown; params?: unknown };
@@ -185,6 +188,7 @@ function serveSocket(api: ApiHost, ws: WebSocket): void {
     }
     if (typeof msg.id !== 'number') return;
     const envelope = await dispatch(api.handlers, msg.method, msg.params);
+    peer.track(msg.method, msg.params, envelope);
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, envelope }));
   });
 }

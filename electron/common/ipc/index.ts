@@ -3,3 +3,4 @@ export * from './contract';
 export * from './errors';
 export * from './dispatch';
 export * from './channels';
+export * from './peer';

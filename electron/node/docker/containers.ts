@@ -1,6 +1,6 @@
 // Per-container reads for the detail view: inspect (+ image digest), process list, log tail.
 import type Dockerode from 'dockerode';
-import type { LogLine } from '../../common/ipc/contract';
+import type { FilePreview, LogLine } from '../../common/ipc/contract';
 import { NotFoundError } from '../../common/ipc/errors';
 import type { ContainerDetail, ProcessListing } from '../../common/model/container';
 import { toContainerDetail } from './inspect';
@@ -72,4 +72,44 @@ export async function tailLogs(docker: Dockerode, id: string, tail: number): Pro
   const info = await c.inspect().catch((e) => notFound(id, e));
   const raw = (await c.logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false })) as unknown as Buffer;
   return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), !!info.Config?.Tty);
+}
+
+const PREVIEW_MAX = 64 * 1024;
+
+/** Reads the start of one file from a container through the archive API (tar), for a text preview. */
+export async function previewFile(docker: Dockerode, id: string, path: string): Promise<FilePreview> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await docker.getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      throw new NotFoundError(`${path} does not exist in container ${id.slice(0, 12)} (any more).`, 'It may have been deleted since it changed.');
+    }
+    throw err;
+  }
+  // The first tar entry is the file itself: 512-byte header (size in octal at 124), then its bytes.
+  const chunks: Buffer[] = [];
+  let have = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    chunks.push(c);
+    have += c.length;
+    if (have >= 512 + PREVIEW_MAX) break;
+  }
+  (stream as unknown as { destroy?: () => void }).destroy?.();
+  const buf = Buffer.concat(chunks);
+  const type = String.fromCharCode(buf[156] || 48);
+  const size = parseInt(buf.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
+  if (type === '5') return { path, bytes: 0, binary: false, truncated: false, text: undefined };
+  const body = buf.subarray(512, 512 + Math.min(size, PREVIEW_MAX));
+  const binary = body.includes(0) || !isUtf8(body);
+  return { path, bytes: size, binary, truncated: size > PREVIEW_MAX, ...(binary ? {} : { text: body.toString('utf8') }) };
+}
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,81 @@
+// The Docker facts a capture needs: inspect, `docker diff`, the running list, and 1 Hz resource samples.
+import type Dockerode from 'dockerode';
+import type { ContainerInfoProvider } from '../capture/containerInfo';
+import type { ResourceSample } from '../../common/model/process';
+import type { DockerDiffEntry } from '../../common/state/fileTable';
+import { inspectContainer } from './containers';
+import { summaryFromListEntry } from './inspect';
+
+interface StatsJson {
+  read: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: { cache?: number; inactive_file?: number; total_inactive_file?: number } };
+  pids_stats?: { current?: number; limit?: number };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+}
+
+/** One sample from one stats document; CPU % as `docker stats` computes it (100 % = one core). */
+export function sampleFromStats(containerId: string, s: StatsJson): ResourceSample {
+  const cpu = s.cpu_stats ?? {};
+  const pre = s.precpu_stats ?? {};
+  const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
+  const sysDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const cpus = cpu.online_cpus ?? cpu.cpu_usage?.percpu_usage?.length ?? 1;
+  const mem = s.memory_stats ?? {};
+  // Page cache is reclaimable: subtract it as the docker CLI does (cgroup v1 "cache"/"total_inactive_file", v2 "inactive_file").
+  const cache = mem.stats?.total_inactive_file ?? mem.stats?.inactive_file ?? mem.stats?.cache ?? 0;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes ?? 0;
+    tx += n.tx_bytes ?? 0;
+  }
+  const ts = Date.parse(s.read);
+  return {
+    containerId,
+    ts: Number.isFinite(ts) && ts > 0 ? ts : Date.now(),
+    cpuPercent: cpuDelta > 0 && sysDelta > 0 ? (cpuDelta / sysDelta) * cpus * 100 : 0,
+    memBytes: Math.max(0, (mem.usage ?? 0) - cache),
+    memLimit: mem.limit ?? 0,
+    pids: s.pids_stats?.current ?? 0,
+    ...(s.pids_stats?.limit && s.pids_stats.limit < 2 ** 53 ? { pidsLimit: s.pids_stats.limit } : {}),
+    netRxBytes: rx,
+    netTxBytes: tx,
+  };
+}
+
+export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
+  return {
+    inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
+    diff: async (id) => ((await docker.getContainer(id).changes()) as DockerDiffEntry[] | null) ?? [],
+    list: async () => (await docker.listContainers({ all: false })).map(summaryFromListEntry),
+    streamStats(id, onSample) {
+      let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+      let stopped = false;
+      void docker.getContainer(id).stats({ stream: true }).then((s) => {
+        stream = s as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+        if (stopped) return stream.destroy?.();
+        let buf = '';
+        stream.on('data', (chunk: Buffer) => {
+          buf += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            try {
+              onSample(sampleFromStats(id, JSON.parse(line) as StatsJson));
+            } catch {
+              /* a torn document when the container stops: the next one is whole */
+            }
+          }
+        });
+        stream.on('error', () => undefined);
+      }, () => undefined);
+      return () => {
+        stopped = true;
+        stream?.destroy?.();
+      };
+    },
+  };
+}

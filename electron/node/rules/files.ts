@@ -1,0 +1,33 @@
+// Rule files on disk: the built-in pack shipped in assets/rules and the user's own rule files.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuleEngine, type RuleSource } from '../../common/rules';
+
+/** assets/rules beside the app: two levels up from both electron/node/rules (sources) and dist/electron (bundle). */
+export function builtinRulesDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.GLASSHOUSE_RULES_DIR, join(__dirname, '..', '..', 'assets', 'rules'), join(__dirname, '..', '..', '..', 'assets', 'rules')];
+  return candidates.find((d): d is string => !!d && existsSync(d));
+}
+
+/** YAML files of a folder in name order (Falco loads files in the order given; we give name order). */
+export function ruleSourcesIn(dir: string | undefined): RuleSource[] {
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
+    .map((f) => ({ name: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
+}
+
+export function builtinRuleSources(env: NodeJS.ProcessEnv = process.env): RuleSource[] {
+  return ruleSourcesIn(builtinRulesDir(env));
+}
+
+/** The folder where "mark as expected" writes exceptions and users drop their own rules. */
+export function userRulesDir(dataDir: string): string {
+  const dir = join(dataDir, 'rules');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Built-in pack, then the user's files (so their appends and overrides apply). */
+export function loadRuleEngine(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): RuleEngine {
+  return RuleEngine.fromSources([...builtinRuleSources(env), ...(dataDir ? ruleSourcesIn(join(dataDir, 'rules')) : [])]);
+}

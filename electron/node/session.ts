@@ -1,0 +1,242 @@
+// The engine's capture session: live (sensor → state → rules → recording) or replay of a recording, with live subscribers.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
+import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
+import type { ContainerDetail, ContainerSummary } from '../common/model/container';
+import type { EventFamily } from '../common/model/event';
+import type { Finding, FindingStatus } from '../common/model/finding';
+import { Detector } from '../common/detect/detector';
+import type { RuleEngine } from '../common/rules/engine';
+import { runPostureChecks } from '../common/rules/posture';
+import { WorldState } from '../common/state/worldState';
+import type { ContainerInfoProvider } from './capture/containerInfo';
+import { LiveSource, type SensorLike } from './capture/live';
+import { RecordingSource } from './capture/recording';
+import type { CaptureSource, CaptureStats } from './capture/source';
+import { Recorder, type RecorderSummary } from './recorder';
+import { RecordingStore } from './store/index';
+
+/** Makes (and starts watching through) the sensor; throws SensorError with preflight sentences when it cannot run. */
+export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown }>;
+
+export interface SessionDeps {
+  info: () => ContainerInfoProvider;
+  /** Running containers right now, and a way to hear of new ones (the catalog). */
+  containers: () => ContainerSummary[];
+  onContainers: (listener: (c: ContainerSummary) => void) => () => void;
+  sensor?: SensorFactory;
+  rules: () => RuleEngine;
+  dataDir: string;
+  publishStatus: (s: SessionStatus) => void;
+}
+
+export interface Selection {
+  /** Container ids or names; empty/undefined with no compose = every container. */
+  containers?: string[];
+  compose?: string[];
+}
+
+const ZERO_LOSS: LossCounters = { ringDrops: 0, queueDrops: 0, corruptFrames: 0, sourceDropped: 0, unsupportedKinds: [], gaps: [] };
+
+export function lossOf(stats: CaptureStats): LossCounters {
+  const s = stats.sensor;
+  return {
+    ringDrops: s?.ringDrops ?? 0, queueDrops: s?.queueDrops ?? 0, corruptFrames: s?.corruptFrames ?? 0,
+    sourceDropped: stats.dropped, unsupportedKinds: s?.unsupportedKinds ?? [], gaps: stats.gaps,
+  };
+}
+
+export function matchesSelection(c: ContainerSummary, sel: Selection): boolean {
+  const names = sel.containers ?? [];
+  const compose = sel.compose ?? [];
+  if (!names.length && !compose.length) return true;
+  return compose.includes(c.composeProject ?? '\0')
+    || names.some((n) => c.id === n || c.name === n.replace(/^\//, '') || (n.length >= 12 && c.id.startsWith(n)));
+}
+
+interface LiveSub { id: string; rev: number; close: () => void }
+
+export class CaptureSession {
+  private recorder: Recorder | undefined;
+  private source: CaptureSource | undefined;
+  private detector: Detector | undefined;
+  private current: SessionStatus = { state: 'idle', events: 0, loss: ZERO_LOSS };
+  private readonly subs = new Map<string, LiveSub>();
+  private readonly watched = new Set<string>();
+  private stopFollowing: (() => void) | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private store: RecordingStore | undefined;
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get status(): SessionStatus {
+    return this.current;
+  }
+
+  get world(): WorldState | undefined {
+    return this.recorder?.world;
+  }
+
+  private setStatus(patch: Partial<SessionStatus>): SessionStatus {
+    this.current = { ...this.current, ...patch };
+    this.deps.publishStatus(this.current);
+    return this.current;
+  }
+
+  private busy(): boolean {
+    return this.current.state === 'starting' || this.current.state === 'capturing' || this.current.state === 'replaying' || this.current.state === 'stopping';
+  }
+
+  /** Live capture of the selected containers (all when none), following containers that start later. */
+  async startLive(sel: Selection, record = true): Promise<SessionStatus> {
+    if (this.busy()) throw new UserInputError('A capture is already running.', 'Stop it first.');
+    if (!this.deps.sensor) {
+      throw new SensorError('The runtime sensor is not available in this build.', 'Build it with `npm run build:native` on Linux with clang and bpftool.');
+    }
+    this.reset();
+    this.setStatus({ state: 'starting', source: 'live', startedAt: Date.now(), containers: sel.containers?.length || sel.compose?.length ? [] : undefined, error: undefined, preflight: undefined });
+    let sensor;
+    try {
+      sensor = await this.deps.sensor();
+    } catch (err) {
+      const e = err instanceof GlasshouseError ? err : new SensorError(`The sensor could not start: ${(err as Error).message}`);
+      this.setStatus({ state: 'error', error: serializeError(e), preflight: (err as { preflight?: string[] }).preflight });
+      throw e;
+    }
+    const source = new LiveSource(sensor);
+    let path: string | undefined;
+    if (record) {
+      const dir = join(this.deps.dataDir, 'recordings');
+      mkdirSync(dir, { recursive: true });
+      path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.glasshouse`);
+      this.store = RecordingStore.create(path, { title: 'Glasshouse live capture', source: 'live sensor' });
+    }
+    const world = new WorldState();
+    const detector = new Detector(this.deps.rules(), world);
+    this.detector = detector;
+    this.source = source;
+    const info = this.deps.info();
+    this.recorder = new Recorder({
+      source, store: this.store, world, info, seedFromProc: process.platform === 'linux',
+      observer: {
+        onBatch: (batch) => detector.observe(batch),
+        beforeClose: (store) => store.saveFindings(detector.list()),
+      },
+    });
+    await this.recorder.start();
+    // Watch what is running now and what starts later; each container gets its posture checked at once.
+    const watch = (c: ContainerSummary) => {
+      if (c.state !== 'running' || this.watched.has(c.id) || !matchesSelection(c, sel)) return;
+      this.watched.add(c.id);
+      void Promise.resolve(sensor.watchContainer(c.id)).catch(() => undefined);
+      void this.checkPosture(c.id);
+      if (this.current.containers) this.setStatus({ containers: [...this.watched] });
+    };
+    this.deps.containers().forEach(watch);
+    this.stopFollowing = this.deps.onContainers(watch);
+    void this.recorder.done.then((summary) => this.finished(summary));
+    this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
+    this.statusTimer.unref?.();
+    return this.setStatus({ state: 'capturing', recordingPath: path });
+  }
+
+  /** Replays a recording at full speed into fresh state and rules; views show it like a live capture. */
+  async openRecording(path: string): Promise<SessionStatus> {
+    if (this.busy()) throw new UserInputError('A capture is running.', 'Stop it before opening a recording.');
+    this.reset();
+    const source = new RecordingSource(path, { pace: 'full' });
+    const world = new WorldState();
+    const detector = new Detector(this.deps.rules(), world);
+    this.detector = detector;
+    this.source = source;
+    this.recorder = new Recorder({ source, world, observer: { onBatch: (batch) => detector.observe(batch) } });
+    this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined });
+    try {
+      await this.recorder.start(); // a bad file fails here with a FileFormatError naming it
+    } catch (err) {
+      this.recorder = undefined;
+      this.setStatus({ state: 'error', error: serializeError(err) });
+      throw err;
+    }
+    void this.recorder.done.then((summary) => this.finished(summary));
+    return this.current;
+  }
+
+  async stop(): Promise<SessionStatus> {
+    if (!this.recorder || !this.busy()) return this.current;
+    this.setStatus({ state: 'stopping' });
+    const summary = await this.recorder.stop();
+    return this.finished(summary);
+  }
+
+  private finished(summary: RecorderSummary): SessionStatus {
+    if (this.current.state === 'stopped' || this.current.state === 'error') return this.current;
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    const loss = this.source ? lossOf(this.source.stats()) : this.current.loss;
+    return this.setStatus({
+      state: summary.error ? 'error' : 'stopped', endedAt: Date.now(), events: summary.events, loss,
+      ...(summary.error ? { error: serializeError(summary.error) } : {}),
+    });
+  }
+
+  private reset(): void {
+    for (const s of this.subs.values()) s.close();
+    this.subs.clear();
+    this.watched.clear();
+    this.recorder = undefined;
+    this.detector = undefined;
+    this.store = undefined;
+  }
+
+  private async checkPosture(id: string): Promise<void> {
+    const detail: ContainerDetail | undefined = await this.deps.info().inspect(id);
+    if (detail && this.detector) this.detector.add(runPostureChecks(detail));
+  }
+
+  /** A live view subscription; frames go to `send` at most ~20 times a second. */
+  subscribe(params: SubscriptionParams, send: (frame: LiveFrame) => void): string {
+    const recorder = this.recorder;
+    if (!recorder) throw new NotFoundError('Nothing is being captured or replayed.', 'Start a capture or open a recording first.');
+    const id = randomBytes(8).toString('hex');
+    const sub: LiveSub = { id, rev: 0, close: () => undefined };
+    const handle = recorder.subscribe((f) => {
+      const changed = this.detector?.changedSince(sub.rev, params.containerIds) ?? { findings: [], rev: sub.rev };
+      sub.rev = changed.rev;
+      send({ subId: id, frame: f.frame, ts: f.ts, delta: f.delta, tail: f.tail, findings: changed.findings, coalesced: f.coalesced, dropped: f.dropped, loss: lossOf(f.capture) });
+    }, { containerIds: params.containerIds, families: params.families as EventFamily[] | undefined, tail: params.tail ?? 200 });
+    sub.close = () => handle.close();
+    this.subs.set(id, sub);
+    return id;
+  }
+
+  unsubscribe(subId: string): void {
+    this.subs.get(subId)?.close();
+    this.subs.delete(subId);
+  }
+
+  findings(containerId?: string): Finding[] {
+    return this.detector?.list(containerId) ?? [];
+  }
+
+  setFindingStatus(fingerprint: string, status: FindingStatus): Finding {
+    const f = this.detector?.setStatus(fingerprint, status);
+    if (!f) throw new NotFoundError(`There is no finding ${fingerprint.slice(0, 12)} in this session.`, 'It may belong to an earlier capture; reopen that recording.');
+    return f;
+  }
+
+  /** Events of the current recording in a time window (for the timeline). */
+  queryEvents(q: { from: number; to: number; containerId?: string; kinds?: string[]; limit: number }) {
+    const path = this.current.recordingPath;
+    if (!path) return [];
+    const store = RecordingStore.open(path, { readonly: true });
+    try {
+      return store.eventsInWindow({ from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit });
+    } finally {
+      store.close();
+    }
+  }
+}
