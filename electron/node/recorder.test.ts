@@ -33,14 +33,14 @@ function canonical(w: WorldState) {
 describe('Recorder', () => {
   it('records synthetic capture, and replaying the file rebuilds identical state', async () => {
     const path = tmpFile('a.glasshouse');
-    const rec = new Recorder({ source: new SyntheticSource({ events: 60_000, seed: 11 }), store: RecordingStore.create(path) });
+    const rec = new Recorder({ source: new SyntheticSource({ events: 30_000, seed: 11 }), store: RecordingStore.create(path) });
     await rec.start();
     const summary = await rec.done;
-    expect(summary.events).toBe(60_000);
+    expect(summary.events).toBe(30_000);
     expect(summary.unsaved).toBe(0);
 
     const stored = RecordingStore.open(path, { readonly: true });
-    expect(stored.info().events).toBe(60_000);
+    expect(stored.info().events).toBe(30_000);
     expect(stored.processes()).toHaveLength(rec.world.processes.size);
     expect(stored.files()).toHaveLength(rec.world.files.size);
     stored.close();
@@ -49,7 +49,7 @@ describe('Recorder', () => {
     await replay.start();
     await replay.done;
     expect(canonical(replay.world)).toEqual(canonical(rec.world));
-  });
+  }, 30_000);
 
   it('feeds subscribers at most ~20 frames a second and coalesces for a slow one without slowing capture', async () => {
     const rec = new Recorder({ source: new SyntheticSource({ events: 400_000, seed: 2, batchSize: 2048 }) });
@@ -76,5 +76,5 @@ describe('Recorder', () => {
     expect(slowFrames.flatMap((f) => f.delta.processes).every((p) => p.containerId === only)).toBe(true);
     expect(slowFrames.flatMap((f) => f.tail).every((e) => e.containerId === only)).toBe(true);
     expect(rec.world.counters.events).toBe(400_000);
-  });
+  }, 60_000);
 });

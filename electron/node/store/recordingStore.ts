@@ -71,6 +71,7 @@ export interface WriteStats {
 
 const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
 const GLASSHOUSE_VERSION = '0.1.0';
+const ROWS_PER_INSERT = 64;
 
 function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('SQLITE_');
@@ -141,6 +142,7 @@ export class RecordingStore {
   private readonly writeStats: WriteStats = { eventsWritten: 0, flushes: 0, lastFlushMs: 0, maxFlushMs: 0, queued: 0, discarded: 0 };
   private readonly flushEvents: number;
   private statements!: ReturnType<RecordingStore['prepareWrites']>;
+  private readonly rowArgs: unknown[] = new Array(ROWS_PER_INSERT * 8);
 
   private constructor(readonly path: string, db: Database.Database, readonlyMode: boolean, opts: StoreOptions) {
     this.db = db;
@@ -367,6 +369,9 @@ export class RecordingStore {
     const s = this.statements;
     this.db.transaction(() => {
       for (const c of containers) this.writeContainer(c);
+      // Many rows per statement: the per-call cost of crossing into SQLite dominates small inserts.
+      const args = this.rowArgs;
+      let k = 0;
       for (let i = 0; i < events.length; i++) {
         const e = events[i];
         const cid = e.containerId;
@@ -375,8 +380,14 @@ export class RecordingStore {
         e.containerId = undefined;
         const data = JSON.stringify(e);
         e.containerId = cid;
-        s.event.run(e.seq, e.ts, KIND_CODE[e.kind], container, e.tgid, pathOf(e), endpointOf(e), data);
+        args[k++] = e.seq; args[k++] = e.ts; args[k++] = KIND_CODE[e.kind]; args[k++] = container;
+        args[k++] = e.tgid; args[k++] = pathOf(e); args[k++] = endpointOf(e); args[k++] = data;
+        if (k === args.length) {
+          s.eventMany.run(args);
+          k = 0;
+        }
       }
+      for (let j = 0; j < k; j += 8) s.event.run(args.slice(j, j + 8));
       for (const p of processes) {
         s.process.run(p.key, p.containerId === undefined ? null : this.containerRow(p.containerId), p.tgid, p.parentKey ?? null,
           p.start, p.exit ?? null, p.exe, JSON.stringify(p));
@@ -412,6 +423,8 @@ export class RecordingStore {
     const db = this.db;
     return {
       event: db.prepare('INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      eventMany: db.prepare(`INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES ${
+        Array.from({ length: ROWS_PER_INSERT }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       process: db.prepare('INSERT OR REPLACE INTO processes (key, container, tgid, parent_key, start, exit, exe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       file: db.prepare('INSERT OR REPLACE INTO files (container, path, first, last, data) VALUES (?, ?, ?, ?, ?)'),
       flow: db.prepare('INSERT OR REPLACE INTO flows (key, container, direction, proto, remote_addr, remote_port, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
