@@ -5,6 +5,15 @@
  * (accept/listen, and the local side of connect). Included by glasshouse.bpf.c. */
 #include <bpf/bpf_endian.h>
 
+/* Sockets connected to port 53, keyed tgid<<32|fd: resolvers that connect() a UDP socket then write()
+ * are caught with one hash lookup per write instead of a socket walk for every write of the container. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} dns_fds SEC(".maps");
+
 static __always_inline void sockaddr__read(struct gh_net *r, __u8 *buf, __u32 *off, __u64 uaddr, __u32 alen, bool local)
 {
 	__u16 fam = 0;
@@ -93,6 +102,11 @@ static __always_inline int net__emit(long ret)
 	case GH_KIND_CONNECT:
 		sockaddr__read(r, buf, &off, in->p1, in->len, false);
 		sock__read(r, fd__sock(in->fd));
+		if (r->dport == 53) {
+			__u64 key = (id & 0xffffffff00000000ull) | (__u32)in->fd;
+			__u8 one = 1;
+			bpf_map_update_elem(&dns_fds, &key, &one, BPF_ANY);
+		}
 		break;
 	case GH_KIND_BIND:
 		sockaddr__read(r, buf, &off, in->p1, in->len, true);
@@ -202,6 +216,15 @@ static __always_inline int dns__emit(int fd, __u64 uaddr, __u64 data, __u64 dlen
 	r->payload_len = n;
 	record__submit(c, buf, sizeof(*r) + n, GH_OP_DNS, GH_KIND_DNS);
 	return 0;
+}
+
+/* write() on a socket connected to port 53 (busybox and musl resolvers); verified against the socket. */
+ENTER(write)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)ctx->args[0];
+	if (!bpf_map_lookup_elem(&dns_fds, &key))
+		return 0;
+	return dns__emit((int)ctx->args[0], 0, ctx->args[1], ctx->args[2]);
 }
 
 ENTER(sendto) { return dns__emit((int)ctx->args[0], ctx->args[4], ctx->args[1], ctx->args[2]); }

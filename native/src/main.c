@@ -41,7 +41,7 @@ static const struct { const char *sys; int kind; } SYS_KINDS[] = {
 	{"mount", GH_KIND_MOUNT}, {"umount", GH_KIND_UMOUNT},
 	{"connect", GH_KIND_CONNECT}, {"bind", GH_KIND_BIND}, {"listen", GH_KIND_LISTEN},
 	{"accept", GH_KIND_ACCEPT}, {"accept4", GH_KIND_ACCEPT},
-	{"sendto", GH_KIND_DNS}, {"sendmsg", GH_KIND_DNS}, {"sendmmsg", GH_KIND_DNS},
+	{"sendto", GH_KIND_DNS}, {"write", GH_KIND_DNS}, {"sendmsg", GH_KIND_DNS}, {"sendmmsg", GH_KIND_DNS},
 	{"setuid", GH_KIND_SETUID}, {"setreuid", GH_KIND_SETUID}, {"setresuid", GH_KIND_SETUID}, {"setfsuid", GH_KIND_SETUID},
 	{"setgid", GH_KIND_SETGID}, {"setregid", GH_KIND_SETGID}, {"setresgid", GH_KIND_SETGID}, {"setfsgid", GH_KIND_SETGID},
 	{"capset", GH_KIND_CAPSET}, {"ptrace", GH_KIND_PTRACE}, {"init_module", GH_KIND_MODULE},

@@ -82,3 +82,12 @@ export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) 
 }
 
 export const HELPER = process.env.GLASSHOUSE_HELPER ?? `${process.cwd()}/native/build/glasshouse-helper`;
+
+/** Compiles probe.c (static) once and copies it into a container as /bin/ghprobe. */
+export async function installProbe(containerId: string): Promise<void> {
+  const { execFileSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const out = '/tmp/glasshouse-sensor-probe';
+  if (!existsSync(out)) execFileSync('cc', ['-static', '-O2', '-o', out, `${__dirname}/probe.c`]);
+  await docker(['cp', out, `${containerId}:/bin/ghprobe`]);
+}
