@@ -4,6 +4,7 @@ import { serveCommand } from './serve';
 import { statusCommand } from './status';
 import { rulesCommand } from './rules';
 import { scanCommand } from './scan';
+import { ACTION_COMMANDS } from './actions';
 import { recordCommand } from './record';
 import { reportCommand } from './report';
 
@@ -12,6 +13,7 @@ export const COMMANDS: CliCommand[] = [
   statusCommand,
   rulesCommand,
   scanCommand,
+  ...ACTION_COMMANDS,
   recordCommand,
   reportCommand,
 ];
