@@ -180,6 +180,8 @@ export class Recorder {
     try {
       for await (let batch of source.batches()) {
         if (acceptContainer) batch = batch.filter((e) => acceptContainer(e.containerId));
+        const seeds = (source as { takeSeeds?: () => import('../common/state/processTable').ProcessSeed[] }).takeSeeds?.();
+        if (seeds?.length) this.world.seedProcesses(seeds);
         if (batch.length === 0) continue;
         this.world.applyBatch(batch);
         this.opts.observer?.onBatch(batch, this.world);

@@ -1,6 +1,7 @@
 // The live sensor as a capture source: a bounded queue between the helper's stream and the consumer.
 import type { RuntimeEvent, SensorStats } from '../../common/model/event';
 import { SensorError } from '../../common/ipc/errors';
+import type { ProcessSeed } from '../../common/state/processTable';
 import { BaseSource, type CaptureSourceKind } from './source';
 
 /**
@@ -12,10 +13,11 @@ export interface SensorLike {
   on(event: 'stats', listener: (stats: SensorStats) => void): unknown;
   on(event: 'gap', listener: (gap: unknown) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'seed', listener: (seeds: ProcessSeed[]) => void): unknown;
   off?(event: string, listener: (...args: never[]) => void): unknown;
   start(): Promise<unknown> | unknown;
   stop(): Promise<unknown> | unknown;
-  watchContainer?(id: string): unknown;
+  watchContainer?(id: string): Promise<unknown> | unknown;
 }
 
 export interface LiveSourceOptions {
@@ -44,6 +46,7 @@ export class LiveSource extends BaseSource {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private sensorStopped = false;
+  private seeds: ProcessSeed[] = [];
   private readonly maxQueued: number;
 
   constructor(private readonly sensor: SensorLike, private readonly opts: LiveSourceOptions = {}) {
@@ -74,8 +77,11 @@ export class LiveSource extends BaseSource {
       this.failure = err instanceof Error ? err : new SensorError(String(err));
       this.signal();
     });
-    for (const id of this.opts.containers ?? []) this.sensor.watchContainer?.(id);
+    this.sensor.on('seed', (seeds) => {
+      for (const x of seeds) this.seeds.push(x);
+    });
     await this.sensor.start();
+    for (const id of this.opts.containers ?? []) await this.sensor.watchContainer?.(id);
   }
 
   async *batches(): AsyncIterable<RuntimeEvent[]> {
@@ -108,6 +114,13 @@ export class LiveSource extends BaseSource {
       this.stopped = true;
       this.signal();
     }
+  }
+
+  /** Processes the sensor found already running (from /proc), for the process table. */
+  takeSeeds(): ProcessSeed[] {
+    const out = this.seeds;
+    this.seeds = [];
+    return out;
   }
 
   get queuedEvents(): number {
