@@ -15,6 +15,7 @@ import { chooseFormat, writeReport } from '../../node/export/write';
 import { locateComposeFile } from '../../node/export/locations';
 import type { ReportInput } from '../../node/export';
 import { findPolicyFile, loadPolicyFile } from '../../node/policy/load';
+import { RecordingStore } from '../../node/store';
 import { ScanSession, atOrAbove } from '../scan/session';
 import { ProcessPollerSource, POLLER_BLIND_KINDS } from '../scan/processPoller';
 import { defaultRulesFile, findComposeFile, loadRules } from '../scan/inputs';
@@ -42,6 +43,7 @@ Inputs:
   --no-policy            ignore glasshouse.yaml
   --compose-file FILE    compose file whose lines SARIF results point at (default: ./compose.yaml etc.)
   --settle DURATION      keep watching this long after COMMAND ends (default 1s)
+  --record FILE          also save the run as a recording (render it later with \`glasshouse report FILE\`)
 
 Exit status: 1 when findings reach --fail-on; otherwise COMMAND's own status (so failing tests still fail);
 2 for bad usage. Secrets in evidence are redacted in every report.`;
@@ -90,6 +92,7 @@ export const scanCommand: CliCommand = {
       'no-policy': { type: 'boolean' },
       'compose-file': { type: 'string' },
       settle: { type: 'string' },
+      record: { type: 'string' },
     });
     if (!command.length) {
       throw new UserInputError('No command to run was given.', 'Put it after --, e.g. `glasshouse scan --compose shop -- docker compose up --abort-on-container-exit`.');
@@ -118,6 +121,16 @@ export const scanCommand: CliCommand = {
       engine.stop();
       const e = engine.connection.status.error;
       throw e ? deserializeError(e) : new DockerUnavailableError('Docker is not reachable.', 'Is Docker running?');
+    }
+    // Created before the command runs: an existing file is refused now, not after a long test run.
+    let store: RecordingStore | undefined;
+    try {
+      store = values.record
+        ? RecordingStore.create(resolve(io.cwd, values.record), { title: command.join(' ').slice(0, 200), source: 'glasshouse scan (docker top polling)' })
+        : undefined;
+    } catch (e) {
+      engine.stop();
+      throw e;
     }
 
     const ui = progress(io);
@@ -155,7 +168,12 @@ export const scanCommand: CliCommand = {
     engine.catalog.on('delta', onDelta);
     engine.catalog.snapshot().containers.forEach(consider);
     await source.start();
-    const consumer = (async () => { for await (const b of source.batches()) session.consume(b); })();
+    const consumer = (async () => {
+      for await (const b of source.batches()) {
+        session.consume(b);
+        store?.appendEvents(b.filter((e) => session.isWatched(e.containerId)));
+      }
+    })();
 
     const tick = setInterval(() => {
       const secs = Math.round((Date.now() - startedAt) / 1000);
@@ -169,6 +187,9 @@ export const scanCommand: CliCommand = {
       await new Promise((r) => setTimeout(r, settleMs));
       await Promise.all(pending);
       await source.flush();
+    } catch (e) {
+      store?.close('scan failed');
+      throw e;
     } finally {
       clearInterval(tick);
       engine.catalog.off('delta', onDelta);
@@ -180,6 +201,13 @@ export const scanCommand: CliCommand = {
 
     const endedAt = Date.now();
     const result = session.finish(policy);
+    if (store) {
+      store.applyDelta(result.world.takeDelta());
+      store.saveFindings(result.findings);
+      store.recordSensorStats({ ts: endedAt, eventsByKind: {}, ringDrops: 0, queueDrops: 0, corruptFrames: 0, cpuUserMs: 0, cpuSysMs: 0, rssKb: 0, unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [] });
+      store.close();
+      io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
+    }
     const named = [...(values.compose ?? []), ...(values.container ?? [])];
     if (named.length && !result.containers.length) {
       io.stderr.write(`glasshouse scan: no running container matched ${named.join(', ')}; nothing was recorded. Check the names with \`docker ps\`.\n`);

@@ -7,6 +7,9 @@ import { PassThrough } from 'node:stream';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { scanCommand } from '../../../electron/cli/commands/scan';
+import { RecordingStore } from '../../../electron/node/store';
+import { renderReport } from '../../../electron/node/export';
+import { reportInputFromRecording } from '../../../electron/node/export/fromRecording';
 import type { CliIo } from '../../../electron/cli/command';
 import { ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
 
@@ -35,7 +38,8 @@ describe('glasshouse scan', () => {
     const name = testName('scan-bad');
     const c = io(dir);
     const out = join(dir, 'bad.sarif');
-    const code = await scanCommand.run(['--container', name, '--out', out, '--no-policy', '--settle', '500ms', '--',
+    const rec = join(dir, 'bad.glasshouse');
+    const code = await scanCommand.run(['--container', name, '--out', out, '--record', rec, '--no-policy', '--settle', '500ms', '--',
       ...dockerRun(name, 'sleep 1; nc -l -p 4444 -e /bin/sh & sleep 2; echo finished')], c);
     expect(code, c.err()).toBe(1);
     expect(c.out()).toContain('finished'); // the command's own output is passed through
@@ -50,6 +54,19 @@ describe('glasshouse scan', () => {
     expect(hit.properties.container).toBe(name);
     expect(hit.locations[0].logicalLocations[0].name).toBe(name);
     expect(hit.properties.ancestry).toMatch(/sh\(\d+\) → nc\(\d+\)/);
+
+    // The saved recording renders to the same finding through the report path.
+    const store = RecordingStore.open(rec, { readonly: true });
+    try {
+      const input = reportInputFromRecording(store, { toolVersion: 'test' });
+      const md = renderReport('md', input);
+      expect(md).toContain(`Netcat remote code execution in container in ${name}`);
+      expect(md).toContain('nc -l -p 4444 -e /bin/sh');
+      expect(input.processes!.some((p) => p.argv[0] === 'nc')).toBe(true);
+      expect(ajv.validate(schema, JSON.parse(renderReport('sarif', input)))).toBe(true);
+    } finally {
+      store.close();
+    }
   });
 
   it('passes a benign run (exit 0) even with posture findings below the threshold', async () => {
