@@ -2,6 +2,7 @@
 import type { RuntimeEvent, SensorStats } from '../../common/model/event';
 import { SensorError } from '../../common/ipc/errors';
 import type { ProcessSeed } from '../../common/state/processTable';
+import type { ProcessSeed as SensorSeed } from '../../common/model/event';
 import { BaseSource, type CaptureSourceKind } from './source';
 
 /**
@@ -13,8 +14,9 @@ export interface SensorLike {
   on(event: 'stats', listener: (stats: SensorStats) => void): unknown;
   on(event: 'gap', listener: (gap: unknown) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
-  on(event: 'seed', listener: (seeds: ProcessSeed[]) => void): unknown;
-  off?(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: 'seed', listener: (seeds: SensorSeed[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- EventEmitter.off takes any listener
+  off?(event: string, listener: (...args: any[]) => void): unknown;
   start(): Promise<unknown> | unknown;
   stop(): Promise<unknown> | unknown;
   watchContainer?(id: string): Promise<unknown> | unknown;
@@ -78,7 +80,10 @@ export class LiveSource extends BaseSource {
       this.signal();
     });
     this.sensor.on('seed', (seeds) => {
-      for (const x of seeds) this.seeds.push(x);
+      // The sensor reports /proc start times as startTs; the process table keys processes by start.
+      for (const x of seeds) {
+        this.seeds.push({ tgid: x.tgid, ppid: x.ppid, exe: x.exe, argv: x.argv, cwd: x.cwd, uid: x.uid, comm: x.comm, start: x.startTs ?? x.ts, containerId: x.containerId });
+      }
     });
     await this.sensor.start();
     for (const id of this.opts.containers ?? []) await this.sensor.watchContainer?.(id);
