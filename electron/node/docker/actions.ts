@@ -31,6 +31,17 @@ const dockerMessage = (err: unknown) => {
 };
 export const isGone = (err: unknown) => (err as DockerErr)?.statusCode === 404 && /no such container/i.test(dockerMessage(err));
 
+/** After a failure: is the container itself gone? (Docker then reports odd things, e.g. "endpoint … not found".) */
+export async function hasVanished(docker: Dockerode, id: string, err: unknown): Promise<boolean> {
+  if (isGone(err)) return true;
+  try {
+    await docker.getContainer(id).inspect();
+    return false;
+  } catch (e) {
+    return (e as DockerErr)?.statusCode === 404;
+  }
+}
+
 /** The container vanished while we were working on it. */
 export function vanished(name: string, doing: string, undone: string): NotFoundError {
   return new NotFoundError(`Container "${name}" vanished while ${doing}.`, `${undone} Pick the container again from the list if it comes back.`);
@@ -92,7 +103,7 @@ export async function simpleAction(ctx: ActionContext, id: string, action: Simpl
     if (action === 'stop' && info.State.Paused) await ctx.docker.getContainer(info.Id).unpause(); // a paused container cannot stop cleanly
     await spec.run(ctx.docker.getContainer(info.Id));
   } catch (err) {
-    const e = isGone(err) ? vanished(name, spec.doing, 'Nothing is left to undo.') : refusal(err, name, spec.doing);
+    const e = (await hasVanished(ctx.docker, info.Id, err)) ? vanished(name, spec.doing, 'Nothing is left to undo.') : refusal(err, name, spec.doing);
     await journal(ctx, { action, containerId: info.Id, containerName: name, outcome: 'failed', message: e.message });
     throw e;
   }
@@ -198,12 +209,14 @@ export async function isolateContainer(ctx: ActionContext, id: string): Promise<
       done.push(n);
     }
   } catch (err) {
+    const gone = await hasVanished(ctx.docker, info.Id, err);
     // Roll back: put back what we took, so the container is either isolated or exactly as before.
     const left: string[] = [];
-    for (const n of done.reverse()) {
-      try { await reconnect(ctx.docker, info.Id, n); } catch { left.push(n.network); }
+    if (!gone) {
+      for (const n of done.reverse()) {
+        try { await reconnect(ctx.docker, info.Id, n); } catch { left.push(n.network); }
+      }
     }
-    const gone = isGone(err);
     if (gone || left.length === 0) await rm(isolationPath(ctx.dataDir, info.Id), { force: true });
     const e = gone ? vanished(name, 'isolating it', 'Nothing is left half-done: its isolation record was discarded.')
       : left.length ? new GlasshouseError(`Isolating "${name}" failed (${dockerMessage(err)}) and ${left.join(', ')} could not be reconnected.`,
@@ -235,7 +248,7 @@ export async function unisolateContainer(ctx: ActionContext, id: string): Promis
     try {
       await reconnect(ctx.docker, info.Id, n);
     } catch (err) {
-      if (isGone(err)) {
+      if (await hasVanished(ctx.docker, info.Id, err)) {
         await rm(isolationPath(ctx.dataDir, info.Id), { force: true });
         throw vanished(name, 'reconnecting it', 'Its isolation record was discarded.');
       }
@@ -324,13 +337,13 @@ export async function restartClean(ctx: ActionContext, id: string, opts: Restart
     if (wasRunning) await created.start();
     if (opts.removeOld) await old.remove({ force: true, v: false });
   } catch (err) {
+    const oldGone = await hasVanished(docker, info.Id, err);
     // Roll back to the original: the new one goes, the old one gets its name and state back.
     if (created) await created.remove({ force: true }).catch(() => undefined);
     let oldBack = true;
-    if (renamed) await old.rename({ name }).catch(() => { oldBack = false; });
-    if (wasRunning && oldBack) await old.start().catch(() => undefined);
-    const gone = isGone(err) && !created;
-    const e = gone ? vanished(name, 'restarting it clean', 'Nothing was created in its place.')
+    if (renamed && !oldGone) await old.rename({ name }).catch(() => { oldBack = false; });
+    if (wasRunning && oldBack && !oldGone) await old.start().catch(() => undefined);
+    const e = oldGone ? vanished(name, 'restarting it clean', 'Nothing was created in its place.')
       : new GlasshouseError(`Restarting "${name}" clean failed: ${dockerMessage(err)}.`,
         oldBack ? 'The original container was put back as it was.' : `The original is kept as "${oldName}".`, 'ERESTART');
     await journal(ctx, { action: 'restart-clean', containerId: info.Id, containerName: name, outcome: 'failed', message: e.message });

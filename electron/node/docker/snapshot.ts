@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import { GlasshouseError, UserInputError } from '../../common/ipc/errors';
 import type { ManifestFile, SnapshotManifest, SnapshotResult, SnapshotStep } from '../../common/ipc/response';
-import { isGone, refusal, vanished, type ActionJournal } from './actions';
+import { hasVanished, refusal, vanished, type ActionJournal } from './actions';
 
 export interface SnapshotProgress {
   step: SnapshotStep;
@@ -212,7 +212,7 @@ export async function snapshotContainer(docker: Dockerode, id: string, opts: Sna
     if (committed) await docker.getImage(committed.id).remove({ force: true, noprune: false }).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
     const e = code === 'ENOSPC' ? outOfSpace(dir, step === 'image' ? 'image.tar' : step === 'filesystem' ? 'filesystem.tar' : step, files.reduce((s, f) => s + f.bytes, 0))
-      : isGone(err) ? vanished(name, `taking its snapshot (step: ${step})`, 'The partial bundle and the committed image were removed.')
+      : (await hasVanished(docker, info.Id, err)) ? vanished(name, `taking its snapshot (step: ${step})`, 'The partial bundle and the committed image were removed.')
         : refusal(err, name, 'snapshotting');
     await opts.journal?.({ ts: Date.now(), action: 'snapshot', containerId: info.Id, containerName: name, outcome: 'failed', message: e.message });
     throw e;

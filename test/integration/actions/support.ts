@@ -1,0 +1,98 @@
+// Test support for response actions: containers, networks and images under their own label.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docker, ensureBusyboxImage, testName } from '../../support/docker';
+
+/**
+ * Our own label, not dev.glasshouse.test: other suites' removeTestContainers() on the shared dockerd removes every
+ * dev.glasshouse.test container, which would pull containers out from under these tests while they run.
+ */
+export const ACTIONS_LABEL = 'dev.glasshouse.actions-test';
+export const NO_SHELL_IMAGE = 'glasshouse-test/noshell:1';
+/** The test busybox re-imported without its dev.glasshouse.test image label (containers inherit image labels). */
+export const ACTIONS_IMAGE = 'glasshouse-test/actions-busybox:1';
+
+export async function ensureActionsImage(): Promise<string> {
+  try {
+    await docker(['image', 'inspect', ACTIONS_IMAGE]);
+    return ACTIONS_IMAGE;
+  } catch { /* build below */ }
+  const base = await ensureBusyboxImage();
+  const cid = await docker(['create', '--label', `${ACTIONS_LABEL}=1`, base, 'true']);
+  const tar = join(mkdtempSync(join(tmpdir(), 'gh-actimg-')), 'rootfs.tar');
+  try {
+    execFileSync('docker', ['export', '-o', tar, cid]);
+    await docker(['import', '--change', `LABEL ${ACTIONS_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
+      '--change', 'ENV PATH=/bin:/sbin:/usr/bin', tar, ACTIONS_IMAGE]);
+  } finally {
+    await docker(['rm', '-f', cid]).catch(() => undefined);
+    rmSync(tar, { force: true });
+  }
+  return ACTIONS_IMAGE;
+}
+
+export async function runActionsContainer(o: { network?: string; alias?: string; cmd?: string[]; image?: string; args?: string[] } = {}) {
+  const image = o.image ?? (await ensureActionsImage());
+  const name = testName('act');
+  const id = await docker(['run', '-d', '--name', name, '--label', `${ACTIONS_LABEL}=1`,
+    ...(o.network ? ['--network', o.network] : []), ...(o.alias ? ['--network-alias', o.alias] : []), ...(o.args ?? []),
+    image, ...(o.cmd ?? ['sleep', '100000'])]);
+  return { id, name };
+}
+
+export async function createNetwork(): Promise<string> {
+  const name = testName('net');
+  await docker(['network', 'create', '--label', `${ACTIONS_LABEL}=1`, name]);
+  return name;
+}
+
+export async function cleanupActions(): Promise<void> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${ACTIONS_LABEL}`])).split('\n').filter(Boolean);
+  if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+  const nets = (await docker(['network', 'ls', '-q', '--filter', `label=${ACTIONS_LABEL}`])).split('\n').filter(Boolean);
+  for (const n of nets) await docker(['network', 'rm', n]).catch(() => undefined);
+  // Snapshot images only: the test images are kept for the next run.
+  const imgs = (await docker(['images', '-q', '--filter', `label=${ACTIONS_LABEL}`, '--filter', 'label=dev.glasshouse.snapshot-of'])).split('\n').filter(Boolean);
+  if (imgs.length) await docker(['rmi', '-f', ...new Set(imgs)]).catch(() => undefined);
+}
+
+export function ipOf(id: string): string {
+  return execFileSync('docker', ['inspect', id, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}']).toString().trim();
+}
+
+/** Can `from` open a TCP connection to host:port? (busybox nc; wget segfaults in this static busybox) */
+export async function canConnect(fromId: string, host: string, port: number): Promise<boolean> {
+  try {
+    await docker(['exec', fromId, 'sh', '-c', `echo | nc -w 2 ${host} ${port}`], { timeoutMs: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An image with no shell at all: one static binary, busybox renamed /busybox-sleeper (busybox runs argv[1] as the
+ * applet when its own name starts with "busybox"), and no sh/ash/bash anywhere.
+ */
+export async function ensureNoShellImage(): Promise<string> {
+  try {
+    await docker(['image', 'inspect', NO_SHELL_IMAGE]);
+    return NO_SHELL_IMAGE;
+  } catch { /* build below */ }
+  const dir = mkdtempSync(join(tmpdir(), 'gh-noshell-'));
+  try {
+    for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev']) mkdirSync(join(dir, d), { recursive: true });
+    copyFileSync('/bin/busybox', join(dir, 'busybox-sleeper'));
+    chmodSync(join(dir, 'busybox-sleeper'), 0o755);
+    writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/:/nonexistent\n');
+    const tar = `${dir}.tar`;
+    execFileSync('tar', ['-C', dir, '-cf', tar, '.']);
+    await docker(['import', '--change', `LABEL ${ACTIONS_LABEL}=1`, '--change', 'CMD ["/busybox-sleeper","sleep","100000"]', tar, NO_SHELL_IMAGE]);
+    rmSync(tar, { force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return NO_SHELL_IMAGE;
+}
