@@ -1,10 +1,24 @@
 // Composition root: one engine per process, wiring Docker → catalog (→ capture → state → rules → store) → API.
 import { EventEmitter } from 'node:events';
-import type { EngineEvents, EngineHandlers, EventName } from '../common/ipc/contract';
+import type { CatalogDelta, EngineEvents, EngineHandlers, EventName } from '../common/ipc/contract';
 import { DockerConnection } from './docker/connection';
 import { ContainerCatalog } from './docker/catalog';
-import { inspectContainer, listProcesses, tailLogs } from './docker/containers';
+import { inspectContainer, listProcesses, previewFile, tailLogs } from './docker/containers';
 import type { EndpointEnv } from './docker/endpoint';
+import { dockerInfoProvider } from './docker/info';
+import { fileJournal, isolateContainer, isolationOf, restartClean, simpleAction, unisolateContainer, type ActionJournal } from './docker/actions';
+import { snapshotContainer, type RecordingSliceProvider } from './docker/snapshot';
+import { TerminalManager } from './docker/exec';
+import { LogFollowers } from './docker/logs';
+import { CaptureSession, type SensorFactory } from './session';
+import { Sensor } from './sensor/index';
+import { SensorError } from '../common/ipc/errors';
+import { loadRuleEngine } from './rules/files';
+import { RecentRecordings } from './store/recent';
+import { runPostureChecks } from '../common/rules/posture';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { statSync } from 'node:fs';
 
 export const GLASSHOUSE_VERSION = '0.1.0';
 
@@ -12,6 +26,38 @@ export interface EngineOptions {
   endpointEnv?: EndpointEnv;
   /** Where recordings, recent lists and user rule files live. */
   dataDir?: string;
+  /** How to start the runtime sensor; default: the eBPF helper (see helperSensor). */
+  sensor?: SensorFactory;
+  /** The static helper binary (packaged apps pass their resources path). */
+  helperPath?: string;
+}
+
+/**
+ * The eBPF helper as the session's sensor. Container mode by default: it is the one mode that also reaches
+ * containers inside Docker Desktop's VM; GLASSHOUSE_SENSOR=local runs it as a local root process on Linux.
+ * A failed preflight becomes a SensorError whose sentences say what is blocked and what to do.
+ */
+export function helperSensor(docker: () => import('dockerode'), helperPath?: string, env: NodeJS.ProcessEnv = process.env): SensorFactory {
+  return async () => {
+    const mode = env.GLASSHOUSE_SENSOR === 'local' ? 'local' : 'container';
+    const opts = { mode, docker: docker(), ...(helperPath ? { helperPath } : {}) } as const;
+    const report = await Sensor.preflight(opts);
+    if (!report.ok) {
+      const [first, ...rest] = report.sentences.length ? report.sentences : ['The sensor cannot run on this machine.'];
+      throw Object.assign(new SensorError(first, rest.join(' ') || undefined), { preflight: report.sentences });
+    }
+    return new Sensor(opts);
+  };
+}
+
+/** native/build/glasshouse-helper relative to the code (dist/electron or electron/node: both two levels below the root). */
+export function defaultHelperBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GLASSHOUSE_HELPER ?? join(__dirname, '..', '..', 'native', 'build', 'glasshouse-helper');
+}
+
+/** ~/.config/glasshouse (or $XDG_CONFIG_HOME/glasshouse): recordings, recent list, the user's rule files. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GLASSHOUSE_DATA_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'glasshouse');
 }
 
 export type EngineEventListener = <E extends EventName>(event: E, payload: EngineEvents[E]) => void;
@@ -20,7 +66,13 @@ export class Engine {
   readonly connection: DockerConnection;
   readonly catalog: ContainerCatalog;
   readonly handlers: EngineHandlers;
+  readonly session: CaptureSession;
+  readonly dataDir: string;
   private readonly bus = new EventEmitter();
+  readonly terminals: TerminalManager;
+  readonly logFollowers: LogFollowers;
+  /** Set by whoever owns the active recording: response actions are journaled there and snapshots take its slice. */
+  readonly response: { journal?: ActionJournal; recordingSlice?: RecordingSliceProvider } = {};
 
   constructor(readonly options: EngineOptions = {}) {
     this.bus.setMaxListeners(0);
@@ -30,12 +82,103 @@ export class Engine {
     this.catalog.on('delta', (d) => this.publish('catalog.delta', d));
 
     const docker = () => this.connection.docker;
+    this.dataDir = options.dataDir ?? defaultDataDir();
+    const recent = new RecentRecordings(this.dataDir);
+    this.session = new CaptureSession({
+      info: () => dockerInfoProvider(docker()),
+      containers: () => this.catalog.snapshot().containers,
+      onContainers: (listener) => {
+        const onDelta = (deltas: CatalogDelta[]) => {
+          for (const d of deltas) {
+            if (d.type === 'upsert') listener(d.container);
+            else if (d.type === 'reset') d.snapshot.containers.forEach(listener);
+          }
+        };
+        this.catalog.on('delta', onDelta);
+        return () => this.catalog.off('delta', onDelta);
+      },
+      sensor: options.sensor ?? helperSensor(docker, options.helperPath ?? defaultHelperBinary()),
+      rules: () => loadRuleEngine(this.dataDir),
+      dataDir: this.dataDir,
+      publishStatus: (s) => {
+        this.publish('session.status', s);
+        if ((s.state === 'stopped' || s.state === 'error') && s.source === 'live' && s.recordingPath) {
+          recent.add({ path: s.recordingPath, title: 'Live capture', events: s.events, containers: s.containers });
+        }
+      },
+    });
+    this.terminals = new TerminalManager(docker, {
+      output: (o) => this.publish('terminal.output', o),
+      exit: (e) => this.publish('terminal.exit', e),
+    });
+    this.logFollowers = new LogFollowers(docker, (l) => this.publish('logs.lines', l));
+    const actionLog = fileJournal(this.dataDir);
+    const actionCtx = () => ({
+      docker: docker(), dataDir: this.dataDir,
+      journal: (async (e) => { await actionLog(e); await this.response.journal?.(e); }) as ActionJournal,
+    });
     this.handlers = {
       'engine.status': async () => this.connection.status,
       'catalog.snapshot': async () => this.catalog.snapshot(),
       'container.inspect': async ({ id }) => inspectContainer(docker(), id),
       'container.processes': async ({ id }) => listProcesses(docker(), id),
       'container.logs': async ({ id, tail }) => tailLogs(docker(), id, tail),
+      'container.posture': async ({ id }) => runPostureChecks(await inspectContainer(docker(), id)),
+      'file.preview': async ({ id, path }) => previewFile(docker(), id, path),
+      'session.status': async () => this.session.status,
+      'capture.start': async ({ containers, record }) => this.session.startLive({ containers }, record ?? true),
+      'capture.stop': async () => this.session.stop(),
+      'recording.open': async ({ path }) => {
+        const status = await this.session.openRecording(path);
+        recent.add({ path, title: 'Opened recording' });
+        return status;
+      },
+      'recording.recent': async () => recent.list().map((r) => {
+        let bytes: number | undefined;
+        try {
+          bytes = statSync(r.path).size;
+        } catch {
+          bytes = undefined; // moved or deleted since: shown as missing
+        }
+        return { ...r, bytes };
+      }),
+      'live.subscribe': async (params) => ({ subId: this.session.subscribe(params, (frame) => this.publish('live.frame', frame)) }),
+      'live.unsubscribe': async ({ subId }) => {
+        this.session.unsubscribe(subId);
+        return {};
+      },
+      'events.query': async (q) => this.session.queryEvents(q),
+      'findings.list': async ({ containerId }) => this.session.findings(containerId),
+      'finding.setStatus': async ({ fingerprint, status }) => this.session.setFindingStatus(fingerprint, status),
+      'terminal.open': async ({ id, shell, cols, rows }) => this.terminals.open(id, { shell, cols, rows }),
+      'terminal.input': async ({ terminalId, data }) => { this.terminals.input(terminalId, data); return {}; },
+      'terminal.resize': async ({ terminalId, cols, rows }) => { await this.terminals.resize(terminalId, cols, rows); return {}; },
+      'terminal.close': async ({ terminalId }) => { this.terminals.close(terminalId); return {}; },
+      'terminal.list': async () => this.terminals.list(),
+      'terminal.attach': async ({ terminalId }) => this.terminals.attach(terminalId),
+      'logs.follow': async ({ id, since }) => this.logFollowers.follow(id, since),
+      'logs.unfollow': async ({ followId }) => { this.logFollowers.unfollow(followId); return {}; },
+      'container.action': async ({ id, action, removeOld }) => {
+        if (action === 'isolate') return isolateContainer(actionCtx(), id);
+        if (action === 'unisolate') return unisolateContainer(actionCtx(), id);
+        if (action === 'restart-clean') return restartClean(actionCtx(), id, { removeOld });
+        return simpleAction(actionCtx(), id, action);
+      },
+      'container.isolation': async ({ id }) => (await isolationOf(actionCtx(), id)) ?? null,
+      'container.snapshot': async ({ id, outDir, actionId }) => {
+        const ctx = actionCtx();
+        const progressId = actionId ?? `snap-${Date.now().toString(36)}`;
+        const dir = outDir ?? join(this.dataDir, 'snapshots', `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        try {
+          return await snapshotContainer(ctx.docker, id, {
+            outDir: dir, journal: ctx.journal, recordingSlice: this.response.recordingSlice,
+            onProgress: (p) => this.publish('action.progress', { actionId: progressId, containerId: id, action: 'snapshot', ...p, done: p.fraction >= 1 }),
+          });
+        } catch (err) {
+          this.publish('action.progress', { actionId: progressId, containerId: id, action: 'snapshot', step: 'failed', fraction: 1, message: (err as Error).message, done: true, error: (err as Error).message });
+          throw err;
+        }
+      },
     };
   }
 
@@ -45,6 +188,9 @@ export class Engine {
   }
 
   stop(): void {
+    this.terminals.closeAll();
+    this.logFollowers.closeAll();
+    void this.session.stop();
     this.catalog.close();
     this.connection.stop();
   }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
 import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
-import type { ContainerDetail, ContainerSummary } from '../common/model/container';
+import type { ContainerSummary } from '../common/model/container';
 import type { EventFamily } from '../common/model/event';
 import type { Finding, FindingStatus } from '../common/model/finding';
 import { Detector } from '../common/detect/detector';
@@ -130,9 +130,15 @@ export class CaptureSession {
     const watch = (c: ContainerSummary) => {
       if (c.state !== 'running' || this.watched.has(c.id) || !matchesSelection(c, sel)) return;
       this.watched.add(c.id);
-      void Promise.resolve(sensor.watchContainer(c.id)).catch(() => undefined);
-      void this.checkPosture(c.id);
-      if (this.current.containers) this.setStatus({ containers: [...this.watched] });
+      void (async () => {
+        // Full identity (image digest included) before the first event, so findings and their fingerprints never
+        // depend on whether Docker answered before the container did something. Posture comes from the same inspect.
+        const detail = await info.inspect(c.id);
+        world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
+        if (detail) detector.add(runPostureChecks(detail));
+        await sensor.watchContainer(c.id);
+        if (this.current.containers) this.setStatus({ containers: [...this.watched] });
+      })().catch(() => undefined);
     };
     this.deps.containers().forEach(watch);
     this.stopFollowing = this.deps.onContainers(watch);
@@ -148,7 +154,20 @@ export class CaptureSession {
     this.reset();
     const source = new RecordingSource(path, { pace: 'full' });
     const world = new WorldState();
+    try {
+      // The containers as they were when recorded: identity (and so fingerprints) as in the live session.
+      const stored = RecordingStore.open(path, { readonly: true });
+      try {
+        for (const c of stored.containers()) world.upsertContainer(c.detail ?? c.ref);
+      } finally {
+        stored.close();
+      }
+    } catch (err) {
+      this.setStatus({ state: 'error', source: 'recording', recordingPath: path, error: serializeError(err) });
+      throw err;
+    }
     const detector = new Detector(this.deps.rules(), world);
+    for (const c of world.containers.list()) if (c.detail) detector.add(runPostureChecks(c.detail));
     this.detector = detector;
     this.source = source;
     this.recorder = new Recorder({ source, world, observer: { onBatch: (batch) => detector.observe(batch) } });
@@ -190,11 +209,6 @@ export class CaptureSession {
     this.recorder = undefined;
     this.detector = undefined;
     this.store = undefined;
-  }
-
-  private async checkPosture(id: string): Promise<void> {
-    const detail: ContainerDetail | undefined = await this.deps.info().inspect(id);
-    if (detail && this.detector) this.detector.add(runPostureChecks(detail));
   }
 
   /** A live view subscription; frames go to `send` at most ~20 times a second. */

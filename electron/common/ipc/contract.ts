@@ -2,7 +2,15 @@
 // Implemented once by the engine (electron/node/engine.ts), carried by Electron IPC and by WebSocket.
 import { z } from 'zod';
 import type { ContainerDetail, ContainerSummary, ProcessListing } from '../model/container';
+import type { EventFamily, EventKind, RuntimeEvent } from '../model/event';
+import type { Finding, FindingStatus } from '../model/finding';
+import type { WorldDelta } from '../state/worldState';
 import type { SerializedError } from './errors';
+import {
+  CONTAINER_ACTIONS, shellChoice, terminalCols, terminalId, terminalInput, terminalRows,
+  type ActionProgress, type ActionResult, type IsolationRecord, type LogFollowLines, type SnapshotResult,
+  type TerminalExit, type TerminalInfo, type TerminalOutput,
+} from './response';
 
 
 const containerId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a container id or name');
@@ -49,6 +57,83 @@ export type CatalogDelta =
   | { type: 'remove'; id: string }
   | { type: 'reset'; snapshot: CatalogSnapshot };
 
+/** What the sensor missed, summed over the session: shown so a view never looks complete when it is not. */
+export interface LossCounters {
+  ringDrops: number;
+  queueDrops: number;
+  corruptFrames: number;
+  /** Events the engine dropped because a consumer was too slow. */
+  sourceDropped: number;
+  unsupportedKinds: EventKind[];
+  /** Helper restarts: [from, to] ms epoch. */
+  gaps: Array<[number, number]>;
+}
+
+export type SessionState = 'idle' | 'starting' | 'capturing' | 'replaying' | 'stopping' | 'stopped' | 'error';
+
+/** The one capture session of the engine: live from the sensor, or a recording being replayed. */
+export interface SessionStatus {
+  state: SessionState;
+  source?: 'live' | 'recording';
+  /** The recording file being written (live) or read (replay). */
+  recordingPath?: string;
+  startedAt?: number;
+  endedAt?: number;
+  /** Container ids watched; undefined = every container. */
+  containers?: string[];
+  events: number;
+  loss: LossCounters;
+  /** Why the session could not start or stopped early. */
+  error?: SerializedError;
+  /** Sensor preflight sentences (kernel, BTF, capabilities) when it could not run. */
+  preflight?: string[];
+}
+
+export interface RecentRecording {
+  path: string;
+  title?: string;
+  /** When it was last opened or written (ms epoch). */
+  openedAt: number;
+  events?: number;
+  containers?: string[];
+  /** File size now; absent when the file is gone. */
+  bytes?: number;
+}
+
+/** One batched update for one live subscription (≈ 20 a second at most). */
+export interface LiveFrame {
+  subId: string;
+  frame: number;
+  ts: number;
+  /** View models that changed since the previous frame (latest state wins). */
+  delta: WorldDelta;
+  /** The latest raw events matching the filter (a capped tail, oldest first). */
+  tail: RuntimeEvent[];
+  /** Findings new or changed since the previous frame. */
+  findings: Finding[];
+  /** Updates folded into later frames because this subscriber was behind (cumulative). */
+  coalesced: number;
+  /** Raw events not included in any tail (cumulative). */
+  dropped: number;
+  loss: LossCounters;
+}
+
+export interface FilePreview {
+  path: string;
+  bytes: number;
+  /** UTF-8 text when the file is small and text; otherwise absent. */
+  text?: string;
+  binary: boolean;
+  truncated: boolean;
+}
+
+const subscriptionParams = z.object({
+  containerIds: z.array(containerId).max(500).optional(),
+  families: z.array(z.enum(['process', 'file', 'network', 'privilege'])).optional(),
+  tail: z.number().int().min(0).max(5000).optional(),
+}).strict();
+export type SubscriptionParams = z.output<typeof subscriptionParams>;
+
 /** Request methods: name → zod schema of params + TS result type (phantom). */
 const method = <R>() => <P extends z.ZodType>(params: P) => ({ params, result: undefined as unknown as R });
 const none = () => z.object({}).strict();
@@ -59,6 +144,45 @@ export const METHODS = {
   'container.inspect': method<ContainerDetail>()(z.object({ id: containerId }).strict()),
   'container.processes': method<ProcessListing>()(z.object({ id: containerId }).strict()),
   'container.logs': method<LogLine[]>()(z.object({ id: containerId, tail: z.number().int().min(1).max(10_000) }).strict()),
+  'session.status': method<SessionStatus>()(none()),
+  'capture.start': method<SessionStatus>()(z.object({
+    containers: z.array(containerId).max(500).optional(),
+    record: z.boolean().optional(),
+  }).strict()),
+  'capture.stop': method<SessionStatus>()(none()),
+  'recording.open': method<SessionStatus>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  'recording.recent': method<RecentRecording[]>()(none()),
+  'live.subscribe': method<{ subId: string }>()(subscriptionParams),
+  'live.unsubscribe': method<Record<string, never>>()(z.object({ subId: z.string().min(1).max(64) }).strict()),
+  'events.query': method<RuntimeEvent[]>()(z.object({
+    from: z.number(), to: z.number(),
+    containerId: containerId.optional(),
+    kinds: z.array(z.string().max(32)).max(64).optional(),
+    limit: z.number().int().min(1).max(100_000),
+  }).strict()),
+  'findings.list': method<Finding[]>()(z.object({ containerId: containerId.optional() }).strict()),
+  'finding.setStatus': method<Finding>()(z.object({
+    fingerprint: z.string().regex(/^[0-9a-f]{12,64}$/),
+    status: z.enum(['open', 'expected', 'false-positive']),
+    scope: z.enum(['image', 'service']).optional(),
+  }).strict()),
+  'container.posture': method<Finding[]>()(z.object({ id: containerId }).strict()),
+  'file.preview': method<FilePreview>()(z.object({ id: containerId, path: z.string().min(1).max(4096).startsWith('/') }).strict()),
+  // Terminals: a TTY exec per terminal; output arrives as 'terminal.output', the end as 'terminal.exit'.
+  'terminal.open': method<TerminalInfo>()(z.object({ id: containerId, shell: shellChoice.optional(), cols: terminalCols, rows: terminalRows }).strict()),
+  'terminal.input': method<Record<string, never>>()(z.object({ terminalId, data: terminalInput }).strict()),
+  'terminal.resize': method<Record<string, never>>()(z.object({ terminalId, cols: terminalCols, rows: terminalRows }).strict()),
+  'terminal.close': method<Record<string, never>>()(z.object({ terminalId }).strict()),
+  'terminal.list': method<TerminalInfo[]>()(none()),
+  /** Re-attach after a reload or reconnect: the terminal's recent output to repaint, then live 'terminal.output'. */
+  'terminal.attach': method<{ info: TerminalInfo; scrollback: string }>()(z.object({ terminalId }).strict()),
+  'logs.follow': method<{ followId: string }>()(z.object({ id: containerId, since: z.number().int().min(0).optional() }).strict()),
+  'logs.unfollow': method<Record<string, never>>()(z.object({ followId: z.string().regex(/^f[0-9a-z]{1,32}$/) }).strict()),
+  // Incident response: every action is confirmed in the UI and journaled in the active recording.
+  'container.action': method<ActionResult>()(z.object({ id: containerId, action: z.enum(CONTAINER_ACTIONS), removeOld: z.boolean().optional() }).strict()),
+  'container.isolation': method<IsolationRecord | null>()(z.object({ id: containerId }).strict()),
+  /** Without outDir the bundle goes under the engine's data dir (snapshots/NAME-TIME). Progress: 'action.progress'. */
+  'container.snapshot': method<SnapshotResult>()(z.object({ id: containerId, outDir: z.string().min(1).max(4096).startsWith('/').optional(), actionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).strict()),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -69,9 +193,24 @@ export type ResultOf<M extends MethodName> = (typeof METHODS)[M]['result'];
 export interface EngineEvents {
   'engine.status': EngineStatus;
   'catalog.delta': CatalogDelta[];
+  'session.status': SessionStatus;
+  /** Delivered only to the transport (window or socket) that made the subscription. */
+  'live.frame': LiveFrame;
+  'terminal.output': TerminalOutput;
+  'terminal.exit': TerminalExit;
+  'logs.lines': LogFollowLines;
+  'action.progress': ActionProgress;
 }
 export type EventName = keyof EngineEvents;
-export const EVENT_NAMES: readonly EventName[] = ['engine.status', 'catalog.delta'];
+export const EVENT_NAMES: readonly EventName[] = ['engine.status', 'catalog.delta', 'session.status', 'live.frame',
+  'terminal.output', 'terminal.exit', 'logs.lines', 'action.progress'];
+
+/** Used by transports to route per-subscription events to the peer that subscribed (and to clean up on close). */
+export const SUBSCRIBE_METHOD = 'live.subscribe' satisfies MethodName;
+export const UNSUBSCRIBE_METHOD = 'live.unsubscribe' satisfies MethodName;
+
+/** FindingStatus re-exported for transports' validation messages. */
+export type { FindingStatus, EventFamily };
 
 /** The typed API as the renderer sees it. */
 export interface EngineClient {
