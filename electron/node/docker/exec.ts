@@ -187,9 +187,19 @@ export class TerminalManager {
   close(terminalId: string): void {
     const t = this.terminals.get(terminalId);
     if (!t) return;
-    // Ending stdin and hanging up ends an interactive shell; destroy covers shells that ignore EOF.
-    try { t.stream.end(); } catch { /* already closed */ }
-    setTimeout(() => { if (!t.closed) t.stream.destroy(); }, 500).unref();
+    // Docker keeps a TTY exec alive when its connection drops, so end the shell the way a user would: Ctrl-C stops a
+    // foreground program, Ctrl-D at the prompt ends the shell. A shell that ignores both is killed by pid below.
+    try { t.stream.write('\x03\x04'); } catch { /* already closed */ }
+    setTimeout(() => void this.hangUp(t), 1000).unref();
+  }
+
+  private async hangUp(t: Terminal): Promise<void> {
+    try {
+      const r = await t.exec.inspect();
+      // Only reachable when the engine runs on this host (not Docker Desktop's VM); there the connection close is all we have.
+      if (r.Running && r.Pid) process.kill(r.Pid, 'SIGKILL');
+    } catch { /* exec or container gone: nothing left to end */ }
+    if (!t.closed) t.stream.destroy();
   }
 
   closeAll(): void {
