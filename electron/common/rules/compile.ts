@@ -3,12 +3,20 @@ import type { EventKind, RuntimeEvent } from '../model/event';
 import type { RuleContext } from './context';
 import { LIST_OPS, parseCondition, ConditionSyntaxError, type ConditionNode, type ValueToken } from './condition';
 import { kindsForSyscall } from './evttype';
-import { resolveField, type Extractor, type FieldValue, type ResolvedField } from './fields';
+import { extractorFor, fieldCost, flagBits, flagValue, PATH_KINDS, resolveField, type Extractor, type FieldValue, type ResolvedField } from './fields';
 import type { ListDef, MacroDef, SourceLoc, LocatedText, ExceptionDef } from './loader';
 
 export type Predicate = (ev: RuntimeEvent, ctx: RuleContext) => boolean;
 /** A compiled condition for one kind: a predicate, or a constant when the kind decides it alone. */
 export type Compiled = Predicate | boolean;
+
+/** Estimated cost of each compiled predicate (see fieldCost), for cheap-first ordering of branches. */
+const COST = new WeakMap<Predicate, number>();
+const costOf = (p: Predicate) => COST.get(p) ?? 3;
+function withCost(p: Predicate, cost: number): Predicate {
+  COST.set(p, cost);
+  return p;
+}
 
 export class CompileError extends Error {
   constructor(message: string, readonly loc: SourceLoc, readonly unsupportedField?: string) {
@@ -87,12 +95,24 @@ function cmpFromException(field: string, op: string, v: unknown): Node {
 const NUMERIC_OPS = new Set(['<', '<=', '>', '>=']);
 const CIDR_FIELDS = new Set(['fd.snet', 'fd.cnet', 'fd.rnet', 'fd.lnet']);
 
+/** Dotted quad → u32 without regex or allocation (hot path for fd.snet). */
 function ipv4ToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((x) => x > 255)) return undefined;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  let out = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (!digits || part > 255) return undefined;
+      out = out * 256 + part; part = 0; digits = 0; dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48); digits++;
+    } else return undefined;
+  }
+  if (dots !== 3 || !digits || part > 255) return undefined;
+  return out * 256 + part;
+}
+
+function parseIp(ip: string): number | number[] | undefined {
+  return ipv4ToInt(ip) ?? ipv6Groups(ip);
 }
 
 /** Expands "::" so IPv6 prefixes compare on full 16-bit groups. */
@@ -106,8 +126,8 @@ function ipv6Groups(ip: string): number[] | undefined {
   return all.length === 8 && all.every((g) => g >= 0 && g <= 0xffff) ? all : undefined;
 }
 
-/** A CIDR (or bare address) → membership test. */
-function parseCidr(text: string): ((ip: string) => boolean) | undefined {
+/** A CIDR (or bare address) → membership test over a parsed address (u32 for IPv4, groups for IPv6). */
+function parseCidr(text: string): ((ip: number | number[]) => boolean) | undefined {
   const [addr, bitsText] = text.split('/');
   const v4 = ipv4ToInt(addr);
   if (v4 !== undefined) {
@@ -115,15 +135,15 @@ function parseCidr(text: string): ((ip: string) => boolean) | undefined {
     if (!(bits >= 0 && bits <= 32)) return undefined;
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
     const net = (v4 & mask) >>> 0;
-    return (ip) => { const x = ipv4ToInt(ip); return x !== undefined && ((x & mask) >>> 0) === net; };
+    return (ip) => typeof ip === 'number' && ((ip & mask) >>> 0) === net;
   }
   const v6 = ipv6Groups(addr);
   if (!v6) return undefined;
   const bits = bitsText === undefined ? 128 : Number(bitsText);
   if (!(bits >= 0 && bits <= 128)) return undefined;
   return (ip) => {
-    const g = ipv6Groups(ip);
-    if (!g) return false;
+    if (typeof ip === 'number') return false;
+    const g = ip;
     for (let b = 0; b < bits; b += 16) {
       const take = Math.min(16, bits - b);
       const mask = (0xffff << (16 - take)) & 0xffff;
@@ -173,7 +193,8 @@ export class Compiler {
       case 'not': {
         const p = this.compile(node.item, kind, locate);
         if (typeof p === 'boolean') return !p;
-        return (ev, ctx) => !p(ev, ctx);
+        // Negations rarely reject an event, so they go after the positive tests of the same cost.
+        return withCost((ev, ctx) => !p(ev, ctx), costOf(p) + 1.5);
       }
       case 'macro': {
         const m = this.macros.get(node.name);
@@ -234,6 +255,15 @@ export class Compiler {
       const hit = kinds.has(kind);
       return op === '!=' ? !hit : hit;
     }
+    // `container` (container.id != host) is a presence test on the event: no string is built.
+    if (name === 'container.id' && (op === '=' || op === '==' || op === '!=') && values[0] === 'host') {
+      return withCost(op === '!=' ? (ev) => ev.containerId !== undefined : (ev) => ev.containerId === undefined, 0.5);
+    }
+    if ((name === 'fd.typechar' || name === 'fd.type') && PATH_KINDS.has(kind) && (op === '=' || op === '==' || op === '!=' || op === 'in')) {
+      const v = name === 'fd.typechar' ? 'f' : 'file';
+      const hit = values.includes(v);
+      return op === '!=' ? !hit : hit;
+    }
     if (name === 'evt.dir' && (op === '=' || op === '==' || op === '!=')) {
       const v = values[0];
       if (v !== '<' && v !== '>') throw new CompileError(`evt.dir compares with "<" or ">", not "${v}"`, loc);
@@ -245,11 +275,17 @@ export class Compiler {
       const nets = values.map((v) => parseCidr(v));
       const bad = nets.findIndex((x) => !x);
       if (bad >= 0) throw new CompileError(`"${values[bad]}" is not a network such as 10.0.0.0/8 or fd00::/8`, loc);
-      const x = f.spec.forKind(kind, f.arg);
+      const x = extractorFor(f, kind);
       if (!x) return false;
-      const inAny = (ip: string) => nets.some((n) => n!(ip));
-      return op === '!=' ? (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && !inAny(v); }
-        : (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && inAny(v); };
+      const tests = nets as Array<(ip: number | number[]) => boolean>;
+      const inAny = (ip: string) => {
+        const parsed = parseIp(ip);
+        if (parsed === undefined) return false;
+        for (let i = 0; i < tests.length; i++) if (tests[i](parsed)) return true;
+        return false;
+      };
+      return withCost(op === '!=' ? (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && !inAny(v); }
+        : (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && inAny(v); }, 2 + nets.length / 4);
     }
 
     const type = f.spec.type;
@@ -273,15 +309,61 @@ export class Compiler {
     }
     const test = makeTest(op, type, values, nums, loc);
 
-    const x = f.spec.forKind(kind, f.arg);
+    // `evt.arg.flags contains O_TRUNC` on a flag argument tests the bit instead of rendering a string.
+    if (name === 'evt.arg' && op === 'contains') {
+      const bits = flagBits(kind, f.arg);
+      const fv = bits && flagValue(values[0]);
+      if (bits && fv) { const { mask, value } = fv; return withCost((ev) => (bits(ev) & mask) === value, 1); }
+    }
+    const testCost = op === 'regex' || op === 'glob' || op === 'iglob' ? 4 : op === 'icontains' ? 2 : op === 'pmatch' ? values.length / 4 : 0;
+    const prop = f.spec.prop?.(kind, f.arg);
+    if (prop) {
+      const fast = inlinePredicate(prop, op, type, values, nums, test);
+      if (fast) return withCost(fast, 0.5 + testCost);
+    }
+    const x = extractorFor(f, kind);
     if (!x) return false; // the field has no value for this kind: Falco treats the comparison as false
     const isList = f.spec.listWithoutArg === true && f.arg === undefined;
     const mixed = name === 'evt.arg' || name === 'evt.rawarg';
-    return bind(x, test, isList, mixed && type === 'string');
+    return withCost(bind(x, test, isList, mixed && type === 'string'), fieldCost(name, kind, f.arg) + testCost);
   }
 }
 
 type ValueTest = (v: string | number | boolean) => boolean;
+type Ev = Record<string, unknown>;
+
+/**
+ * A comparison on one event property, with the common operators written out so the hot path makes no
+ * extractor or test call. Falls back (undefined) for anything else.
+ */
+function inlinePredicate(prop: string, op: string, type: string, values: string[], nums: number[] | undefined, test: ValueTest): Predicate | undefined {
+  const s = values[0];
+  if (type === 'number') {
+    const n = nums![0];
+    switch (op) {
+      case '=': case '==': return (ev) => (ev as unknown as Ev)[prop] === n;
+      case '!=': { return (ev) => { const v = (ev as unknown as Ev)[prop]; return v !== undefined && v !== n; }; }
+      case '<': return (ev) => ((ev as unknown as Ev)[prop] as number) < n;
+      case '>=': return (ev) => ((ev as unknown as Ev)[prop] as number) >= n;
+      case 'in': { const set = new Set(nums); return (ev) => set.has((ev as unknown as Ev)[prop] as number); }
+      default: return (ev) => { const v = (ev as unknown as Ev)[prop]; return v !== undefined && test(v as number); };
+    }
+  }
+  if (type !== 'string') return undefined;
+  switch (op) {
+    case '=': case '==': return (ev) => (ev as unknown as Ev)[prop] === s;
+    case '!=': return (ev) => { const v = (ev as unknown as Ev)[prop]; return v !== undefined && v !== s; };
+    case 'startswith': return (ev) => { const v = (ev as unknown as Ev)[prop] as string | undefined; return v !== undefined && v.startsWith(s); };
+    case 'endswith': return (ev) => { const v = (ev as unknown as Ev)[prop] as string | undefined; return v !== undefined && v.endsWith(s); };
+    case 'contains': return (ev) => { const v = (ev as unknown as Ev)[prop] as string | undefined; return v !== undefined && v.includes(s); };
+    case 'in': case 'intersects': {
+      if (values.length === 1) return (ev) => (ev as unknown as Ev)[prop] === s;
+      const set = new Set(values);
+      return (ev) => set.has((ev as unknown as Ev)[prop] as string);
+    }
+    default: return (ev) => { const v = (ev as unknown as Ev)[prop]; return v !== undefined && test(v as string); };
+  }
+}
 
 function makeTest(op: string, type: string, values: string[], nums: number[] | undefined, loc: SourceLoc): ValueTest {
   const s = values[0];
@@ -363,9 +445,20 @@ function bind(x: Extractor, test: ValueTest, isList: boolean, stringify: boolean
   };
 }
 
+function sortedPreds(parts: Compiled[]): Predicate[] {
+  return parts.filter((p): p is Predicate => typeof p === 'function').map((p, i) => [p, i] as const)
+    .sort((a, b) => costOf(a[0]) - costOf(b[0]) || a[1] - b[1]).map(([p]) => p);
+}
+
 function foldAnd(parts: Compiled[]): Compiled {
   if (parts.some((p) => p === false)) return false;
-  const preds = parts.filter((p): p is Predicate => typeof p === 'function');
+  const preds = sortedPreds(parts);
+  const r = foldAndPreds(preds);
+  if (typeof r === 'function') COST.set(r, preds.reduce((s, p) => s + costOf(p), 0));
+  return r;
+}
+
+function foldAndPreds(preds: Predicate[]): Compiled {
   if (preds.length === 0) return true;
   if (preds.length === 1) return preds[0];
   if (preds.length === 2) { const [a, b] = preds; return (e, c) => a(e, c) && b(e, c); }
@@ -378,7 +471,13 @@ function foldAnd(parts: Compiled[]): Compiled {
 
 function foldOr(parts: Compiled[]): Compiled {
   if (parts.some((p) => p === true)) return true;
-  const preds = parts.filter((p): p is Predicate => typeof p === 'function');
+  const preds = sortedPreds(parts);
+  const r = foldOrPreds(preds);
+  if (typeof r === 'function') COST.set(r, preds.reduce((s, p) => s + costOf(p), 0));
+  return r;
+}
+
+function foldOrPreds(preds: Predicate[]): Compiled {
   if (preds.length === 0) return false;
   if (preds.length === 1) return preds[0];
   if (preds.length === 2) { const [a, b] = preds; return (e, c) => a(e, c) || b(e, c); }

@@ -5,6 +5,7 @@ import type { RuleContext } from './context';
 import { CompileError, Compiler, MacroTable, exceptionNodes, parseLocated, type Predicate, type CompileNode } from './compile';
 import { loadRuleSources, type Diagnostic, type RuleSource, type SourceLoc, type LoadedRules } from './loader';
 import { parseOutput, type OutputFormat } from './output';
+import { nextEpoch } from './fields';
 
 /** Falco priority → Glasshouse severity (shared/reference/integrations.md §8). */
 export function severityOfPriority(priority: string): Severity {
@@ -65,7 +66,7 @@ interface IndexEntry { rule: CompiledRule; pred: Predicate | true }
 export class RuleEngine {
   readonly rules: CompiledRule[] = [];
   readonly diagnostics: Diagnostic[];
-  private index: Record<string, IndexEntry[]> = Object.create(null);
+  private index: Record<string, IndexEntry[]> = {};
   private lists: Map<string, { items: string[] }>;
 
   private constructor(loaded: LoadedRules, opts: RuleEngineOptions) {
@@ -160,6 +161,7 @@ export class RuleEngine {
   evaluate(ev: RuntimeEvent, ctx: RuleContext, onMatch: (m: RuleMatch) => void): number {
     const entries = this.index[ev.kind];
     if (!entries) return 0;
+    nextEpoch();
     let n = 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];

@@ -18,6 +18,8 @@ export interface FieldSpec {
   desc: string;
   /** The extractor for events of `kind`, or undefined when the field has no value for that kind. */
   forKind(kind: EventKind, arg: string | undefined): Extractor | undefined;
+  /** When the value is one event property for this kind, its name: lets the compiler read it inline. */
+  prop?(kind: EventKind, arg: string | undefined): string | undefined;
 }
 
 /** The event type whose `kind` union includes K (PathEvent covers unlink, mkdir, ...). */
@@ -184,7 +186,7 @@ const ARGS: { [K in EventKind]?: Record<string, (ev: E<K>, raw: boolean) => Fiel
 
 // ---- file descriptors ----------------------------------------------------------------------------------
 
-const PATH_KINDS = new Set<EventKind>(['open', 'unlink', 'mkdir', 'chroot', 'umount', 'chmod', 'chown', 'mount', 'rename', 'link', 'symlink']);
+export const PATH_KINDS: ReadonlySet<EventKind> = new Set<EventKind>(['open', 'unlink', 'mkdir', 'chroot', 'umount', 'chmod', 'chown', 'mount', 'rename', 'link', 'symlink']);
 const NET_KINDS = new Set<EventKind>(['connect', 'accept', 'bind', 'listen']);
 
 /** The file an event is about. For rename/link/symlink it is the name being created. */
@@ -367,7 +369,102 @@ all('compose.service', 'string', 'Glasshouse: compose service of the container.'
 // glasshouse extras on DNS
 some('dns.name', 'string', 'Glasshouse: the name a DNS query asked for.', (k) => (k === 'dns' ? (ev) => (ev as E<'dns'>).qname : undefined));
 
+const PROPS: Record<string, (kind: EventKind, arg: string | undefined) => string | undefined> = {
+  'fd.name': (k) => (k === 'rename' || k === 'link' || k === 'symlink' ? 'newPath' : PATH_KINDS.has(k) ? 'path' : undefined),
+  'evt.rawres': (k) => (k === 'fork' || k === 'exit' || k === 'dns' ? undefined : 'ret'),
+  'user.uid': () => 'uid',
+  'proc.pid': () => 'tgid',
+  'proc.ppid': () => 'ppid',
+  'proc.exepath': (k) => (k === 'exec' ? 'filename' : undefined),
+  'fd.sport': (k) => (k === 'connect' || k === 'dns' ? 'dport' : NET_KINDS.has(k) ? 'sport' : undefined),
+  'fd.sip': (k) => (k === 'connect' || k === 'dns' ? 'daddr' : NET_KINDS.has(k) ? 'saddr' : undefined),
+  'fd.l4proto': (k) => (NET_KINDS.has(k) ? 'proto' : undefined),
+  'dns.name': (k) => (k === 'dns' ? 'qname' : undefined),
+};
+for (const spec of specs) if (PROPS[spec.name]) spec.prop = PROPS[spec.name];
+
 const BY_NAME = new Map(specs.map((s) => [s.name, s]));
+
+/**
+ * Evaluation epoch: the engine bumps it once per event, so an extractor shared by many rules computes its
+ * value once per event (proc.name, fd.name, ancestry walks) and never serves a value from another event.
+ */
+let epoch = 0;
+export function nextEpoch(): void {
+  epoch = (epoch + 1) | 0;
+}
+
+const shared = new Map<string, Extractor | null>();
+/** The extractor for (field, kind), shared across rules and memoised per event; null when not available. */
+export function extractorFor(f: ResolvedField, kind: EventKind): Extractor | null {
+  const key = `${f.spec.name}\u0000${f.arg ?? ''}\u0000${kind}`;
+  let x = shared.get(key);
+  if (x !== undefined) return x;
+  const raw = f.spec.forKind(kind, f.arg);
+  if (!raw) {
+    x = null;
+  } else {
+    let seen = -1;
+    let last: FieldValue;
+    x = (ev, ctx) => {
+      if (seen === epoch) return last;
+      last = raw(ev, ctx);
+      seen = epoch;
+      return last;
+    };
+  }
+  shared.set(key, x);
+  return x;
+}
+
+/**
+ * Relative cost of extracting a field for a kind, used to order `and`/`or` branches cheap-first (branches are
+ * side-effect free, so order does not change results). 1 = read an event property.
+ */
+export function fieldCost(name: string, kind: EventKind, arg: string | undefined): number {
+  if (name.startsWith('evt.') || name.startsWith('fd.') || name.startsWith('user.uid') || name === 'group.gid' || name === 'dns.name') {
+    return name.endsWith('.name') && name !== 'fd.name' && name !== 'dns.name' ? 4 : name === 'fd.name' && NET_KINDS.has(kind) ? 2 : 1;
+  }
+  if (name === 'proc.pid' || name === 'proc.ppid' || name === 'thread.tid' || name === 'container.id' || name === 'container.full_id') return 1;
+  if (kind === 'exec' && ['proc.name', 'proc.exepath', 'proc.exe', 'proc.args', 'proc.cmdline', 'proc.is_exe_from_memfd'].includes(name)) return 2;
+  if (name === 'proc.aname' || name === 'proc.apid' || name === 'proc.aexepath') return arg === undefined ? 12 : 3 + Number(arg) * 2;
+  if (name === 'proc.is_container_exec') return 10;
+  if (name.startsWith('proc.p')) return 5;
+  return 4;
+}
+
+/** Bit names an argument renders as (`evt.arg.flags contains O_TRUNC`), so a rule can test bits, not strings. */
+export function flagBits(kind: EventKind, arg: string | undefined): ((ev: RuntimeEvent) => number) | undefined {
+  if (!arg) return undefined;
+  switch (`${kind}.${arg}`) {
+    case 'open.flags': return (ev) => (ev as E<'open'>).flags;
+    case 'open.mode': case 'chmod.mode': return (ev) => (ev as E<'chmod'>).mode;
+    case 'mprotect.prot': case 'mmap.prot': return (ev) => (ev as E<'mmap'>).prot;
+    case 'unshare.flags': case 'setns.flags': case 'setns.nstype': return (ev) => (ev as E<'unshare'>).flags;
+    default: return undefined;
+  }
+}
+
+/** The numeric value of a rendered flag name, for the tables used by evt.arg rendering. */
+export function flagValue(name: string): { mask: number; value: number } | undefined {
+  const mode = MODE_BITS.find(([, n]) => n === name);
+  if (mode) return { mask: mode[0], value: mode[0] };
+  const ns = CLONE_NS.find(([, n]) => n === name);
+  if (ns) return { mask: ns[0], value: ns[0] };
+  switch (name) {
+    case 'PROT_READ': return { mask: 1, value: 1 };
+    case 'PROT_WRITE': return { mask: 2, value: 2 };
+    case 'PROT_EXEC': return { mask: 4, value: 4 };
+    case 'O_WRONLY': return { mask: 3, value: 1 };
+    case 'O_RDWR': return { mask: 3, value: 2 };
+    case 'O_CLOEXEC': return { mask: 0o2000000, value: 0o2000000 };
+    case 'O_TMPFILE': return { mask: 0o20000000, value: 0o20000000 };
+    default: {
+      const b = (O_FLAGS as Record<string, number>)[name];
+      return b ? { mask: b, value: b } : undefined;
+    }
+  }
+}
 
 export interface ResolvedField {
   spec: FieldSpec;
