@@ -55,7 +55,9 @@ app.whenReady().then(async () => {
     return new Response(res.body, { status: res.status, headers });
   });
 
-  engine = new Engine({ dataDir: app.getPath('userData') });
+  // Packaged apps carry the helper as an extra resource (build/electron-builder.yml); dev runs use native/build.
+  const helperPath = app.isPackaged ? join(process.resourcesPath, 'helper', 'glasshouse-helper') : undefined;
+  engine = new Engine({ dataDir: app.getPath('userData'), helperPath });
   const eng = engine;
   // One subscription book per window: frames go only to the window that subscribed; closing it unsubscribes.
   const peers = new Map<number, PeerSubscriptions>();
