@@ -164,10 +164,13 @@ export async function startContainer(container: Dockerode.Container): Promise<vo
   await container.start();
 }
 
-/** Resolves when the container stops; the exit code, or undefined if it could not be waited on. */
+/**
+ * Resolves when the container next stops; the exit code, or undefined if it could not be waited on.
+ * 'next-exit' so that waiting before start does not resolve at once for a created container.
+ */
 export async function waitContainer(container: Dockerode.Container): Promise<number | undefined> {
   try {
-    const r = (await container.wait()) as { StatusCode?: number };
+    const r = (await container.wait({ condition: 'next-exit' })) as { StatusCode?: number };
     return r.StatusCode;
   } catch {
     return undefined;
@@ -229,13 +232,14 @@ export async function runHelperPreflight(docker: Dockerode, spec: HelperContaine
   streams.stdout.on('data', (d: Buffer) => (out += d.toString()));
   streams.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<void>((r) => streams.stdout.on('end', () => r()));
+  const exited = waitContainer(c); // registered before start: a fast exit is not missed
   try {
     await c.start();
   } catch (e) {
     await removeContainer(docker, c.id).catch(() => undefined);
     return { exitCode: undefined, stdout: '', stderr: (e as Error).message };
   }
-  const exitCode = await waitContainer(c);
+  const exitCode = await exited;
   await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
   streams.close();
   await removeContainer(docker, c.id).catch(() => undefined);

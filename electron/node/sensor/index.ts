@@ -66,6 +66,8 @@ export class Sensor extends EventEmitter {
   private readonly gaps: SensorGap[] = [];
   private prior = { eventsByKind: {} as Partial<Record<EventKind, number>>, ringDrops: 0, queueDrops: 0, cpuUserMs: 0, cpuSysMs: 0 };
   private current: HelperStats | undefined;
+  /** Events decoded from the current run, per kind: a killed helper's last counters may predate them. */
+  private runDecoded: Partial<Record<EventKind, number>> = {};
   private lastHello: HelperHello | undefined;
   readonly logs: HelperLog[] = [];
 
@@ -231,6 +233,7 @@ export class Sensor extends EventEmitter {
   private attach(run: HelperRun): void {
     this.run = run;
     this.decoder.resetStream();
+    this.runDecoded = {};
     run.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     run.once('exit', (code: number | undefined) => void this.onExit(run, code));
   }
@@ -271,6 +274,7 @@ export class Sensor extends EventEmitter {
       switch (r.type) {
         case 'event':
           (events ??= []).push(r.event);
+          this.runDecoded[r.event.kind] = (this.runDecoded[r.event.kind] ?? 0) + 1;
           break;
         case 'seed':
           (seeds ??= []).push(r.seed);
@@ -316,8 +320,11 @@ export class Sensor extends EventEmitter {
     if (this.run !== run || this.stopping) return;
     // bank the dead run's counters so the totals never go backwards
     const c = this.current;
+    for (const k of EVENT_KINDS) {
+      const n = Math.max(c?.eventsByKind[k] ?? 0, this.runDecoded[k] ?? 0);
+      if (n) this.prior.eventsByKind[k] = (this.prior.eventsByKind[k] ?? 0) + n;
+    }
     if (c) {
-      for (const [k, n] of Object.entries(c.eventsByKind)) this.prior.eventsByKind[k as EventKind] = (this.prior.eventsByKind[k as EventKind] ?? 0) + (n ?? 0);
       this.prior.ringDrops += c.ringDrops;
       this.prior.queueDrops += c.queueDrops;
       this.prior.cpuUserMs += c.cpuUserMs;

@@ -100,7 +100,8 @@ export class ContainerHelperRun extends EventEmitter implements HelperRun {
     run.stdin.on('error', () => undefined);
     run.streams.stderr.on('data', (d: Buffer) => tail(run.err, d.toString()));
     void waitContainer(c).then((code) => run.finish(code));
-    run.stdout.on('end', () => setTimeout(() => run.finish(undefined), 1000)); // wait() normally reports first
+    // the hijacked attach stream does not always end when the container dies: wait() is the signal
+    run.stdout.on('end', () => setTimeout(() => run.finish(undefined), 1000));
     try {
       await startContainer(c);
     } catch (e) {
