@@ -4,9 +4,12 @@ import { getClient } from './api/client';
 import { ContainerView } from './features/containers/ContainerView';
 import { Sidebar } from './features/containers/Sidebar';
 import { EngineStatusBar } from './features/engine/EngineStatusBar';
+import { SessionBar } from './features/recordings/SessionBar';
+import { useLiveSession } from './features/recordings/useLiveSession';
 import { useStore } from './store';
 
 export function App() {
+  useLiveSession();
   useEffect(() => {
     const client = getClient();
     const { setStatus, applyDeltas, setLink } = useStore.getState();
@@ -29,6 +32,7 @@ export function App() {
   return (
     <div className="app">
       <EngineStatusBar />
+      <SessionBar />
       <div className="body">
         <Sidebar />
         <ContainerView />

@@ -3,30 +3,37 @@ import { useEffect, type KeyboardEvent } from 'react';
 import { formatUptime } from '../../../../electron/common/catalog/group';
 import { useStore } from '../../store';
 import { selectSelected } from '../../store/catalog/selectors';
+import { selectRecordedOnly } from '../../store/live/selectors';
 import { TABS, type Tab } from '../../store/ui/slice';
 import { EmptyState } from '../../ui/EmptyState';
 import { StateDot } from '../../ui/StateDot';
 import { shortId, visible } from '../../ui/text';
 import { LogTail } from './LogTail';
+import { ActionBar } from '../actions/ActionBar';
+import { TerminalPanel } from '../terminal/TerminalPanel';
 import { Overview } from './Overview';
-import { ProcessList } from './ProcessList';
+import { FileChangesView } from '../files/FileChangesView';
+import { FindingsView } from '../findings/FindingsView';
+import { NetworkView } from '../network/NetworkView';
+import { ProcessTreeView } from '../processes/ProcessTreeView';
+import { ResourcesView } from '../resources/ResourcesView';
+import { TimelineView } from '../timeline/TimelineView';
 
 const LABEL: Record<Tab, string> = {
   overview: 'Overview', processes: 'Processes', files: 'Files', network: 'Network', timeline: 'Timeline',
-  findings: 'Findings', terminal: 'Terminal', logs: 'Logs',
+  findings: 'Findings', resources: 'Resources', terminal: 'Terminal', logs: 'Logs',
 };
 
 /** Views that need the runtime sensor and recordings; each says plainly what it will show and why it is empty. */
-const SENSOR_VIEWS: Partial<Record<Tab, string>> = {
-  files: 'Files this container created, changed, deleted or made executable, against its image.',
-  network: 'Connections, listening sockets and DNS names, per remote endpoint.',
-  timeline: 'Processes, files, network and findings on one time axis.',
-  findings: 'Rule and posture findings with their evidence.',
-  terminal: 'A shell inside the container.',
-};
+const SENSOR_VIEWS: Partial<Record<Tab, string>> = {};
 
 export function ContainerView() {
-  const c = useStore(selectSelected);
+  // A replayed recording's containers may be gone from Docker: the session still knows them.
+  const recorded = useStore(selectRecordedOnly);
+  const selectedId = useStore((s) => s.selectedId);
+  const c = useStore(selectSelected) ?? recorded.find((r) => r.id === selectedId);
+  // Response actions act on the Docker container, so only on one Docker still has (not a replayed one).
+  const selectedIsLive = !!useStore(selectSelected);
   const tab = useStore((s) => s.tab);
   const detail = useStore((s) => (c ? s.inspect[c.id] : undefined));
 
@@ -60,6 +67,7 @@ export function ContainerView() {
         <span className="muted">{visible(c.image, 300)}</span>
         {c.composeProject && <span className="badge">{visible(c.composeProject)} / {visible(c.composeService ?? '')}</span>}
       </div>
+      {selectedIsLive && <ActionBar id={c.id} name={c.name} state={c.state} />}
       <div className="tabs" role="tablist" onKeyDown={onTabKey}>
         {TABS.map((t) => (
           <button key={t} role="tab" aria-selected={t === tab} tabIndex={t === tab ? 0 : -1} className={t === tab ? 'tab active' : 'tab'}
@@ -71,8 +79,14 @@ export function ContainerView() {
       <div className="tab-body" role="tabpanel">
         {tab === 'overview' && (detail?.error ? <div className="callout bad">{visible(detail.error)}</div>
           : detail?.data ? <Overview detail={detail.data} /> : <div className="muted pad">Loading…</div>)}
-        {tab === 'processes' && <ProcessList id={c.id} />}
+        {tab === 'processes' && <ProcessTreeView id={c.id} />}
+        {tab === 'files' && <FileChangesView id={c.id} />}
+        {tab === 'network' && <NetworkView id={c.id} />}
+        {tab === 'timeline' && <TimelineView id={c.id} />}
+        {tab === 'findings' && <FindingsView id={c.id} />}
+        {tab === 'resources' && <ResourcesView id={c.id} />}
         {tab === 'logs' && <LogTail id={c.id} />}
+        {tab === 'terminal' && <TerminalPanel id={c.id} running={c.state === 'running'} />}
         {SENSOR_VIEWS[tab] && (
           <EmptyState title={`${LABEL[tab]}: not available in this build yet`} testId={`empty-${tab}`}>
             {SENSOR_VIEWS[tab]} This view needs the runtime sensor, which this build does not connect yet.

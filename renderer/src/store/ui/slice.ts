@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from '../index';
 
-export const TABS = ['overview', 'processes', 'files', 'network', 'timeline', 'findings', 'terminal', 'logs'] as const;
+export const TABS = ['overview', 'processes', 'files', 'network', 'timeline', 'findings', 'resources', 'terminal', 'logs'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface UiSlice {

@@ -1,0 +1,197 @@
+// Timeline tab: process, file, network, finding and resource lanes on one axis; brushing sets the window every view
+// uses; a recording (or the capture so far) can be replayed by moving the window's end.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { RuntimeEvent } from '../../../../electron/common/model/event';
+import { EVENT_FAMILY } from '../../../../electron/common/model/event';
+import { SEVERITY_RANK } from '../../../../electron/common/model/finding';
+import { describeError } from '../../../../electron/common/ipc/errors';
+import { getClient } from '../../api/client';
+import { useStore } from '../../store';
+import { filesIn, flowsIn, processesIn, scopeFor } from '../../store/live/selectors';
+import { EmptyState } from '../../ui/EmptyState';
+import { visible } from '../../ui/text';
+import { formatDuration, formatTime } from '../../ui/time';
+import { useBrushX, useSize } from '../../viz/hooks';
+import { barsPath, binTimes, sparkPath, timeAxis } from '../../viz/timeline';
+import './timeline.css';
+
+const LANE_H = 34;
+const LABEL_W = 92;
+const LANES = ['processes', 'files', 'network', 'findings', 'cpu'] as const;
+
+export function describeEvent(e: RuntimeEvent): string {
+  switch (e.kind) {
+    case 'exec': return `exec ${e.argv.join(' ') || e.filename}`;
+    case 'fork': return `${e.thread ? 'thread' : 'fork'} → ${e.childTgid}`;
+    case 'exit': return `exit ${e.signal ? `signal ${e.signal}` : e.code}`;
+    case 'open': return `open ${e.path}`;
+    case 'rename': case 'link': case 'symlink': return `${e.kind} ${e.path} → ${e.newPath}`;
+    case 'unlink': case 'mkdir': case 'chroot': case 'umount': return `${e.kind} ${e.path}`;
+    case 'chmod': return `chmod ${e.mode.toString(8)} ${e.path}`;
+    case 'chown': return `chown ${e.owner}:${e.group} ${e.path}`;
+    case 'mount': return `mount ${e.source} ${e.path}`;
+    case 'connect': case 'accept': return `${e.kind} ${e.unixPath ?? `${e.daddr}:${e.dport}`}`;
+    case 'bind': case 'listen': return `${e.kind} ${e.saddr ?? ''}:${e.sport ?? ''}`;
+    case 'dns': return `dns ${e.qname}${e.answers?.length ? ` → ${e.answers.join(', ')}` : ''}`;
+    default: return e.kind;
+  }
+}
+
+export function TimelineView({ id }: { id: string }) {
+  const live = useStore((s) => s.live);
+  const containers = useStore((s) => s.containers);
+  const findings = useStore((s) => s.findings);
+  const session = useStore((s) => s.session);
+  const win = useStore((s) => s.timeWindow);
+  const scope = useMemo(() => scopeFor({ containers, selectedId: id }, 'container'), [containers, id]);
+
+  // A live capture spans its session (processes seeded from before it start at its left edge); a replayed
+  // recording spans its own events (the session's clock is when it was opened, not when it was recorded).
+  const isLive = session?.source === 'live';
+  const from = isLive && session?.startedAt ? Math.max(session.startedAt, Math.min(live.firstTs || session.startedAt, session.startedAt)) : live.firstTs;
+  const to = isLive ? Math.max(live.lastTs, session?.endedAt ?? (session?.state === 'capturing' ? Date.now() : 0)) : live.lastTs;
+  const domain = useMemo(() => [from, to] as const, [from, to]);
+
+  const wrap = useRef<HTMLDivElement>(null);
+  const size = useSize(wrap);
+  const width = Math.max(100, size.width - LABEL_W - 16);
+  const axis = useMemo(() => timeAxis(domain, width), [domain, width]);
+
+  const lanes = useMemo(() => {
+    // The full world, not the window: the timeline is where the window is chosen.
+    const procs = processesIn(live, scope);
+    const files = filesIn(live, scope);
+    const flows = flowsIn(live, scope);
+    const tail = live.tail.filter((e) => !scope || (e.containerId !== undefined && scope.has(e.containerId)));
+    const times = (xs: number[]) => xs;
+    const p = times(procs.flatMap((x) => (x.exit !== undefined ? [x.start, x.exit] : [x.start])).concat(tail.filter((e) => EVENT_FAMILY[e.kind] === 'process').map((e) => e.ts)));
+    const f = times(files.flatMap((x) => (x.first === x.last ? [x.first] : [x.first, x.last])).concat(tail.filter((e) => EVENT_FAMILY[e.kind] === 'file').map((e) => e.ts)));
+    const nT: number[] = [];
+    const nW: number[] = [];
+    for (const fl of flows) { nT.push(fl.first); nW.push(1); if (fl.last !== fl.first) { nT.push(fl.last); nW.push(Math.max(1, fl.count - 1)); } }
+    const fs = Object.values(findings).filter((x) => x.source !== 'posture' && (!scope || scope.has(x.container.id)));
+    const cpu = scope ? [...scope].flatMap((cid) => live.resources.get(cid) ?? []) : [...live.resources.values()].flat();
+    return {
+      processes: barsPath(binTimes(p, axis, width), LANE_H),
+      files: barsPath(binTimes(f, axis, width), LANE_H),
+      network: barsPath(binTimes(nT, axis, width, 4, nW), LANE_H),
+      findings: fs.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]),
+      cpu: sparkPath(cpu.map((s) => ({ t: s.ts, v: s.cpuPercent })).sort((a, b) => a.t - b.t), axis, LANE_H),
+    };
+  }, [live.rev, scope, findings, axis, width]);
+
+  const sel = win ? ([axis.x(win[0]), axis.x(win[1])] as [number, number]) : undefined;
+  const brush = useRef<SVGGElement>(null);
+  useBrushX(brush, width, LANES.length * LANE_H, (px) => useStore.getState().setTimeWindow(px ? [axis.invert(px[0]), axis.invert(px[1])] : undefined), sel);
+
+  // Replay: the window's end moves from the first event to the last; every view shows the world as of then.
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(10);
+  useEffect(() => {
+    if (!playing) return;
+    let raf = 0;
+    let prev = performance.now();
+    const step = (now: number) => {
+      const st = useStore.getState();
+      const w0 = st.timeWindow ?? [from, from];
+      const end = Math.min(to, w0[1] + (now - prev) * speed);
+      prev = now;
+      st.setTimeWindow([from, end]);
+      if (end >= to) setPlaying(false);
+      else raf = requestAnimationFrame(step);
+    };
+    raf = requestAnimationFrame(step);
+    return () => cancelAnimationFrame(raf);
+  }, [playing, speed, from, to]);
+
+  const events = useWindowEvents(id, win, live.tail);
+
+  if (!from || !to) {
+    return (
+      <EmptyState title="Nothing on the timeline yet" testId="timeline-empty">
+        Processes, file changes, connections, findings and resource use line up here on one time axis once a capture
+        runs or a recording is opened. Brush a span to filter every other view to it.
+      </EmptyState>
+    );
+  }
+  return (
+    <div className="timeline-view">
+      <div className="toolbar">
+        <button onClick={() => { if (!playing && (!win || win[1] >= to)) useStore.getState().setTimeWindow([from, from]); setPlaying(!playing); }} data-testid="replay">
+          {playing ? 'Pause' : 'Replay'}
+        </button>
+        <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Replay speed">
+          {[1, 10, 60, 600].map((s) => <option key={s} value={s}>×{s}</option>)}
+        </select>
+        <button onClick={() => useStore.getState().setTimeWindow(undefined)} disabled={!win} data-testid="clear-window">Clear window</button>
+        <span className="muted small" data-testid="timeline-window">
+          {win ? `Window ${formatTime(win[0])} – ${formatTime(win[1])} (${formatDuration(win[1] - win[0])}) filters every view` : `${formatTime(from)} – ${formatTime(to)} · drag across the lanes to choose a window`}
+        </span>
+      </div>
+      <div className="timeline" ref={wrap}>
+        <svg width={width + LABEL_W + 8} height={LANES.length * LANE_H + 24} data-testid="timeline-svg">
+          <g transform={`translate(${LABEL_W},4)`}>
+            {axis.ticks.map((t) => <line key={t.px} className="grid" x1={t.px} x2={t.px} y1={0} y2={LANES.length * LANE_H} />)}
+            {LANES.map((lane, i) => (
+              <g key={lane} transform={`translate(0,${i * LANE_H})`} className={`lane lane-${lane}`}>
+                <text className="lane-label" x={-8} y={LANE_H / 2 + 4} textAnchor="end">{lane}</text>
+                <line className="lane-base" x1={0} x2={width} y1={LANE_H} y2={LANE_H} />
+                {lane === 'findings'
+                  ? lanes.findings.map((f) => (
+                    <g key={f.fingerprint} className={`fmark sev-fill-${f.severity}`} onClick={() => { useStore.getState().selectFinding(f.fingerprint); useStore.getState().setTab('findings'); }}>
+                      <title>{`${f.severity}: ${f.ruleId} (${f.count}×)`}</title>
+                      <rect x={axis.x(f.first) - 3} y={8} width={Math.max(6, axis.x(f.last) - axis.x(f.first) + 6)} height={LANE_H - 16} rx={3} />
+                    </g>
+                  ))
+                  : lane === 'cpu' ? <path className="spark" d={lanes.cpu} />
+                    : <path className="bars" d={lanes[lane]} />}
+              </g>
+            ))}
+            <g ref={brush} className="brush" />
+            {axis.ticks.map((t) => <text key={t.px} className="tick" x={t.px} y={LANES.length * LANE_H + 14} textAnchor="middle">{t.label}</text>)}
+            {(live.loss?.gaps ?? []).map(([a, b]) => <rect key={a} className="gap" x={axis.x(a)} y={0} width={Math.max(2, axis.x(b) - axis.x(a))} height={LANES.length * LANE_H}><title>sensor gap: events missing</title></rect>)}
+          </g>
+        </svg>
+      </div>
+      <h4>Events {win ? 'in the window' : '(latest)'} <span className="muted small">{events.note}</span></h4>
+      {events.error && <div className="callout bad">{visible(events.error)}</div>}
+      <table className="table compact" data-testid="timeline-events">
+        <tbody>
+          {events.rows.slice(-400).reverse().map((e) => (
+            <tr key={`${e.seq}-${e.ts}`}>
+              <td className="mono small">{formatTime(e.ts)}</td>
+              <td><span className={`fam fam-${EVENT_FAMILY[e.kind]}`}>{e.kind}</span></td>
+              <td className="mono small">{visible(e.comm, 20)} ({e.tgid})</td>
+              <td className="mono small">{visible(describeEvent(e), 300)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Raw events for the brushed window from the engine (a recording holds them all); the live tail otherwise. */
+function useWindowEvents(id: string, win: readonly [number, number] | undefined, tail: RuntimeEvent[]) {
+  const [state, setState] = useState<{ rows: RuntimeEvent[]; note: string; error?: string }>({ rows: [], note: '' });
+  useEffect(() => {
+    if (!win) {
+      const rows = tail.filter((e) => e.containerId === id || e.containerId?.startsWith(id));
+      setState({ rows, note: `${rows.length} most recent from the live tail` });
+      return;
+    }
+    let cancelled = false;
+    const t = setTimeout(() => {
+      getClient().call('events.query', { from: win[0], to: win[1], containerId: id, limit: 2000 }).then(
+        (rows) => !cancelled && setState({ rows, note: rows.length >= 2000 ? 'first 2000 shown' : `${rows.length} events` }),
+        (err) => {
+          if (cancelled) return;
+          const rows = tail.filter((e) => e.ts >= win[0] && e.ts <= win[1] && (e.containerId === id));
+          setState({ rows, note: `${rows.length} from the live tail`, error: `The engine could not list stored events: ${describeError(err)}` });
+        },
+      );
+    }, 200);
+    return () => { cancelled = true; clearTimeout(t); };
+  }, [id, win?.[0], win?.[1], win ? 0 : tail]);
+  return state;
+}

@@ -1,0 +1,145 @@
+// Live slice: the engine's view models (processes, files, flows, sockets, resources) accumulated from live frames.
+import type { StateCreator } from 'zustand';
+import type { LiveFrame, LossCounters } from '../../../../electron/common/ipc/contract';
+import type { RuntimeEvent } from '../../../../electron/common/model/event';
+import type { ContainerRef } from '../../../../electron/common/model/container';
+import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } from '../../../../electron/common/model/process';
+import type { WorldCounters } from '../../../../electron/common/state/worldState';
+import type { AppState } from '../index';
+import { mergeFindings } from '../findings/slice';
+
+/** Raw events kept for the timeline and evidence (the engine already caps each frame's tail). */
+export const TAIL_CAP = 5000;
+/** Resource samples kept per container (1 Hz: ten minutes). */
+export const RESOURCE_CAP = 600;
+
+export interface LiveWorld {
+  /** Bumped on every applied frame, so views can memoise on it. */
+  rev: number;
+  processes: Map<string, ProcessNode>;
+  files: Map<string, FileChange>;
+  flows: Map<string, Flow>;
+  listening: Map<string, ListeningSocket>;
+  resources: Map<string, ResourceSample[]>;
+  /** Containers the engine learned about during capture (a recording's may no longer exist in Docker). */
+  refs: Map<string, ContainerRef>;
+  tail: RuntimeEvent[];
+  counters?: WorldCounters;
+  loss?: LossCounters;
+  frames: number;
+  coalesced: number;
+  dropped: number;
+  /** Latest time seen in any model (ms epoch): the live edge of the timeline. */
+  lastTs: number;
+  firstTs: number;
+}
+
+export const fileKey = (f: Pick<FileChange, 'containerId' | 'path'>): string => `${f.containerId}\u0000${f.path}`;
+export const flowKey = (f: Pick<Flow, 'containerId' | 'direction' | 'proto' | 'remoteAddr' | 'remotePort'>): string =>
+  `${f.containerId}|${f.direction}|${f.proto}|${f.remoteAddr}|${f.remotePort}`;
+export const listenKey = (l: ListeningSocket): string => `${l.containerId}|${l.proto}|${l.addr}|${l.port}`;
+
+export function emptyWorld(): LiveWorld {
+  return {
+    rev: 0, processes: new Map(), files: new Map(), flows: new Map(), listening: new Map(), resources: new Map(), refs: new Map(),
+    tail: [], frames: 0, coalesced: 0, dropped: 0, lastTs: 0, firstTs: 0,
+  };
+}
+
+/** Copy-on-write upsert: the previous map stays untouched so React sees a new identity only where data changed. */
+function upsert<T>(prev: Map<string, T>, items: readonly T[], key: (t: T) => string): Map<string, T> {
+  if (items.length === 0) return prev;
+  const next = new Map(prev);
+  for (const it of items) next.set(key(it), it);
+  return next;
+}
+
+/** Applies one live frame to the world; pure (the input world is not mutated). */
+export function reduceFrame(w: LiveWorld, f: Pick<LiveFrame, 'delta' | 'tail' | 'loss' | 'coalesced' | 'dropped' | 'ts'>): LiveWorld {
+  const d = f.delta;
+  let lo = w.firstTs || Infinity;
+  let hi = w.lastTs;
+  const see = (t: number | undefined) => {
+    if (t === undefined || !Number.isFinite(t) || t <= 0) return;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  };
+  // Processes seeded from /proc started before the capture: their start would stretch the timeline back to boot.
+  for (const p of d.processes) { if (!p.seeded) see(p.start); see(p.exit); }
+  for (const x of d.files) { see(x.first); see(x.last); }
+  for (const x of d.flows) { see(x.first); see(x.last); }
+  for (const x of d.resources) see(x.ts);
+  for (const e of f.tail) see(e.ts);
+
+  let resources = w.resources;
+  if (d.resources.length) {
+    resources = new Map(w.resources);
+    const touched = new Set<string>();
+    for (const s of d.resources) {
+      let h = resources.get(s.containerId);
+      if (!touched.has(s.containerId)) {
+        h = h ? h.slice() : [];
+        touched.add(s.containerId);
+        resources.set(s.containerId, h);
+      }
+      const last = h![h!.length - 1];
+      if (last && last.ts === s.ts) h![h!.length - 1] = s;
+      else if (!last || last.ts < s.ts) h!.push(s);
+    }
+    for (const id of touched) {
+      const h = resources.get(id)!;
+      if (h.length > RESOURCE_CAP) resources.set(id, h.slice(h.length - RESOURCE_CAP));
+    }
+  }
+  let refs = w.refs;
+  if (d.containers.length) {
+    refs = new Map(w.refs);
+    for (const c of d.containers) refs.set(c.id, c.ref);
+  }
+  let tail = w.tail;
+  if (f.tail.length) {
+    tail = w.tail.length + f.tail.length > TAIL_CAP ? [...w.tail, ...f.tail].slice(-TAIL_CAP) : w.tail.concat(f.tail);
+  }
+  return {
+    rev: w.rev + 1,
+    processes: upsert(w.processes, d.processes, (p) => p.key),
+    files: upsert(w.files, d.files, fileKey),
+    flows: upsert(w.flows, d.flows, flowKey),
+    listening: upsert(w.listening, d.listening, listenKey),
+    resources,
+    refs,
+    tail,
+    counters: d.counters ?? w.counters,
+    loss: f.loss ?? w.loss,
+    frames: w.frames + 1,
+    coalesced: f.coalesced,
+    dropped: f.dropped,
+    firstTs: lo === Infinity ? 0 : lo,
+    lastTs: hi,
+  };
+}
+
+export interface LiveSlice {
+  live: LiveWorld;
+  /** The live subscription of this window, once made. */
+  subId: string | undefined;
+  /** Applies a frame of this window's subscription (frames of other subscriptions are ignored). */
+  applyLiveFrame(frame: LiveFrame): void;
+  setSubId(subId: string | undefined): void;
+  /** A new session starts from an empty world. */
+  resetLive(): void;
+}
+
+export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, get) => ({
+  live: emptyWorld(),
+  subId: undefined,
+  applyLiveFrame: (frame) => {
+    if (frame.subId !== get().subId) return;
+    set((s) => ({
+      live: reduceFrame(s.live, frame),
+      findings: frame.findings.length ? mergeFindings(s.findings, frame.findings) : s.findings,
+    }));
+  },
+  setSubId: (subId) => set({ subId }),
+  resetLive: () => set({ live: emptyWorld(), findings: {} }),
+});
