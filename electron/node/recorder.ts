@@ -119,6 +119,8 @@ export class Recorder {
   private tailCount = 0;
   private lastTailDelivered = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Set once the final tick ran: later subscribers get the state handed over directly (no tick is left). */
+  private finished = false;
   private started = 0;
   private error: GlasshouseError | undefined;
   private stopping: Promise<void> | undefined;
@@ -156,6 +158,15 @@ export class Recorder {
     // A new subscriber starts from the full current state, then receives deltas.
     s.pending = filterDelta(this.snapshot(), filter.containerIds);
     this.subscribers.add(s);
+    if (this.finished) {
+      // A replay that already ran to its end has no tick left to deliver the snapshot: hand it over now.
+      setImmediate(() => {
+        if (s.closed || !s.pending) return;
+        const delta = s.pending;
+        s.pending = undefined;
+        this.deliver(s, delta, [], this.opts.source.stats());
+      });
+    }
     return {
       close: () => {
         s.closed = true;
@@ -227,6 +238,7 @@ export class Recorder {
     }
     if (this.timer) clearInterval(this.timer);
     this.tick();
+    this.finished = true;
     const stats = source.stats();
     if (store) {
       if (stats.sensor) store.recordSensorStats(stats.sensor);
