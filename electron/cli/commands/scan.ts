@@ -1,23 +1,20 @@
 // `glasshouse scan`: run a command, record what the watched containers do, evaluate rules, posture and policy,
 // write a report, and exit non-zero when a finding reaches --fail-on (a CI gate on runtime behaviour).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs, parseDuration } from '../args';
-import { UserInputError, DockerUnavailableError, deserializeError } from '../../common/ipc/errors';
+import { UserInputError, DockerUnavailableError, deserializeError, describeError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from '../../common/model/finding';
-import type { ContainerSummary } from '../../common/model/container';
-import type { CatalogDelta } from '../../common/ipc/contract';
 import { Engine, GLASSHOUSE_VERSION } from '../../node/engine';
-import { inspectContainer, listProcesses } from '../../node/docker/containers';
 import { chooseFormat, writeReport } from '../../node/export/write';
 import { locateComposeFile } from '../../node/export/locations';
 import type { ReportInput } from '../../node/export';
 import { findPolicyFile, loadPolicyFile } from '../../node/policy/load';
-import { RecordingStore } from '../../node/store';
-import { ScanSession, atOrAbove } from '../scan/session';
-import { ProcessPollerSource, POLLER_BLIND_KINDS } from '../scan/processPoller';
+import { atOrAbove } from '../scan/session';
+import { LiveObserver, PollObserver, type ScanObserver } from '../scan/observers';
 import { defaultRulesFile, findComposeFile, loadRules } from '../scan/inputs';
 
 export const EXIT_FINDINGS = 1;
@@ -44,6 +41,8 @@ Inputs:
   --compose-file FILE    compose file whose lines SARIF results point at (default: ./compose.yaml etc.)
   --settle DURATION      keep watching this long after COMMAND ends (default 1s)
   --record FILE          also save the run as a recording (render it later with \`glasshouse report FILE\`)
+  --poll                 observe with \`docker top\` polling instead of the eBPF sensor (process starts only;
+                         also used automatically when the sensor cannot run here, with the reason printed)
 
 Exit status: 1 when findings reach --fail-on; otherwise COMMAND's own status (so failing tests still fail);
 2 for bad usage. Secrets in evidence are redacted in every report.`;
@@ -93,6 +92,7 @@ export const scanCommand: CliCommand = {
       'compose-file': { type: 'string' },
       settle: { type: 'string' },
       record: { type: 'string' },
+      poll: { type: 'boolean' },
     });
     if (!command.length) {
       throw new UserInputError('No command to run was given.', 'Put it after --, e.g. `glasshouse scan --compose shop -- docker compose up --abort-on-container-exit`.');
@@ -122,62 +122,38 @@ export const scanCommand: CliCommand = {
       const e = engine.connection.status.error;
       throw e ? deserializeError(e) : new DockerUnavailableError('Docker is not reachable.', 'Is Docker running?');
     }
-    // Created before the command runs: an existing file is refused now, not after a long test run.
-    let store: RecordingStore | undefined;
-    try {
-      store = values.record
-        ? RecordingStore.create(resolve(io.cwd, values.record), { title: command.join(' ').slice(0, 200), source: 'glasshouse scan (docker top polling)' })
-        : undefined;
-    } catch (e) {
+    const sel = { containers: values.container, compose: values.compose };
+    const recordTo = values.record ? resolve(io.cwd, values.record) : undefined;
+    if (recordTo && existsSync(recordTo)) {
       engine.stop();
-      throw e;
+      throw new UserInputError(`${recordTo} already exists; Glasshouse never overwrites a file.`, 'Choose another --record file name or delete the old file first.');
     }
-
     const ui = progress(io);
     const startedAt = Date.now();
-    const liveFindings: Finding[] = [];
-    const session = new ScanSession(rules, (f) => {
-      liveFindings.push(f);
+    const announce = (f: Finding) => {
       if (failOn && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]) ui.line(io.stderr, `glasshouse: [${f.severity.toUpperCase()}] ${f.title}\n`);
-    });
-    const source = new ProcessPollerSource((id) => listProcesses(engine.connection.docker, id));
-    const wanted = (c: ContainerSummary) => {
-      const byProject = values.compose?.some((p) => c.composeProject === p);
-      const byName = values.container?.some((n) => c.name === n || c.name === n.replace(/^\//, '') || c.id.startsWith(n));
-      if (values.compose?.length || values.container?.length) return !!(byProject || byName);
-      // No selection: what this run starts.
-      return c.state === 'running' && (c.startedAt ?? c.createdAt) >= startedAt - 1000;
     };
-    const pending = new Set<Promise<void>>();
-    const consider = (c: ContainerSummary) => {
-      if (c.state !== 'running' || session.isWatched(c.id) || !wanted(c)) return;
-      const p = inspectContainer(engine.connection.docker, c.id).then((d) => {
-        if (session.isWatched(d.id)) return;
-        session.watch(d);
-        source.add(d.id);
-        ui.line(io.stderr, `glasshouse: watching ${d.name} (${d.image})\n`);
-      }).catch(() => undefined).finally(() => pending.delete(p));
-      pending.add(p);
-    };
-    const onDelta = (deltas: CatalogDelta[]) => {
-      for (const d of deltas) {
-        if (d.type === 'upsert') consider(d.container);
-        else if (d.type === 'reset') d.snapshot.containers.forEach(consider);
+    const poll = () => new PollObserver(engine, sel, rules, recordTo, (d) => ui.line(io.stderr, `glasshouse: watching ${d.name} (${d.image})\n`), announce);
+    let observer: ScanObserver;
+    if (values.poll) {
+      observer = poll();
+      await observer.start();
+    } else {
+      try {
+        observer = new LiveObserver(engine, sel, !!recordTo);
+        await observer.start();
+        if (values.rules?.length) io.stderr.write('glasshouse scan: with the live sensor the engine\'s rule set is used (built-in pack plus your rule files in the data directory); --rules applies to --poll only.\n');
+      } catch (e) {
+        io.stderr.write(`glasshouse scan: the eBPF sensor cannot run here (${describeError(e)}) Falling back to docker top polling, which sees process starts only.\n`);
+        observer = poll();
+        await observer.start();
       }
-    };
-    engine.catalog.on('delta', onDelta);
-    engine.catalog.snapshot().containers.forEach(consider);
-    await source.start();
-    const consumer = (async () => {
-      for await (const b of source.batches()) {
-        session.consume(b);
-        store?.appendEvents(b.filter((e) => session.isWatched(e.containerId)));
-      }
-    })();
+    }
 
     const tick = setInterval(() => {
       const secs = Math.round((Date.now() - startedAt) / 1000);
-      ui.update(`${command[0]} running ${secs}s · watching ${session.world.containers.size} container(s) · ${session.events} events · ${liveFindings.length} findings`);
+      const p = observer.progress();
+      ui.update(`${command[0]} running ${secs}s · ${p.containers} container(s) · ${p.events} events · ${p.findings} findings`);
     }, 250);
 
     let exitCode: number;
@@ -185,29 +161,18 @@ export const scanCommand: CliCommand = {
       // When the report goes to stdout, the command's own output moves to stderr so the report stays parseable.
       exitCode = await runChild(command, io, ui, format && !values.out ? io.stderr : io.stdout);
       await new Promise((r) => setTimeout(r, settleMs));
-      await Promise.all(pending);
-      await source.flush();
     } catch (e) {
-      store?.close('scan failed');
+      (observer as { abort?: () => void }).abort?.();
       throw e;
     } finally {
       clearInterval(tick);
-      engine.catalog.off('delta', onDelta);
-      await source.stop();
-      await consumer;
-      ui.done();
-      engine.stop();
+      await observer.stop(recordTo).finally(() => ui.done());
     }
 
     const endedAt = Date.now();
-    const result = session.finish(policy);
-    if (store) {
-      store.applyDelta(result.world.takeDelta());
-      store.saveFindings(result.findings);
-      store.recordSensorStats({ ts: endedAt, eventsByKind: {}, ringDrops: 0, queueDrops: 0, corruptFrames: 0, cpuUserMs: 0, cpuSysMs: 0, rssKb: 0, unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [] });
-      store.close();
-      io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
-    }
+    const result = observer.outcome(policy);
+    engine.stop();
+    if (recordTo) io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
     const named = [...(values.compose ?? []), ...(values.container ?? [])];
     if (named.length && !result.containers.length) {
       io.stderr.write(`glasshouse scan: no running container matched ${named.join(', ')}; nothing was recorded. Check the names with \`docker ps\`.\n`);
@@ -215,12 +180,11 @@ export const scanCommand: CliCommand = {
     const input: ReportInput = {
       findings: result.findings,
       containers: result.containers,
-      processes: [...result.world.processes.all()].filter((p) => session.isWatched(p.containerId)),
-      flows: result.world.flows.flows().filter((f) => session.isWatched(f.containerId)),
-      fileChanges: result.world.files.list().filter((f) => session.isWatched(f.containerId)),
+      processes: result.processes,
+      flows: result.flows,
+      fileChanges: result.fileChanges,
       recording: { id: `scan-${new Date(startedAt).toISOString()}`, name: command.join(' ').slice(0, 120), startedAt, endedAt, host: hostname(), command, toolVersion: GLASSHOUSE_VERSION },
-      // Until the live sensor lands, only process starts are observed: say so in every report.
-      loss: { ringDrops: 0, queueDrops: 0, corruptFrames: 0, unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [], observedBy: 'docker top polling (the eBPF sensor is not available yet)' },
+      loss: result.loss,
       sourceLocations: composeFile ? locateComposeFile(composeFile, io.cwd) : undefined,
     };
     if (format) {
@@ -229,7 +193,7 @@ export const scanCommand: CliCommand = {
     }
 
     const gate = failOn ? atOrAbove(result.findings, failOn) : [];
-    io.stderr.write(`glasshouse scan: ${result.containers.length} container(s), ${session.events} events, ${result.findings.length} findings (${countLine(result.findings)}); observed by ${source.description}.\n`);
+    io.stderr.write(`glasshouse scan: ${result.containers.length} container(s), ${result.events} events, ${result.findings.length} findings (${countLine(result.findings)}); observed by ${observer.description}.\n`);
     for (const f of gate.slice(0, 20)) io.stderr.write(`  [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.title} — ${f.container.name}\n`);
     if (gate.length) {
       io.stderr.write(`glasshouse scan: failing because ${gate.length} finding(s) are at or above ${failOn}.\n`);

@@ -35,6 +35,7 @@ export class ScanSession {
   private readonly ctx: RuleContext;
   private readonly watched = new Map<string, ContainerDetail>();
   events = 0;
+  findingCount = 0;
 
   constructor(private readonly rules: RuleEngine, private readonly onFinding?: (f: Finding) => void) {
     this.ctx = contextOf(this.world);
@@ -58,7 +59,7 @@ export class ScanSession {
       this.events++;
       this.rules.evaluate(ev, this.ctx, (m) => {
         const { finding, isNew } = this.tracker.observe(m, this.ctx);
-        if (isNew) this.onFinding?.(finding);
+        if (isNew) { this.findingCount++; this.onFinding?.(finding); }
       });
     }
   }

@@ -129,3 +129,11 @@ describe('compose locations', async () => {
     expect(locateComposeServices('services: [oops', 'c.yaml')).toEqual({});
   });
 });
+
+describe('process names in evidence', async () => {
+  const { programName } = await import('./shared');
+  it('names busybox applets by argv[0]', () => {
+    expect(programName('/bin/busybox', 'nc -l -p 4444')).toBe('nc');
+    expect(programName('/usr/sbin/nginx', 'nginx: master process')).toBe('nginx');
+  });
+});

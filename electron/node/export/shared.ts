@@ -42,7 +42,15 @@ export function countBySeverity(findings: Finding[]): Record<Severity, number> {
 export function ancestryLine(f: Finding): string | undefined {
   const a = f.evidence.ancestry;
   if (!a?.length) return undefined;
-  return a.map((p) => `${basename(p.exe)}(${p.pid})`).join(' → ');
+  return a.map((p) => `${programName(p.exe, p.cmdline)}(${p.pid})`).join(' → ');
+}
+
+/** Multi-call binaries (busybox, toybox) run the applet named by argv[0]; the exe alone would say "busybox". */
+export function programName(exe: string, cmdline: string): string {
+  const b = basename(exe);
+  if (b !== 'busybox' && b !== 'toybox') return b;
+  const argv0 = cmdline.trim().split(/\s+/)[0];
+  return argv0 ? basename(argv0) : b;
 }
 
 export function basename(path: string): string {

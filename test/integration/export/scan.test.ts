@@ -43,7 +43,8 @@ describe('glasshouse scan', () => {
       ...dockerRun(name, 'sleep 1; nc -l -p 4444 -e /bin/sh & sleep 2; echo finished')], c);
     expect(code, c.err()).toBe(1);
     expect(c.out()).toContain('finished'); // the command's own output is passed through
-    expect(c.err()).toMatch(/failing because 1 finding\(s\) are at or above high/);
+    expect(c.err()).toMatch(/failing because \d finding\(s\) are at or above high/);
+    expect(c.err()).toMatch(/observed by the eBPF sensor/);
     const sarif = JSON.parse(readFileSync(out, 'utf8'));
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
@@ -62,6 +63,7 @@ describe('glasshouse scan', () => {
       const md = renderReport('md', input);
       expect(md).toContain(`Netcat remote code execution in container in ${name}`);
       expect(md).toContain('nc -l -p 4444 -e /bin/sh');
+      expect(input.flows!.length + input.processes!.length).toBeGreaterThan(0);
       expect(input.processes!.some((p) => p.argv[0] === 'nc')).toBe(true);
       expect(ajv.validate(schema, JSON.parse(renderReport('sarif', input)))).toBe(true);
     } finally {
@@ -81,7 +83,8 @@ describe('glasshouse scan', () => {
     expect(report.containers.map((x: { name: string }) => x.name)).toEqual([name]);
     expect(report.findings.filter((f: { severity: string }) => f.severity === 'critical' || f.severity === 'high')).toEqual([]);
     expect(report.findings.some((f: { source: string }) => f.source === 'posture')).toBe(true);
-    expect(report.loss.observedBy).toMatch(/docker top/);
+    expect(report.loss.observedBy).toBeUndefined(); // the eBPF sensor observed this run
+    expect(c.err()).toMatch(/observed by the eBPF sensor/);
     expect(c.err()).toContain('fine');
   });
 
@@ -90,13 +93,15 @@ describe('glasshouse scan', () => {
     const cwd = mkdtempSync(join(dir, 'repo-'));
     writeFileSync(join(cwd, 'glasshouse.yaml'), `version: 1\nservices:\n  ${name}:\n    processes: [sh, sleep]\n    severity: high\n`);
     const c = io(cwd);
-    const code = await scanCommand.run(['--container', name, '--format', 'json', '--settle', '500ms', '--',
+    // --poll: the docker top fallback feeds the same state, rules and policy.
+    const code = await scanCommand.run(['--container', name, '--format', 'json', '--poll', '--settle', '500ms', '--',
       ...dockerRun(name, 'sleep 1; tail -f /dev/null & sleep 2')], c);
     expect(code, c.err()).toBe(1);
     const report = JSON.parse(c.out());
     const pol = report.findings.filter((f: { source: string }) => f.source === 'policy');
     expect(pol.map((f: { ruleId: string; evidence: { path: string } }) => `${f.ruleId} ${f.evidence.path}`)).toEqual(['policy.process tail']);
     expect(pol[0].container.name).toBe(name);
+    expect(report.loss.observedBy).toMatch(/docker top polling/);
   });
 
   it('explains bad input before running anything', async () => {
