@@ -144,8 +144,8 @@ export function createSink(adapter: TrackerAdapter, common: SinkCommon): TicketS
           }
           const wait = lastCreate + interval - Date.now();
           if (lastCreate && wait > 0) await sleep(wait);
-          lastCreate = Date.now();
-          const res = await requestJson(adapter.service, adapter.buildCreate(d), common);
+          // Paced from the end of the previous creation, so even a slow response never bunches requests.
+          const res = await requestJson(adapter.service, adapter.buildCreate(d), common).finally(() => { lastCreate = Date.now(); });
           if (res.status < 200 || res.status >= 300) throw trackerError(adapter.service, adapter.where, 'create a ticket', res);
           const made = adapter.parseCreate(res);
           map.set(adapter.destination, short, { ...made, fingerprint: d.fingerprint, createdAt: Date.now() });
