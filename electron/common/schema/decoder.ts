@@ -1,7 +1,7 @@
 // FrameDecoder: helper byte stream → RuntimeEvent / ProcessSeed / SensorStats records. Pure TS (no Node,
 // no DOM). A corrupt frame is counted and skipped; the decoder resynchronises on the next magic.
 import {
-  EVENT_KINDS, type EventBase, type EventKind, type L4Proto, type ProcessSeed, type RuntimeEvent, type SensorStats,
+  EVENT_KINDS, type EventBase, type EventKind, type ExecEvent, type NetEvent, type L4Proto, type ProcessSeed, type RuntimeEvent, type SensorStats,
   type SockFamily,
 } from '../model/event';
 import { FLAG, FRAME_HEADER_BYTES, KIND_COUNT, LAYOUT, MAGIC, MAX_FRAME, OP, OP_STRUCT, SETID_SYSCALLS } from './wire';
@@ -137,6 +137,8 @@ function cwdFrom(raw: string, reversed: boolean): string {
 
 /** Resolves a path written relative to the cwd; collapses "." and "..". */
 export function resolvePath(path: string, cwd: string | undefined): string {
+  // fast path: already absolute and clean (the common case)
+  if (path.charCodeAt(0) === 47 && path.indexOf('/.') < 0 && path.indexOf('//') < 0) return path;
   const full = path.startsWith('/') || cwd === undefined ? path : `${cwd.replace(/\/$/, '')}/${path}`;
   if (!full.startsWith('/')) return full;
   const out: string[] = [];
@@ -232,11 +234,8 @@ export class FrameDecoder {
       }
       pos += len;
     }
-    this.buf = pos === b.length ? new Uint8Array(0) : b.subarray(pos);
-    if (resyncing && this.buf.length > 0) {
-      // keep only what could still start a frame
-      this.buf = this.buf.slice();
-    }
+    // keep a copy of the incomplete tail: the caller may reuse the chunk's memory
+    this.buf = pos === b.length ? new Uint8Array(0) : b.slice(pos);
     return out;
   }
 
@@ -271,12 +270,12 @@ export class FrameDecoder {
     return this.bootToRealtimeMs + tsNs / 1e6;
   }
 
-  private base(o: number): EventBase & { flags: number; ret: number; kindCode: number } {
+  private base(o: number): EventBase {
     const v = this.view, b = this.buf;
     const cgroupId = this.u64str(o + E.cgroup_id);
     const mntns = v.getUint32(o + E.mntns, true);
     const containerId = this.byCgroup.get(cgroupId) ?? this.byMntns.get(mntns) ?? this.opts.attribute?.(cgroupId, mntns);
-    const e: EventBase & { flags: number; ret: number; kindCode: number } = {
+    const e: EventBase = {
       ts: this.wallMs(this.u64(o + E.ts_ns)),
       seq: this.seq++,
       pid: v.getUint32(o + E.pid, true),
@@ -287,11 +286,8 @@ export class FrameDecoder {
       comm: utf8(b, o + E.comm, o + E.comm + 16),
       cgroupId,
       mntns,
-      flags: v.getUint16(o + E.flags, true),
-      ret: v.getInt32(o + E.ret, true),
-      kindCode: v.getUint16(o + E.kind, true),
+      containerId,
     };
-    if (containerId) e.containerId = containerId;
     return e;
   }
 
@@ -417,8 +413,10 @@ export class FrameDecoder {
 
   private decodeEvent(op: number, pos: number, len: number): DecodedRecord | undefined {
     const v = this.view, b = this.buf;
-    const { flags, ret, kindCode, ...base } = this.base(pos + LAYOUT.gh_exec.fields.e);
-    const kind = EVENT_KINDS[kindCode];
+    const eo = pos + LAYOUT.gh_exec.fields.e;
+    const flags = v.getUint16(eo + E.flags, true), ret = v.getInt32(eo + E.ret, true);
+    const kind = EVENT_KINDS[v.getUint16(eo + E.kind, true)];
+    const base = this.base(eo);
     if (kind === undefined) return undefined;
     let event: RuntimeEvent;
     switch (op) {
@@ -432,7 +430,7 @@ export class FrameDecoder {
         let filename = utf8(b, s[0][0], s[0][1]);
         // busybox applets re-exec /proc/self/exe: argv[0] names what really runs
         if (filename === '/proc/self/exe' && argv[0]) filename = argv[0];
-        const ev: RuntimeEvent = { ...base, kind, filename, argv, ret };
+        const ev = Object.assign(base, { kind, filename, argv, ret }) as ExecEvent;
         if (flags & FLAG.F_TRUNCATED) ev.argvTruncated = true;
         if (flags & FLAG.F_MEMFD) ev.memfd = true;
         ev.cwd = cwdFrom(utf8(b, s[2][0], s[2][1]), (flags & FLAG.F_CWD_REVERSED) !== 0);
@@ -442,13 +440,13 @@ export class FrameDecoder {
       case OP.OP_FORK: {
         const F = LAYOUT.gh_fork.fields;
         if (kind !== 'fork') return undefined;
-        event = { ...base, kind, childPid: v.getUint32(pos + F.child_pid, true), childTgid: v.getUint32(pos + F.child_tgid, true), thread: (flags & FLAG.F_THREAD) !== 0 };
+        event = (Object.assign(base, { kind, childPid: v.getUint32(pos + F.child_pid, true), childTgid: v.getUint32(pos + F.child_tgid, true), thread: (flags & FLAG.F_THREAD) !== 0 }) as RuntimeEvent);
         break;
       }
       case OP.OP_EXIT: {
         const F = LAYOUT.gh_exit.fields;
         if (kind !== 'exit') return undefined;
-        event = { ...base, kind, code: v.getInt32(pos + F.code, true), signal: v.getInt32(pos + F.signal, true), thread: (flags & FLAG.F_THREAD) !== 0 };
+        event = (Object.assign(base, { kind, code: v.getInt32(pos + F.code, true), signal: v.getInt32(pos + F.signal, true), thread: (flags & FLAG.F_THREAD) !== 0 }) as RuntimeEvent);
         break;
       }
       case OP.OP_FILE: {
@@ -464,18 +462,18 @@ export class FrameDecoder {
         const raw2 = utf8(b, s[1][0], s[1][1]);
         const mode = v.getUint32(pos + F.mode, true), fl = v.getUint32(pos + F.flags, true);
         switch (kind) {
-          case 'open': event = { ...base, kind, path, flags: fl, mode, ret }; break;
-          case 'unlink': case 'mkdir': case 'chroot': case 'umount': event = { ...base, kind, path, ret }; break;
+          case 'open': event = (Object.assign(base, { kind, path, flags: fl, mode, ret }) as RuntimeEvent); break;
+          case 'unlink': case 'mkdir': case 'chroot': case 'umount': event = (Object.assign(base, { kind, path, ret }) as RuntimeEvent); break;
           case 'rename': case 'link': case 'symlink': {
             // the new path shares the cwd sent for a relative first path
             const newPath = cwd !== undefined || raw2.startsWith('/') ? resolvePath(raw2, cwd) : raw2;
             // symlink: path is the link target as written (not resolved); newPath is the new link
-            event = { ...base, kind, path: kind === 'symlink' ? raw : path, newPath, ret };
+            event = (Object.assign(base, { kind, path: kind === 'symlink' ? raw : path, newPath, ret }) as RuntimeEvent);
             break;
           }
-          case 'chmod': event = { ...base, kind, path, mode, ret }; break;
-          case 'chown': event = { ...base, kind, path, owner: v.getUint32(pos + F.owner, true), group: v.getUint32(pos + F.group, true), ret }; break;
-          case 'mount': event = { ...base, kind, path, source: raw2, fstype: utf8(b, s[2][0], s[2][1]), flags: fl, ret }; break;
+          case 'chmod': event = (Object.assign(base, { kind, path, mode, ret }) as RuntimeEvent); break;
+          case 'chown': event = (Object.assign(base, { kind, path, owner: v.getUint32(pos + F.owner, true), group: v.getUint32(pos + F.group, true), ret }) as RuntimeEvent); break;
+          case 'mount': event = (Object.assign(base, { kind, path, source: raw2, fstype: utf8(b, s[2][0], s[2][1]), flags: fl, ret }) as RuntimeEvent); break;
           default: return undefined;
         }
         break;
@@ -487,7 +485,7 @@ export class FrameDecoder {
         const fam = v.getUint16(pos + F.family, true), type = v.getUint16(pos + F.type, true);
         const family: SockFamily = fam === AF_INET ? 'inet' : fam === AF_INET6 ? 'inet6' : fam === AF_UNIX ? 'unix' : 'other';
         const proto: L4Proto = family === 'unix' ? 'unix' : type === 1 ? 'tcp' : type === 2 ? 'udp' : 'other';
-        const ev: RuntimeEvent = { ...base, kind, family, proto, fd: v.getInt32(pos + F.fd, true), ret };
+        const ev = Object.assign(base, { kind, family, proto, fd: v.getInt32(pos + F.fd, true), ret }) as NetEvent;
         const sport = v.getUint16(pos + F.sport, true), dport = v.getUint16(pos + F.dport, true);
         if (family === 'inet' || family === 'inet6') {
           const addr = family === 'inet' ? ipv4 : ipv6;
@@ -521,17 +519,17 @@ export class FrameDecoder {
         switch (kind) {
           case 'setuid': case 'setgid': {
             const target = [a(0), a(1), a(2)].filter((x) => x !== 0xffffffff);
-            event = { ...base, kind, syscall: SETID_SYSCALLS[sysnr] ?? `syscall ${sysnr}`, target, ret };
+            event = (Object.assign(base, { kind, syscall: SETID_SYSCALLS[sysnr] ?? `syscall ${sysnr}`, target, ret }) as RuntimeEvent);
             break;
           }
-          case 'capset': event = { ...base, kind, effective: this.hex64(pos + F.args), permitted: this.hex64(pos + F.args + 8), ret }; break;
-          case 'ptrace': event = { ...base, kind, request: a(0), targetPid: a(1), ret }; break;
-          case 'module': event = { ...base, kind, name: str, ret }; break;
-          case 'bpf': event = { ...base, kind, cmd: a(0), ret }; break;
-          case 'unshare': case 'setns': event = { ...base, kind, flags: a(0), ret }; break;
-          case 'memfd': event = { ...base, kind, name: str, flags: a(0), ret }; break;
+          case 'capset': event = (Object.assign(base, { kind, effective: this.hex64(pos + F.args), permitted: this.hex64(pos + F.args + 8), ret }) as RuntimeEvent); break;
+          case 'ptrace': event = (Object.assign(base, { kind, request: a(0), targetPid: a(1), ret }) as RuntimeEvent); break;
+          case 'module': event = (Object.assign(base, { kind, name: str, ret }) as RuntimeEvent); break;
+          case 'bpf': event = (Object.assign(base, { kind, cmd: a(0), ret }) as RuntimeEvent); break;
+          case 'unshare': case 'setns': event = (Object.assign(base, { kind, flags: a(0), ret }) as RuntimeEvent); break;
+          case 'memfd': event = (Object.assign(base, { kind, name: str, flags: a(0), ret }) as RuntimeEvent); break;
           case 'mprotect': case 'mmap':
-            event = { ...base, kind, addr: this.hex64(pos + F.args), len: a(1), prot: a(2), flags: a(3), ret };
+            event = (Object.assign(base, { kind, addr: this.hex64(pos + F.args), len: a(1), prot: a(2), flags: a(3), ret }) as RuntimeEvent);
             break;
           default: return undefined;
         }

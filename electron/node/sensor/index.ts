@@ -142,7 +142,7 @@ export class Sensor extends EventEmitter {
       ts: c?.ts ?? Date.now(),
       eventsByKind,
       ringDrops: this.prior.ringDrops + (c?.ringDrops ?? 0),
-      queueDrops: this.prior.queueDrops + (c?.queueDrops ?? 0) + this.decoder.lostFrames,
+      queueDrops: this.prior.queueDrops + (c?.queueDrops ?? 0), // helper queue drops also show as seq gaps (decoderStats.lostFrames)
       corruptFrames: this.decoder.corruptFrames,
       cpuUserMs: this.prior.cpuUserMs + (c?.cpuUserMs ?? 0),
       cpuSysMs: this.prior.cpuSysMs + (c?.cpuSysMs ?? 0),
@@ -150,6 +150,11 @@ export class Sensor extends EventEmitter {
       unsupportedKinds: c?.unsupportedKinds ?? this.lastHello?.unsupportedKinds ?? [],
       gaps: this.gaps.map((g) => [g.from, g.to] as [number, number]),
     };
+  }
+
+  /** What the decoder saw on the stream: corrupt frames skipped, frames missing by sequence number. */
+  get decoderStats(): { corruptFrames: number; lostFrames: number; unknownFrames: number } {
+    return { corruptFrames: this.decoder.corruptFrames, lostFrames: this.decoder.lostFrames, unknownFrames: this.decoder.unknownFrames };
   }
 
   /** Raw counters of the current helper run. */

@@ -1,0 +1,99 @@
+// Workload slowdown (CPU time of the workload, side by side in one run): no tracing, the Glasshouse helper
+// (container mode, events consumed by the real decoder), `strace -f`, and bpftrace tracing the same calls.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import type { RuntimeEvent } from '../../../electron/common/model/event';
+import { Sensor } from '../../../electron/node/sensor';
+import { dockerClient, HELPER, removeSensorContainers, runSensorContainer } from '../../integration/sensor/support';
+import { docker } from '../../support/docker';
+import { cgroupInode, fmt, installWorkload, runWorkload, startBpftrace, stopProcess, type WorkloadResult } from './support';
+
+const perOp = (r: WorkloadResult) => r.cpuUs / r.ops;
+
+describe('sensor overhead', () => {
+  let c: { id: string; name: string; pid: number };
+  beforeAll(async () => {
+    c = await runSensorContainer();
+    await installWorkload(c.id);
+  });
+  afterAll(async () => {
+    await removeSensorContainers();
+  });
+
+  const workloads: Array<{ mode: string; n: number; straceN: number; bpftrace: (cg: number) => string; target: number }> = [
+    {
+      mode: 'openclose', n: 200_000, straceN: 5_000, target: 1.3,
+      bpftrace: (cg) => `tracepoint:syscalls:sys_enter_openat /cgroup == ${cg}/ { @f[tid] = args->filename; } tracepoint:syscalls:sys_exit_openat /cgroup == ${cg} && @f[tid]/ { printf("%d %s %d\\n", pid, str(@f[tid]), args->ret); delete(@f[tid]); }`,
+    },
+    {
+      mode: 'getppid', n: 2_000_000, straceN: 20_000, target: 1.1,
+      bpftrace: (cg) => `tracepoint:syscalls:sys_enter_openat /cgroup == ${cg}/ { @f[tid] = args->filename; } tracepoint:syscalls:sys_exit_openat /cgroup == ${cg} && @f[tid]/ { printf("%d %s %d\\n", pid, str(@f[tid]), args->ret); delete(@f[tid]); }`,
+    },
+    {
+      mode: 'forkexec', n: 2_000, straceN: 200, target: 1.05,
+      bpftrace: (cg) => `tracepoint:sched:sched_process_exec /cgroup == ${cg}/ { printf("%d %s\\n", pid, str(args->filename)); } tracepoint:sched:sched_process_fork /cgroup == ${cg}/ { printf("fork %d\\n", args->child_pid); } tracepoint:sched:sched_process_exit /cgroup == ${cg}/ { printf("exit %d\\n", pid); }`,
+    },
+  ];
+
+  it('prints slowdown ratios: helper vs none, strace -f, bpftrace', async () => {
+    const cg = cgroupInode(c.id);
+    const lines: string[] = [];
+    for (const w of workloads) {
+      await runWorkload(c, w.mode, Math.ceil(w.n / 10)); // warm up
+      const none1 = await runWorkload(c, w.mode, w.n);
+
+      const sensor = new Sensor({ mode: 'container', docker: dockerClient(), helperPath: HELPER });
+      let events = 0;
+      sensor.on('events', (e: RuntimeEvent[]) => (events += e.length));
+      await sensor.start();
+      await sensor.watchContainer(c.id);
+      const helper = await runWorkload(c, w.mode, w.n);
+      await new Promise((r) => setTimeout(r, 1500));
+      const drops = sensor.stats.ringDrops + sensor.stats.queueDrops;
+      await sensor.stop();
+
+      const none2 = await runWorkload(c, w.mode, w.n);
+      const bt = await startBpftrace(w.bpftrace(cg));
+      const bpft = await runWorkload(c, w.mode, w.n);
+      await stopProcess(bt);
+      const strace = await runWorkload(c, w.mode, w.straceN, ['strace', '-f', '-qq', '-o', '/dev/null']);
+
+      const none = (perOp(none1) + perOp(none2)) / 2;
+      const ratio = perOp(helper) / none;
+      lines.push(
+        `${w.mode.padEnd(9)} none ${fmt(none * 1000, 0)} ns/op (runs differ by ${fmt(Math.abs(perOp(none1) - perOp(none2)) / none * 100, 1)}%) | ` +
+        `helper ${fmt(ratio)}x (target ≤ ${w.target}x, ${events} events, ${drops} dropped) | ` +
+        `bpftrace ${fmt(perOp(bpft) / none)}x | strace -f ${fmt(perOp(strace) / none)}x`,
+      );
+      console.log(lines[lines.length - 1]);
+    }
+    console.log(`\nSENSOR OVERHEAD (CPU time of the workload per operation, ${new Date().toISOString()})\n${lines.join('\n')}`);
+  });
+
+  it('prints the cost on a realistic workload: busybox httpd under wrk', async () => {
+    const web = await runSensorContainer([], ['sh', '-c', 'mkdir -p /var/www && echo hello > /var/www/index.html && httpd -f -p 8080 -h /var/www']);
+    const ip = await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', web.id]);
+    const wrk = (): number => {
+      const out = execFileSync('wrk', ['-t2', '-c8', '-d8s', `http://${ip}:8080/`]).toString();
+      return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]);
+    };
+    await new Promise((r) => setTimeout(r, 1000));
+    wrk(); // warm up
+    const none1 = wrk();
+    const sensor = new Sensor({ mode: 'container', docker: dockerClient(), helperPath: HELPER });
+    let events = 0;
+    sensor.on('events', (e: RuntimeEvent[]) => (events += e.length));
+    await sensor.start();
+    await sensor.watchContainer(web.id);
+    const traced = wrk();
+    await new Promise((r) => setTimeout(r, 1500));
+    const st = sensor.stats;
+    await sensor.stop();
+    const none2 = wrk();
+    const none = (none1 + none2) / 2;
+    console.log(`\nREALISTIC: busybox httpd (fork per request) under wrk -t2 -c8 -d8s on the same 2 cores\n` +
+      `  none ${fmt(none1, 0)} / ${fmt(none2, 0)} req/s, helper ${fmt(traced, 0)} req/s → cost ${fmt((1 - traced / none) * 100, 1)}% (target ≤ 3%)` +
+      `, ${events} events (${JSON.stringify(st.eventsByKind)}), drops ${st.ringDrops + st.queueDrops}`);
+    void spawn;
+  });
+});

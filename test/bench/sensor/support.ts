@@ -1,0 +1,77 @@
+// Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
+// with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { docker } from '../../support/docker';
+
+const run = promisify(execFile);
+export const WORKLOAD = '/tmp/glasshouse-bench-workload';
+
+export function buildWorkload(): void {
+  if (!existsSync(WORKLOAD)) execFileSync('cc', ['-static', '-O2', '-o', WORKLOAD, `${__dirname}/workload.c`]);
+}
+
+export async function installWorkload(containerId: string): Promise<void> {
+  buildWorkload();
+  await docker(['cp', WORKLOAD, `${containerId}:/bin/ghwl`]);
+}
+
+export function cgroupDir(containerId: string): string {
+  const hybrid = `/sys/fs/cgroup/unified/docker/${containerId}`;
+  return existsSync(hybrid) ? hybrid : `/sys/fs/cgroup/docker/${containerId}`;
+}
+
+export interface WorkloadResult {
+  cpuUs: number;
+  wallUs: number;
+  ops: number;
+}
+
+/** Runs /bin/ghwl MODE N in the container's namespaces, after moving into its cgroup (what the sensor filters on). */
+export async function runWorkload(c: { id: string; pid: number }, mode: string, n: number | string, wrap: string[] = []): Promise<WorkloadResult> {
+  const script = `echo $$ > ${cgroupDir(c.id)}/cgroup.procs && exec ${wrap.join(' ')} nsenter -t ${c.pid} -a /bin/ghwl ${mode} ${n}`;
+  const { stdout } = await run('sh', ['-c', script], { maxBuffer: 1 << 20, timeout: 900_000 });
+  const [cpuUs, wallUs, ops] = stdout.trim().split('\n').pop()!.split(' ').map(Number);
+  return { cpuUs, wallUs, ops };
+}
+
+/** Starts bpftrace with `program`, resolves when its probes are attached. */
+export async function startBpftrace(program: string): Promise<ChildProcess> {
+  const p = spawn('bpftrace', ['-o', '/dev/null', '-e', program], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    const t = setTimeout(() => reject(new Error(`bpftrace did not attach: ${err}`)), 60_000);
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/Attaching/.test(err)) {
+        clearTimeout(t);
+        setTimeout(resolve, 1000); // attach messages precede the actual attach by a little
+      }
+    });
+    p.on('exit', () => reject(new Error(`bpftrace exited: ${err}`)));
+  });
+  return p;
+}
+
+export async function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  const done = new Promise((r) => p.once('exit', r));
+  p.kill('SIGINT');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+export function cgroupInode(containerId: string): number {
+  return Number(execFileSync('stat', ['-c', '%i', cgroupDir(containerId)]).toString().trim());
+}
+
+/** Per-program BPF run time (kernel.bpf_stats_enabled must be 1 while the programs run). */
+export function bpfProgStats(names: string[]): Array<{ name: string; runCnt: number; nsPerRun: number }> {
+  const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ name?: string; run_cnt?: number; run_time_ns?: number }>;
+  return all
+    .filter((p) => p.name && names.includes(p.name) && (p.run_cnt ?? 0) > 0)
+    .map((p) => ({ name: p.name!, runCnt: p.run_cnt!, nsPerRun: Math.round((p.run_time_ns ?? 0) / (p.run_cnt ?? 1)) }));
+}
+
+export const fmt = (x: number, d = 2) => x.toFixed(d);
