@@ -115,6 +115,17 @@ export function locateEvidence(world: LiveWorld, f: Finding): EvidenceTarget {
       }
     }
   }
+  if (!t.flowKey && t.processKey) {
+    // An exec-based finding (netcat, a dropped binary) has no socket in its evidence: point at the first
+    // connection that program made from that moment on.
+    const p = world.processes.get(t.processKey)!;
+    let best: [string, number] | undefined;
+    for (const [k, fl] of world.flows) {
+      if (fl.containerId !== containerId || !fl.exes.includes(p.exe) || fl.last < ts - 1) continue;
+      if (!best || fl.first < best[1]) best = [k, fl.first];
+    }
+    t.flowKey = best?.[0];
+  }
   return t;
 }
 
