@@ -1,5 +1,6 @@
 // Composition root: one engine per process, wiring Docker → catalog (→ capture → state → rules → store) → API.
 import { EventEmitter } from 'node:events';
+import type Dockerode from 'dockerode';
 import type { CatalogDelta, EngineEvents, EngineHandlers, EventName } from '../common/ipc/contract';
 import { DockerConnection } from './docker/connection';
 import { ContainerCatalog } from './docker/catalog';
@@ -37,7 +38,7 @@ export interface EngineOptions {
  * containers inside Docker Desktop's VM; GLASSHOUSE_SENSOR=local runs it as a local root process on Linux.
  * A failed preflight becomes a SensorError whose sentences say what is blocked and what to do.
  */
-export function helperSensor(docker: () => import('dockerode'), helperPath?: string, env: NodeJS.ProcessEnv = process.env): SensorFactory {
+export function helperSensor(docker: () => Dockerode, helperPath?: string, env: NodeJS.ProcessEnv = process.env): SensorFactory {
   return async () => {
     const mode = env.GLASSHOUSE_SENSOR === 'local' ? 'local' : 'container';
     const opts = { mode, docker: docker(), ...(helperPath ? { helperPath } : {}) } as const;

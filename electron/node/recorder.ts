@@ -6,6 +6,8 @@ import { WorldState, mergeDeltas, type WorldDelta } from '../common/state/index'
 import type { CaptureEnd, CaptureSource, CaptureStats } from './capture/source';
 import type { ContainerInfoProvider } from './capture/containerInfo';
 import { seedContainer } from './capture/procfs';
+import type { ProcessSeed } from '../common/state/processTable';
+import { SEEDS_META, diffMetaKey } from './replay';
 import type { RecordingStore, WriteStats } from './store/index';
 
 export interface RecorderOptions {
@@ -128,6 +130,8 @@ export class Recorder {
   private readonly stopStats: Array<() => void> = [];
   private resolveDone!: (s: RecorderSummary) => void;
   private lastSensorTs = 0;
+  /** Seeded (pre-existing) processes, kept in the recording so a replay starts from the same tree. */
+  private readonly appliedSeeds: ProcessSeed[] = [];
 
   constructor(private readonly opts: RecorderOptions) {
     this.world = opts.world ?? new WorldState();
@@ -192,7 +196,10 @@ export class Recorder {
       for await (let batch of source.batches()) {
         if (acceptContainer) batch = batch.filter((e) => acceptContainer(e.containerId));
         const seeds = (source as { takeSeeds?: () => import('../common/state/processTable').ProcessSeed[] }).takeSeeds?.();
-        if (seeds?.length) this.world.seedProcesses(seeds);
+        if (seeds?.length) {
+          this.world.seedProcesses(seeds);
+          this.appliedSeeds.push(...seeds);
+        }
         if (batch.length === 0) continue;
         this.world.applyBatch(batch);
         this.opts.observer?.onBatch(batch, this.world);
@@ -213,7 +220,11 @@ export class Recorder {
   private learnContainers(ids: string[]): void {
     const { info, seedFromProc } = this.opts;
     for (const id of ids) {
-      if (seedFromProc) this.world.seedProcesses(seedContainer(id));
+      if (seedFromProc) {
+        const seeds = seedContainer(id);
+        this.world.seedProcesses(seeds);
+        this.appliedSeeds.push(...seeds);
+      }
       if (!info) continue;
       const p = (async () => {
         const detail = await info.inspect(id).catch(() => undefined);
@@ -233,7 +244,11 @@ export class Recorder {
       // docker diff at the end is the image-relative truth, including changes made before capture began.
       await Promise.all(this.world.containers.list().map(async (c) => {
         const diff = await info.diff(c.id).catch(() => undefined);
-        if (diff) this.world.mergeDiff(c.id, diff);
+        if (diff) {
+          this.world.mergeDiff(c.id, diff);
+          // Kept in the recording so a replay merges the same image-relative truth (see electron/node/replay.ts).
+          if (store && !store.failed) store.setMeta(diffMetaKey(c.id), JSON.stringify(diff));
+        }
       }));
     }
     if (this.timer) clearInterval(this.timer);
@@ -247,6 +262,7 @@ export class Recorder {
         source: source.description, events: this.world.counters.events, duplicates: this.world.counters.duplicates,
         sourceDropped: stats.dropped, unsaved: store.stats().discarded, end: end.reason,
       }));
+      if (this.appliedSeeds.length) store.setMeta(SEEDS_META, JSON.stringify(this.appliedSeeds));
       try {
         this.opts.observer?.beforeClose?.(store);
       } catch {

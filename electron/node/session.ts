@@ -17,6 +17,7 @@ import { RecordingSource } from './capture/recording';
 import type { CaptureSource, CaptureStats } from './capture/source';
 import { Recorder, type RecorderSummary } from './recorder';
 import { RecordingStore } from './store/index';
+import { prepareReplay } from './replay';
 
 /** Makes (and starts watching through) the sensor; throws SensorError with preflight sentences when it cannot run. */
 export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown }>;
@@ -30,6 +31,11 @@ export interface SessionDeps {
   rules: () => RuleEngine;
   dataDir: string;
   publishStatus: (s: SessionStatus) => void;
+}
+
+export interface RecordTo {
+  path: string;
+  title?: string;
 }
 
 export interface Selection {
@@ -90,7 +96,7 @@ export class CaptureSession {
   }
 
   /** Live capture of the selected containers (all when none), following containers that start later. */
-  async startLive(sel: Selection, record = true): Promise<SessionStatus> {
+  async startLive(sel: Selection, record: boolean | RecordTo = true): Promise<SessionStatus> {
     if (this.busy()) throw new UserInputError('A capture is already running.', 'Stop it first.');
     if (!this.deps.sensor) {
       throw new SensorError('The runtime sensor is not available in this build.', 'Build it with `npm run build:native` on Linux with clang and bpftool.');
@@ -106,20 +112,14 @@ export class CaptureSession {
       throw e;
     }
     const source = new LiveSource(sensor);
-    let path: string | undefined;
-    if (record) {
-      const dir = join(this.deps.dataDir, 'recordings');
-      mkdirSync(dir, { recursive: true });
-      path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.glasshouse`);
-      this.store = RecordingStore.create(path, { title: 'Glasshouse live capture', source: 'live sensor' });
-    }
+    const path = this.openStore(record, 'live sensor');
     const world = new WorldState();
     const detector = new Detector(this.deps.rules(), world);
     this.detector = detector;
     this.source = source;
     const info = this.deps.info();
     this.recorder = new Recorder({
-      source, store: this.store, world, info, seedFromProc: process.platform === 'linux',
+      source, store: this.store, world, info,
       observer: {
         onBatch: (batch) => detector.observe(batch),
         beforeClose: (store) => store.saveFindings(detector.list()),
@@ -148,29 +148,64 @@ export class CaptureSession {
     return this.setStatus({ state: 'capturing', recordingPath: path });
   }
 
+  /** Any other capture source (synthetic load for tests and benchmarks) through the same state, rules and store. */
+  async startSource(source: CaptureSource, record: boolean | RecordTo = true): Promise<SessionStatus> {
+    if (this.busy()) throw new UserInputError('A capture is already running.', 'Stop it first.');
+    this.reset();
+    const path = this.openStore(record, source.description);
+    const world = new WorldState();
+    const detector = new Detector(this.deps.rules(), world);
+    this.detector = detector;
+    this.source = source;
+    this.recorder = new Recorder({
+      source, store: this.store, world,
+      observer: { onBatch: (batch) => detector.observe(batch), beforeClose: (store) => store.saveFindings(detector.list()) },
+    });
+    this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: undefined });
+    await this.recorder.start();
+    void this.recorder.done.then((summary) => this.finished(summary));
+    return this.current;
+  }
+
+  /** Creates the recording file (never over an existing one); returns its path, or undefined when not recording. */
+  private openStore(record: boolean | RecordTo, source: string): string | undefined {
+    if (!record) return undefined;
+    let path: string;
+    if (record === true) {
+      const dir = join(this.deps.dataDir, 'recordings');
+      mkdirSync(dir, { recursive: true });
+      path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.glasshouse`);
+    } else {
+      path = record.path;
+    }
+    this.store = RecordingStore.create(path, { title: (record !== true && record.title) || 'Glasshouse capture', source });
+    return path;
+  }
+
+  /** How the last capture ended (events, drops, error); undefined before any. */
+  get summary(): Promise<RecorderSummary> | undefined {
+    return this.recorder?.done;
+  }
+
   /** Replays a recording at full speed into fresh state and rules; views show it like a live capture. */
   async openRecording(path: string): Promise<SessionStatus> {
     if (this.busy()) throw new UserInputError('A capture is running.', 'Stop it before opening a recording.');
     this.reset();
     const source = new RecordingSource(path, { pace: 'full' });
-    const world = new WorldState();
+    let replay;
     try {
-      // The containers as they were when recorded: identity (and so fingerprints) as in the live session.
-      const stored = RecordingStore.open(path, { readonly: true });
-      try {
-        for (const c of stored.containers()) world.upsertContainer(c.detail ?? c.ref);
-      } finally {
-        stored.close();
-      }
+      // The containers, seeds and diffs as recorded: identity (and so fingerprints) and state as in the live session.
+      replay = prepareReplay(path);
     } catch (err) {
       this.setStatus({ state: 'error', source: 'recording', recordingPath: path, error: serializeError(err) });
       throw err;
     }
+    const world = replay.world;
     const detector = new Detector(this.deps.rules(), world);
     for (const c of world.containers.list()) if (c.detail) detector.add(runPostureChecks(c.detail));
     this.detector = detector;
     this.source = source;
-    this.recorder = new Recorder({ source, world, observer: { onBatch: (batch) => detector.observe(batch) } });
+    this.recorder = new Recorder({ source, world, info: replay.info, observer: { onBatch: (batch) => detector.observe(batch) } });
     this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined });
     try {
       await this.recorder.start(); // a bad file fails here with a FileFormatError naming it

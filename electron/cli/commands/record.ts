@@ -5,16 +5,21 @@ import { statSync } from 'node:fs';
 import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs, parseDuration } from '../args';
 import { DockerUnavailableError, UserInputError, deserializeError, describeError } from '../../common/ipc/errors';
-import type { ContainerSummary } from '../../common/model/container';
-import type { CatalogDelta } from '../../common/ipc/contract';
-import { Engine, GLASSHOUSE_VERSION } from '../../node/engine';
-import { inspectContainer, listProcesses } from '../../node/docker/containers';
-import { RecordingStore } from '../../node/store/index';
-import { Recorder, type RecorderSummary } from '../../node/recorder';
+import { Engine } from '../../node/engine';
+import type { RecorderSummary } from '../../node/recorder';
 import { SyntheticSource } from '../../node/capture/synthetic';
-import type { CaptureSource } from '../../node/capture/source';
-import { diffVia, type ContainerInfoProvider, type DiffCapableDocker } from '../../node/capture/containerInfo';
-import { ProcessPollerSource, POLLER_BLIND_KINDS } from '../scan/processPoller';
+
+/** The catalog's first list arrives just after connecting: wait for it so "record every container" sees them all. */
+async function waitForCatalog(engine: Engine): Promise<void> {
+  if (engine.catalog.snapshot().containers.length) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 2000);
+    engine.catalog.once('delta', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
 
 const USAGE = `Usage: glasshouse record [options] --out FILE.glasshouse [-- COMMAND [ARG...]]
 
@@ -90,78 +95,56 @@ export const recordCommand: CliCommand = {
     const out = resolve(io.cwd, values.out);
     const ui = statusLine(io);
 
-    let source: CaptureSource;
-    let info: ContainerInfoProvider | undefined;
-    let engine: Engine | undefined;
-    let detach = () => {};
-    const names = [...(values.container ?? []), ...(values.compose ?? [])];
-
+    // The same engine and capture session as the app: real sensor, state tables, rules, recording.
+    const engine = new Engine({ endpointEnv: { env: io.env } });
+    const session = engine.session;
     if (values.synthetic) {
       const n = Number(values.synthetic);
       if (!Number.isInteger(n) || n < 0) throw new UserInputError(`"${values.synthetic}" is not a number of events.`, 'Use e.g. --synthetic 100000.');
-      source = new SyntheticSource({ events: n, seed: 1, startTs: Date.now() });
+      await session.startSource(new SyntheticSource({ events: n, seed: 1, startTs: Date.now() }), { path: out, title: values.title });
     } else {
-      engine = new Engine({ endpointEnv: { env: io.env } });
       await engine.start();
       if (engine.connection.status.connection !== 'connected') {
         engine.stop();
         const e = engine.connection.status.error;
         throw e ? deserializeError(e) : new DockerUnavailableError('Docker is not reachable.', 'Is Docker running? Set DOCKER_HOST to use another engine.');
       }
-      const docker = engine.connection.docker;
-      info = {
-        inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
-        diff: (id) => diffVia(docker as unknown as DiffCapableDocker, id),
-      };
-      // Until the live sensor (electron/node/sensor) lands, process starts come from `docker top` polling.
-      const poller = new ProcessPollerSource((id) => listProcesses(docker, id));
-      source = poller;
-      const watched = new Set<string>();
-      const wanted = (c: ContainerSummary) => {
-        if (!names.length) return true;
-        return !!(values.compose?.some((p) => c.composeProject === p)
-          || values.container?.some((n) => c.name === n.replace(/^\//, '') || c.id.startsWith(n)));
-      };
-      const consider = (c: ContainerSummary) => {
-        if (c.state !== 'running' || watched.has(c.id) || !wanted(c)) return;
-        watched.add(c.id);
-        poller.add(c.id);
-        ui.line(`glasshouse: recording ${c.name} (${c.image})\n`);
-      };
-      const onDelta = (deltas: CatalogDelta[]) => {
-        for (const d of deltas) {
-          if (d.type === 'upsert') consider(d.container);
-          else if (d.type === 'reset') d.snapshot.containers.forEach(consider);
+      await waitForCatalog(engine);
+      const sel = { containers: values.container, compose: values.compose };
+      try {
+        await session.startLive(sel, { path: out, title: values.title ?? (command.length ? command.join(' ') : undefined) });
+      } catch (err) {
+        engine.stop();
+        const pre = session.status.preflight;
+        if (pre?.length) io.stderr.write(pre.map((l) => `glasshouse record: ${l}\n`).join(''));
+        throw err;
+      }
+      const names = [...(values.container ?? []), ...(values.compose ?? [])];
+      const announced = new Set<string>();
+      const announce = () => {
+        for (const c of session.world?.containers.list() ?? []) {
+          if (announced.has(c.id) || !c.ref.image) continue;
+          announced.add(c.id);
+          ui.line(`glasshouse: recording ${c.ref.name} (${c.ref.image})\n`);
         }
       };
-      engine.catalog.on('delta', onDelta);
-      engine.catalog.snapshot().containers.forEach(consider);
+      engine.onEvent((name) => { if (name === 'session.status') announce(); });
       // The catalog fills asynchronously: only complain if nothing matched after it had a moment.
       const warn = setTimeout(() => {
-        if (names.length && !watched.size) ui.line(`glasshouse record: no running container matches ${names.join(', ')} yet; waiting for one to start.\n`);
+        if (names.length && !session.status.containers?.length) ui.line(`glasshouse record: no running container matches ${names.join(', ')} yet; waiting for one to start.\n`);
       }, 1500);
       warn.unref();
-      detach = () => engine?.catalog.off('delta', onDelta);
     }
-
-    const store = RecordingStore.create(out, { title: values.title ?? (command.length ? command.join(' ') : undefined), source: source.description });
-    store.setMeta('created_by_command', `glasshouse ${GLASSHOUSE_VERSION} record ${argv.join(' ')}`.slice(0, 2000));
-    if (source instanceof ProcessPollerSource) {
-      // Say in the file what this capture could not see, so no timeline looks complete when it is not.
-      store.recordSensorStats({ ts: Date.now(), eventsByKind: {}, ringDrops: 0, queueDrops: 0, corruptFrames: 0, cpuUserMs: 0, cpuSysMs: 0,
-        rssKb: 0, unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [] });
-    }
-    const recorder = new Recorder({ source, store, info });
+    const summaryPromise = session.summary!;
     const startedAt = Date.now();
-    await recorder.start();
-
     const progress = setInterval(() => {
       const secs = Math.round((Date.now() - startedAt) / 1000);
-      ui.show(`recording ${secs}s · ${recorder.world.containers.size} container(s) · ${recorder.world.counters.events} events · ${fileSize(out)}`);
+      const w = session.world;
+      ui.show(`recording ${secs}s · ${w?.containers.size ?? 0} container(s) · ${w?.counters.events ?? 0} events · ${fileSize(out)}`);
     }, 250);
 
     let childStatus: number | undefined;
-    const stops: Array<Promise<string>> = [io.interrupted.then(() => 'interrupted'), recorder.done.then(() => 'ended')];
+    const stops: Array<Promise<string>> = [io.interrupted.then(() => 'interrupted'), summaryPromise.then(() => 'ended')];
     let durationTimer: NodeJS.Timeout | undefined;
     if (durationMs !== undefined) stops.push(new Promise((r) => (durationTimer = setTimeout(() => r('duration'), durationMs))));
     if (command.length) {
@@ -182,22 +165,22 @@ export const recordCommand: CliCommand = {
     }
     const why = await Promise.race(stops);
     if (durationTimer) clearTimeout(durationTimer);
-    if (source instanceof ProcessPollerSource && why !== 'ended') await source.flush();
     let summary: RecorderSummary;
     try {
-      summary = await recorder.stop();
+      await session.stop();
+      summary = await summaryPromise;
     } finally {
       clearInterval(progress);
       ui.done();
-      detach();
-      engine?.stop();
+      engine.stop();
     }
+    const containers = session.world?.containers.size ?? 0;
 
     const secs = (summary.durationMs / 1000).toFixed(1);
     if (summary.error) {
       io.stderr.write(`glasshouse record: ${describeError(summary.error)}\n`);
     }
-    io.stderr.write(`glasshouse record: ${summary.events} events from ${recorder.world.containers.size} container(s) in ${secs}s written to ${out} (${fileSize(out)})`
+    io.stderr.write(`glasshouse record: ${summary.events} events from ${containers} container(s) in ${secs}s written to ${out} (${fileSize(out)})`
       + `${summary.sourceDropped + summary.sensorDrops ? `; ${summary.sourceDropped + summary.sensorDrops} events lost` : ''}${why === 'interrupted' ? '; stopped by Ctrl-C' : ''}.\n`);
     if (summary.error) return 1;
     return childStatus ?? 0;

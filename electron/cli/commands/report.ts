@@ -5,7 +5,7 @@ import { parseCommandArgs } from '../args';
 import { UserInputError } from '../../common/ipc/errors';
 import type { EventKind, SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket } from '../../common/model/process';
-import type { Finding } from '../../common/model/finding';
+import { SEVERITY_RANK, type Finding } from '../../common/model/finding';
 import { RecordingStore } from '../../node/store/index';
 
 const USAGE = `Usage: glasshouse report FILE.glasshouse [--format json|text]
@@ -36,8 +36,37 @@ export interface RecordingReport {
     /** False when the recording ended without being closed (crash, kill): the tail may be missing. */
     finished: boolean;
   };
-  /** Saved by the rules engine (empty until rules have been evaluated on the recording). */
-  findings: Finding[];
+  /** Runtime, posture and policy findings saved with the recording, most severe first. */
+  findings: ReportFinding[];
+}
+
+/** A finding as `report --format json` prints it (the documented report shape). */
+export interface ReportFinding {
+  rule: string;
+  title: string;
+  source: Finding['source'];
+  severity: Finding['severity'];
+  mitre: string[];
+  container: { id: string; name: string; image: string; imageDigest?: string };
+  composeProject?: string;
+  composeService?: string;
+  evidence: Finding['evidence'];
+  count: number;
+  first: number;
+  last: number;
+  status: Finding['status'];
+  fingerprint: string;
+  why: string;
+  fix: string;
+}
+
+export function reportFinding(f: Finding): ReportFinding {
+  return {
+    rule: f.ruleId, title: f.title, source: f.source, severity: f.severity, mitre: f.mitre,
+    container: { id: f.container.id, name: f.container.name, image: f.container.image, ...(f.container.imageDigest ? { imageDigest: f.container.imageDigest } : {}) },
+    ...(f.composeProject ? { composeProject: f.composeProject } : {}), ...(f.composeService ? { composeService: f.composeService } : {}),
+    evidence: f.evidence, count: f.count, first: f.first, last: f.last, status: f.status, fingerprint: f.fingerprint, why: f.why, fix: f.fix,
+  };
 }
 
 /** Builds the report from an open recording; shared by the CLI and anything else that summarises files. */
@@ -69,7 +98,7 @@ export function buildReport(store: RecordingStore): RecordingReport {
       sourceDropped: capture.sourceDropped ?? 0, unsaved: capture.unsaved ?? 0, gaps: store.gaps(),
       unsupportedKinds: last?.unsupportedKinds ?? [], finished: info.meta.finishedAt !== undefined,
     },
-    findings: store.listFindings(),
+    findings: store.listFindings().sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.first - b.first).map(reportFinding),
   };
 }
 
