@@ -10,6 +10,35 @@ import { FileFormatError, NotFoundError, UserInputError } from '../../common/ipc
 import type { Finding } from '../../common/model/finding';
 import { RecordingStore } from './recordingStore';
 import { RecentRecordings } from './recent';
+import { APPLICATION_ID, MIGRATIONS } from './schema';
+import type { RuntimeEvent } from '../../common/model/event';
+
+/** Writes a recording the way format 1 did (one JSON row per event), to prove old files still open. */
+function writeFormat1(path: string, events: RuntimeEvent[]): void {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.transaction(() => {
+    MIGRATIONS[0](db);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('format', 'glasshouse-recording'), ('created_at', '1'), ('created_by', 'glasshouse 0.0.9')").run();
+    const rows = new Map<string, number>();
+    const ins = db.prepare('INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of events) {
+      let row = e.containerId === undefined ? null : rows.get(e.containerId);
+      if (row === undefined) {
+        row = Number(db.prepare('INSERT INTO containers (container_id, name) VALUES (?, ?)').run(e.containerId, e.containerId!.slice(0, 12)).lastInsertRowid);
+        rows.set(e.containerId!, row);
+      }
+      const { containerId: _, ...rest } = e;
+      const path = 'path' in e ? e.path : e.kind === 'exec' ? e.filename : null;
+      const endpoint = e.kind === 'connect' ? `${e.daddr}:${e.dport}` : e.kind === 'dns' ? e.qname : null;
+      ins.run(e.seq, e.ts, ['exec', 'fork', 'exit', 'open'].indexOf(e.kind) >= 0 ? ['exec', 'fork', 'exit', 'open'].indexOf(e.kind) : 13, row, e.tgid, path, endpoint, JSON.stringify(rest));
+    }
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -160,6 +189,84 @@ describe('RecordingStore', () => {
       closeSync(fd);
       expectRefused(p, /damaged/, 'CORRUPT');
     });
+  });
+});
+
+describe('recording format 2 (chunked events)', () => {
+  const sorted = (evs: RuntimeEvent[]) => evs.map((e, i) => ({ ...e, id: i + 1 }))
+    .sort((a, b) => a.ts - b.ts || a.id - b.id);
+
+  it('answers window, path, endpoint and replay queries exactly as a scan of all events would', () => {
+    const p = join(tmp(), 'q.glasshouse');
+    const all = new SyntheticSource({ events: 6000, seed: 8 }).all();
+    // Shuffle timestamps a little so chunks overlap in time, as out-of-order capture does.
+    all.forEach((e, i) => { if (i % 97 === 0) e.ts -= 3; });
+    const store = RecordingStore.create(p);
+    for (let i = 0; i < all.length; i += 700) store.appendEvents(all.slice(i, i + 700));
+    store.close();
+    const s = RecordingStore.open(p, { readonly: true });
+    const truth = sorted(all);
+    const mid = truth[3000].ts;
+    const inWindow = truth.filter((e) => e.ts >= mid && e.ts < mid + 4);
+    expect(s.eventsInWindow({ from: mid, to: mid + 4, limit: 100_000 })).toEqual(inWindow);
+    expect(s.eventsInWindow({ from: mid, to: mid + 4, limit: 7 })).toEqual(inWindow.slice(0, 7));
+    expect(s.eventsInWindow({ limit: 5 })).toEqual(truth.slice(0, 5));
+    const c = all[0].containerId!;
+    expect(s.eventsInWindow({ containerId: c, kinds: ['open', 'exec'], limit: 100_000 }))
+      .toEqual(truth.filter((e) => e.containerId === c && (e.kind === 'open' || e.kind === 'exec')));
+    expect(s.eventsForPath('/tmp', 100_000)).toEqual(truth.filter((e) => 'path' in e && (e.path === '/tmp' || e.path.startsWith('/tmp/'))));
+    expect(s.eventsForEndpoint('github.com', 100_000)).toEqual(truth.filter((e) => e.kind === 'dns' && e.qname === 'github.com'));
+    let after = 0;
+    const replay: number[] = [];
+    for (let batch = s.eventsAfter(0, 333); batch.length; batch = s.eventsAfter(after, 333)) {
+      replay.push(...batch.map((e) => e.id));
+      after = batch[batch.length - 1].id;
+    }
+    expect(replay).toEqual(all.map((_, i) => i + 1));
+    expect(s.eventsAfter(5990, 100).map(({ id: _, ...e }) => e)).toEqual(all.slice(5990));
+    s.close();
+  });
+
+  it('reads a format-1 file read-only without touching it, and converts it (same events and ids) when opened for writing', () => {
+    const p = join(tmp(), 'old.glasshouse');
+    const all = new SyntheticSource({ events: 3000, seed: 2 }).all();
+    writeFormat1(p, all);
+    const before = sha(p);
+    const ro = RecordingStore.open(p, { readonly: true });
+    expect(ro.info().meta.schemaVersion).toBe(1);
+    expect(ro.info().events).toBe(3000);
+    const oldWindow = ro.eventsInWindow({ limit: 100_000 });
+    expect(oldWindow).toHaveLength(3000);
+    const oldPath = ro.eventsForPath('/etc', 100_000);
+    expect(ro.eventsAfter(2990, 5).map((e) => e.id)).toEqual([2991, 2992, 2993, 2994, 2995]);
+    ro.close();
+    expect(sha(p)).toBe(before);
+
+    const rw = RecordingStore.open(p);
+    rw.appendEvents(new SyntheticSource({ events: 10, seed: 3, startTs: 1_800_000_000_000 }).all());
+    rw.close();
+    const db = new Database(p, { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").get()).toEqual({ n: 0 });
+    db.close();
+    const s = RecordingStore.open(p, { readonly: true });
+    const info = s.info();
+    expect(info.meta.schemaVersion).toBe(2);
+    expect(info.events).toBe(3010);
+    expect(s.eventsInWindow({ to: 1_800_000_000_000, limit: 100_000 })).toEqual(oldWindow);
+    expect(s.eventsForPath('/etc', 100_000).filter((e) => e.ts < 1_800_000_000_000)).toEqual(oldPath);
+    expect(s.eventsAfter(3000, 100).map((e) => e.id)).toEqual([3001, 3002, 3003, 3004, 3005, 3006, 3007, 3008, 3009, 3010]);
+    s.close();
+  });
+
+  it('reads its own uncommitted writes only once committed, and counts nothing as lost', () => {
+    const p = join(tmp(), 'live.glasshouse');
+    const s = RecordingStore.create(p, {}, { flushIntervalMs: 60_000 });
+    s.appendEvents(new SyntheticSource({ events: 1234, seed: 1 }).all());
+    expect(s.stats().queued).toBe(1234);
+    // A query on the writing store hands over the queue and waits for the writer thread.
+    expect(s.info().events).toBe(1234);
+    expect(s.stats()).toMatchObject({ eventsWritten: 1234, queued: 0, discarded: 0 });
+    s.close();
   });
 });
 

@@ -1,5 +1,6 @@
-// One recording = one SQLite file (WAL): batched writes off the capture path, and the queries views need.
+// One recording = one SQLite file (WAL): events packed in chunks and written on a writer thread, and the queries views need.
 import Database from 'better-sqlite3';
+import { inflateRawSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { EVENT_KINDS, type EventKind, type RuntimeEvent, type SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } from '../../common/model/process';
@@ -7,8 +8,10 @@ import type { ContainerDetail, ContainerRef } from '../../common/model/container
 import type { Finding } from '../../common/model/finding';
 import type { ContainerRecord, WorldDelta } from '../../common/state/index';
 import { FileFormatError, GlasshouseError, UserInputError } from '../../common/ipc/errors';
-import { APPLICATION_ID, DEFERRED_INDEXES, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
+import { ChunkBuilder, decodeChunk, endpointOf, kindBit, pathOf, type DecodedChunk, type SealedChunk } from './eventCodec';
+import { WriterThread, type WriteFailure, type WriteOp } from './writer';
 
 export interface StoreOptions {
   /** Flush the write queue at least this often (ms). */
@@ -71,7 +74,11 @@ export interface WriteStats {
 
 const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
 const GLASSHOUSE_VERSION = '0.1.0';
-const ROWS_PER_INSERT = 64;
+/** Decoded chunks kept for the next query (replay reads the chunk a batch boundary split twice). */
+const CHUNK_CACHE = 8;
+
+interface ChunkRow { first_id: number; ts_min: number; data: Buffer }
+const byTsThenId = (a: { ts: number; id: number }, b: { ts: number; id: number }) => a.ts - b.ts || a.id - b.id;
 
 function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('SQLITE_');
@@ -87,32 +94,6 @@ function corruptError(path: string, err: unknown): GlasshouseError {
   return new GlasshouseError(`Could not read recording ${path}: ${err instanceof Error ? err.message : String(err)}.`);
 }
 
-function endpointOf(e: RuntimeEvent): string | null {
-  switch (e.kind) {
-    case 'connect': case 'accept': case 'bind': case 'listen':
-      if (e.family === 'unix') return e.unixPath ?? null;
-      return e.kind === 'connect' || e.kind === 'accept'
-        ? (e.daddr !== undefined ? `${e.daddr}:${e.dport ?? 0}` : null)
-        : (e.saddr !== undefined ? `${e.saddr}:${e.sport ?? 0}` : null);
-    case 'dns':
-      return e.qname;
-    default:
-      return null;
-  }
-}
-
-function pathOf(e: RuntimeEvent): string | null {
-  switch (e.kind) {
-    case 'open': case 'unlink': case 'mkdir': case 'chroot': case 'umount': case 'chmod': case 'chown': case 'mount':
-    case 'rename': case 'link': case 'symlink':
-      return e.path;
-    case 'exec':
-      return e.filename;
-    default:
-      return null;
-  }
-}
-
 function flowKey(f: Flow): string {
   return f.direction === 'outbound'
     ? `${f.containerId}|o|${f.proto}|${f.remoteAddr}|${f.remotePort}`
@@ -122,11 +103,21 @@ function flowKey(f: Flow): string {
 export class RecordingStore {
   readonly readonly: boolean;
   private readonly db: Database.Database;
+  /** 'chunks' (format 2); 'rows' only for a format-1 file opened read-only (opening it for writing converts it). */
+  private readonly layout: 'chunks' | 'rows';
   private readonly containerIds = new Map<string, number>();
   private readonly containerById = new Map<number, string>();
+  private lastContainerRow = 0;
+  private readonly chunkCache = new Map<number, DecodedChunk>();
 
-  // The write queue: events in arrival order, view models coalesced by identity until the next flush.
-  private queuedEvents: RuntimeEvent[] = [];
+  // Writing: events are packed as they arrive; sealed chunks and the view models coalesced by identity go to the
+  // writer thread at the next flush, one transaction per flush.
+  private writer: WriterThread | undefined;
+  private builder!: ChunkBuilder;
+  private sealed: SealedChunk[] = [];
+  private sealedEvents = 0;
+  private pendingOps: WriteOp[] = [];
+  private appended = 0;
   private queuedProcesses = new Set<ProcessNode>();
   private queuedFiles = new Set<FileChange>();
   private queuedFlows = new Set<Flow>();
@@ -139,21 +130,23 @@ export class RecordingStore {
   private failure: GlasshouseError | undefined;
   private closed = false;
   private readonly failureListeners: Array<(err: GlasshouseError) => void> = [];
-  private readonly writeStats: WriteStats = { eventsWritten: 0, flushes: 0, lastFlushMs: 0, maxFlushMs: 0, queued: 0, discarded: 0 };
+  private discarded = 0;
   private readonly flushEvents: number;
-  private statements!: ReturnType<RecordingStore['prepareWrites']>;
-  private readonly rowArgs: unknown[] = new Array(ROWS_PER_INSERT * 8);
 
   private constructor(readonly path: string, db: Database.Database, readonlyMode: boolean, opts: StoreOptions) {
     this.db = db;
     this.readonly = readonlyMode;
+    this.layout = (db.pragma('user_version', { simple: true }) as number) < 2 ? 'rows' : 'chunks';
     this.flushEvents = opts.flushEvents ?? 20_000;
     for (const r of db.prepare('SELECT id, container_id FROM containers').all() as Array<{ id: number; container_id: string }>) {
       this.containerIds.set(r.container_id, r.id);
       this.containerById.set(r.id, r.container_id);
+      if (r.id > this.lastContainerRow) this.lastContainerRow = r.id;
     }
     if (!readonlyMode) {
-      this.statements = this.prepareWrites();
+      const next = (db.prepare('SELECT max(first_id + count) AS next FROM event_chunks').get() as { next: number | null }).next ?? 1;
+      this.builder = new ChunkBuilder(next);
+      this.writer = new WriterThread(path);
       const ms = opts.flushIntervalMs ?? 100;
       this.timer = setInterval(() => this.flush(), ms);
       this.timer.unref();
@@ -190,10 +183,11 @@ export class RecordingStore {
 
   /**
    * Opens an existing recording. Foreign, newer, truncated and damaged files are refused with a FileFormatError
-   * before anything is written; read-only opens never write at all.
+   * before anything is written; read-only opens never write at all. Opening a format-1 file for writing converts
+   * it to format 2 in one transaction (all or nothing); read-only opens read format 1 as it is.
    */
   static open(path: string, opts: StoreOptions & { readonly?: boolean } = {}): RecordingStore {
-    const header = checkRecordingHeader(path);
+    checkRecordingHeader(path);
     const ro = opts.readonly ?? false;
     let db: Database.Database | undefined;
     try {
@@ -207,12 +201,7 @@ export class RecordingStore {
       if (version > SCHEMA_VERSION) {
         throw new FileFormatError(`Recording ${path} was saved by a newer Glasshouse (recording format ${version}).`, 'Update Glasshouse to open it.', 'NEWER_SCHEMA');
       }
-      if (!ro) {
-        if (version < SCHEMA_VERSION) RecordingStore.migrate(db, version);
-        // A recording that ended without close() (crash, SIGKILL) lacks the indexes built at close.
-        for (const sql of DEFERRED_INDEXES) db.exec(sql);
-      }
-      void header;
+      if (!ro && version < SCHEMA_VERSION) RecordingStore.migrate(db, version);
       return new RecordingStore(path, db, ro, opts);
     } catch (err) {
       db?.close();
@@ -224,8 +213,9 @@ export class RecordingStore {
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a committed transaction survives the process being killed; only power loss may lose the last ones.
     db.pragma('synchronous = NORMAL');
-    db.pragma('cache_size = -32000');
+    db.pragma('cache_size = -16000');
     db.pragma('temp_store = MEMORY');
+    db.pragma('busy_timeout = 10000');
   }
 
   private static migrate(db: Database.Database, from: number): void {
@@ -239,17 +229,27 @@ export class RecordingStore {
 
   // ───────────────────────────── writing ─────────────────────────────
 
-  /** Queues events; they are written in one transaction at the next flush. Never blocks on I/O. */
+  /** Packs events into chunks; they reach the file at the next flush (on the writer thread). Never blocks on I/O. */
   appendEvents(events: readonly RuntimeEvent[]): void {
-    if (this.failure || this.closed) {
-      this.writeStats.discarded += events.length;
+    if (this.failure || this.closed || this.readonly || this.checkWriter()) {
+      this.discarded += events.length;
       return;
     }
-    for (let i = 0; i < events.length; i++) this.queuedEvents.push(events[i]);
-    if (this.queuedEvents.length >= this.flushEvents && !this.immediate) {
+    const b = this.builder;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const cid = e.containerId;
+      const sealed = b.add(e, cid === undefined ? undefined : this.containerRow(cid));
+      if (sealed) {
+        this.sealed.push(sealed);
+        this.sealedEvents += sealed.count;
+      }
+    }
+    this.appended += events.length;
+    if (this.sealedEvents >= this.flushEvents && !this.immediate) {
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
-        this.flush();
+        this.post(false);
       });
     }
   }
@@ -270,20 +270,16 @@ export class RecordingStore {
   }
 
   recordGap(start: number, end: number, reason?: string): void {
-    this.guardWrite(() => this.db.prepare('INSERT INTO gaps (start, end, reason) VALUES (?, ?, ?)').run(start, end, reason ?? null));
+    this.writeNow([['gap', [start, end, reason ?? null]]]);
   }
 
   setMeta(key: string, value: string): void {
-    this.guardWrite(() => this.statements.meta.run(key, value));
+    this.writeNow([['meta', [key, value]]]);
   }
 
   /** Saves (upserts by fingerprint) findings from the rules engine. */
   saveFindings(findings: Finding[]): void {
-    this.guardWrite(() => this.db.transaction(() => {
-      for (const f of findings) {
-        this.statements.finding.run(f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f));
-      }
-    })());
+    this.writeNow(findings.map((f) => ['finding', [f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f)]]));
   }
 
   /** Called once when writing fails for good (disk full, I/O error); the recording has stopped by then. */
@@ -292,69 +288,42 @@ export class RecordingStore {
   }
 
   get failed(): GlasshouseError | undefined {
+    this.checkWriter();
     return this.failure;
   }
 
   stats(): WriteStats {
-    return { ...this.writeStats, queued: this.queuedEvents.length };
+    const w = this.writer;
+    const written = w?.committed ?? 0;
+    const t = w?.timing() ?? { flushes: 0, lastFlushMs: 0, maxFlushMs: 0 };
+    return {
+      eventsWritten: written, flushes: t.flushes, lastFlushMs: t.lastFlushMs, maxFlushMs: t.maxFlushMs,
+      queued: this.failure ? 0 : Math.max(0, this.appended - written), discarded: this.discarded,
+    };
   }
 
-  /** Writes everything queued in one transaction. Returns false if the recording has failed. */
+  /**
+   * Hands everything queued (including a partly filled chunk) to the writer thread as one transaction.
+   * Returns false if the recording has failed. Reads on this store wait for it to be committed.
+   */
   flush(): boolean {
-    if (this.readonly || this.closed || this.failure) return !this.failure;
-    const events = this.queuedEvents;
-    if (events.length === 0 && this.queuedProcesses.size === 0 && this.queuedFiles.size === 0 && this.queuedFlows.size === 0
-      && this.queuedContainers.size === 0 && this.queuedResources.length === 0 && this.queuedStats.length === 0
-      && this.queuedListening.size === 0) return true;
-    const processes = this.queuedProcesses;
-    const files = this.queuedFiles;
-    const flows = this.queuedFlows;
-    const listening = this.queuedListening;
-    const containers = this.queuedContainers;
-    const resources = this.queuedResources;
-    const stats = this.queuedStats;
-    this.queuedEvents = [];
-    this.queuedProcesses = new Set();
-    this.queuedFiles = new Set();
-    this.queuedFlows = new Set();
-    this.queuedListening = new Set();
-    this.queuedContainers = new Set();
-    this.queuedResources = [];
-    this.queuedStats = [];
-    const t0 = performance.now();
-    try {
-      this.writeBatch(events, processes, files, flows, listening, containers, resources, stats);
-    } catch (err) {
-      this.fail(err, events.length);
-      return false;
-    }
-    const ms = performance.now() - t0;
-    this.writeStats.flushes++;
-    this.writeStats.eventsWritten += events.length;
-    this.writeStats.lastFlushMs = ms;
-    if (ms > this.writeStats.maxFlushMs) this.writeStats.maxFlushMs = ms;
-    return true;
+    return this.post(true);
   }
 
-  /** Flushes, builds the query indexes, marks the recording finished and closes the file. */
+  /** Writes everything queued, marks the recording finished and closes the file (waits for the writer thread). */
   close(reason?: string): void {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
-    if (!this.readonly) {
-      this.flush();
-      if (!this.failure) {
-        try {
-          this.db.transaction(() => {
-            this.statements.meta.run('finished_at', String(Date.now()));
-            if (reason) this.statements.meta.run('stop_reason', reason);
-          })();
-          for (const sql of DEFERRED_INDEXES) this.db.exec(sql);
-          this.db.pragma('wal_checkpoint(TRUNCATE)');
-        } catch (err) {
-          this.fail(err, 0);
-        }
-      }
+    const w = this.writer;
+    if (w) {
+      this.post(true);
+      const finish: WriteOp[] = this.failure ? [] : [['meta', ['finished_at', String(Date.now())]]];
+      if (reason && !this.failure) finish.push(['meta', ['stop_reason', reason]]);
+      w.post([], [], 0, finish, true);
+      w.settle();
+      this.checkWriter();
+      w.stop();
     }
     this.closed = true;
     try {
@@ -364,105 +333,96 @@ export class RecordingStore {
     }
   }
 
-  private writeBatch(events: RuntimeEvent[], processes: Set<ProcessNode>, files: Set<FileChange>, flows: Set<Flow>,
-    listening: Set<ListeningSocket>, containers: Set<ContainerRecord>, resources: ResourceSample[], stats: SensorStats[]): void {
-    const s = this.statements;
-    this.db.transaction(() => {
-      for (const c of containers) this.writeContainer(c);
-      // Many rows per statement: the per-call cost of crossing into SQLite dominates small inserts.
-      const args = this.rowArgs;
-      let k = 0;
-      for (let i = 0; i < events.length; i++) {
-        const e = events[i];
-        const cid = e.containerId;
-        const container = cid === undefined ? null : this.containerRow(cid);
-        // The container id is stored once per container, not in every event's JSON.
-        e.containerId = undefined;
-        const data = JSON.stringify(e);
-        e.containerId = cid;
-        args[k++] = e.seq; args[k++] = e.ts; args[k++] = KIND_CODE[e.kind]; args[k++] = container;
-        args[k++] = e.tgid; args[k++] = pathOf(e); args[k++] = endpointOf(e); args[k++] = data;
-        if (k === args.length) {
-          s.eventMany.run(args);
-          k = 0;
-        }
+  private post(sealPartial: boolean): boolean {
+    const w = this.writer;
+    if (!w || this.closed || this.failure) return !this.failure;
+    if (this.checkWriter()) return false;
+    if (sealPartial) {
+      const last = this.builder.seal();
+      if (last) {
+        this.sealed.push(last);
+        this.sealedEvents += last.count;
       }
-      for (let j = 0; j < k; j += 8) s.event.run(args.slice(j, j + 8));
-      for (const p of processes) {
-        s.process.run(p.key, p.containerId === undefined ? null : this.containerRow(p.containerId), p.tgid, p.parentKey ?? null,
-          p.start, p.exit ?? null, p.exe, JSON.stringify(p));
-      }
-      for (const f of files) s.file.run(this.containerRow(f.containerId), f.path, f.first, f.last, JSON.stringify(f));
-      for (const f of flows) {
-        s.flow.run(flowKey(f), this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
-          f.direction === 'outbound' ? f.remotePort : (f.localPort ?? 0), JSON.stringify(f));
-      }
-      for (const l of listening) s.listening.run(`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l));
-      for (const r of resources) s.resource.run(this.containerRow(r.containerId), r.ts, JSON.stringify(r));
-      for (const st of stats) s.stats.run(st.ts, JSON.stringify(st));
-    })();
+    }
+    const ops = this.pendingOps;
+    for (const c of this.queuedContainers) {
+      ops.push(['containerUpdate', [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
+        c.firstSeen, c.lastSeen, c.events, this.containerRow(c.id)]]);
+    }
+    for (const p of this.queuedProcesses) {
+      ops.push(['process', [p.key, p.containerId === undefined ? null : this.containerRow(p.containerId), p.tgid, p.parentKey ?? null,
+        p.start, p.exit ?? null, p.exe, JSON.stringify(p)]]);
+    }
+    for (const f of this.queuedFiles) ops.push(['file', [this.containerRow(f.containerId), f.path, f.first, f.last, JSON.stringify(f)]]);
+    for (const f of this.queuedFlows) {
+      ops.push(['flow', [flowKey(f), this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
+        f.direction === 'outbound' ? f.remotePort : (f.localPort ?? 0), JSON.stringify(f)]]);
+    }
+    for (const l of this.queuedListening) ops.push(['listening', [`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l)]]);
+    for (const r of this.queuedResources) ops.push(['resource', [this.containerRow(r.containerId), r.ts, JSON.stringify(r)]]);
+    for (const st of this.queuedStats) ops.push(['stats', [st.ts, JSON.stringify(st)]]);
+    this.queuedProcesses = new Set();
+    this.queuedFiles = new Set();
+    this.queuedFlows = new Set();
+    this.queuedListening = new Set();
+    this.queuedContainers = new Set();
+    this.queuedResources = [];
+    this.queuedStats = [];
+    const chunks = this.sealed;
+    if (ops.length === 0 && chunks.length === 0) return true;
+    this.pendingOps = [];
+    this.sealed = [];
+    const events = this.sealedEvents;
+    this.sealedEvents = 0;
+    w.post(ops, chunks, events);
+    return true;
   }
 
-  private writeContainer(c: ContainerRecord): void {
-    const row = this.containerRow(c.id);
-    this.statements.containerUpdate.run(c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
-      c.firstSeen, c.lastSeen, c.events, row);
+  /** Small writes (meta, gaps, findings) go out at once, after everything queued before them. */
+  private writeNow(ops: WriteOp[]): void {
+    if (this.readonly) throw new GlasshouseError(`Recording ${this.path} is open read-only.`);
+    if (this.failure || this.closed || this.checkWriter()) return;
+    this.post(false);
+    this.writer!.post(ops, [], 0);
+  }
+
+  /** Picks up a failure the writer thread reported; true if the recording has failed. */
+  private checkWriter(): boolean {
+    if (this.failure) return true;
+    const f = this.writer?.failed();
+    if (!f) return false;
+    this.fail(f);
+    return true;
   }
 
   private containerRow(containerId: string): number {
     let row = this.containerIds.get(containerId);
     if (row === undefined) {
-      row = Number(this.statements.containerInsert.run(containerId, containerId.slice(0, 12)).lastInsertRowid);
+      row = ++this.lastContainerRow;
+      this.pendingOps.push(['containerInsert', [row, containerId, containerId.slice(0, 12)]]);
       this.containerIds.set(containerId, row);
       this.containerById.set(row, containerId);
     }
     return row;
   }
 
-  private prepareWrites() {
-    const db = this.db;
-    return {
-      event: db.prepare('INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      eventMany: db.prepare(`INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES ${
-        Array.from({ length: ROWS_PER_INSERT }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
-      process: db.prepare('INSERT OR REPLACE INTO processes (key, container, tgid, parent_key, start, exit, exe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      file: db.prepare('INSERT OR REPLACE INTO files (container, path, first, last, data) VALUES (?, ?, ?, ?, ?)'),
-      flow: db.prepare('INSERT OR REPLACE INTO flows (key, container, direction, proto, remote_addr, remote_port, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      listening: db.prepare('INSERT OR REPLACE INTO listening (key, container, data) VALUES (?, ?, ?)'),
-      resource: db.prepare('INSERT INTO resources (container, ts, data) VALUES (?, ?, ?)'),
-      stats: db.prepare('INSERT INTO sensor_stats (ts, data) VALUES (?, ?)'),
-      meta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-      finding: db.prepare('INSERT OR REPLACE INTO findings (fingerprint, rule_id, severity, container_id, first, last, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      containerInsert: db.prepare('INSERT INTO containers (container_id, name) VALUES (?, ?)'),
-      containerUpdate: db.prepare('UPDATE containers SET name = ?, image = ?, ref = ?, detail = COALESCE(?, detail), first_seen = ?, last_seen = ?, events = ? WHERE id = ?'),
-    };
-  }
-
-  private guardWrite(fn: () => void): void {
-    if (this.readonly) throw new GlasshouseError(`Recording ${this.path} is open read-only.`);
-    if (this.failure || this.closed) return;
-    try {
-      fn();
-    } catch (err) {
-      this.fail(err, 0);
-    }
-  }
-
-  private fail(err: unknown, lostEvents: number): void {
+  private fail(f: WriteFailure): void {
     if (this.failure) return;
-    const code = isSqliteError(err) ? err.code : undefined;
     const when = new Date().toISOString();
-    if (code === 'SQLITE_FULL' || (err as NodeJS.ErrnoException)?.code === 'ENOSPC') {
+    if (f.code === 'SQLITE_FULL' || f.code === 'ENOSPC') {
       this.failure = new GlasshouseError(
         `The disk holding recording ${this.path} is full: recording stopped at ${when}; everything saved before then is in the file.`,
         'Free some disk space (or record to another disk) and start a new recording.', 'DISK_FULL');
     } else {
       this.failure = new GlasshouseError(
-        `Writing recording ${this.path} failed (${err instanceof Error ? err.message : String(err)}): recording stopped at ${when}; everything saved before then is in the file.`,
-        'Check the disk and start a new recording.', code ?? 'WRITE_FAILED');
+        `Writing recording ${this.path} failed (${f.message}): recording stopped at ${when}; everything saved before then is in the file.`,
+        'Check the disk and start a new recording.', f.code.startsWith('SQLITE_') ? f.code : 'WRITE_FAILED');
     }
-    this.writeStats.discarded += lostEvents + this.queuedEvents.length;
-    this.queuedEvents = [];
+    // Everything handed over but not committed is lost: count it, so loss is never hidden.
+    this.discarded += Math.max(0, this.appended - (this.writer?.committed ?? 0));
+    this.sealed = [];
+    this.sealedEvents = 0;
+    this.pendingOps = [];
     for (const l of this.failureListeners) l(this.failure);
   }
 
@@ -493,9 +453,13 @@ export class RecordingStore {
 
   info(): RecordingInfo {
     return this.read(() => {
-      const range = this.db.prepare('SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM events').get() as { n: number; first: number | null; last: number | null };
+      const chunks = this.layout === 'chunks';
+      const range = (chunks
+        ? this.db.prepare('SELECT coalesce(sum(count), 0) AS n, min(ts_min) AS first, max(ts_max) AS last FROM event_chunks')
+        : this.db.prepare('SELECT count(*) AS n, min(ts) AS first, max(ts) AS last FROM events')).get() as { n: number; first: number | null; last: number | null };
       const byKind: Partial<Record<EventKind, number>> = {};
-      for (const r of this.db.prepare('SELECT kind, count(*) AS n FROM events GROUP BY kind').all() as Array<{ kind: number; n: number }>) {
+      const kinds = chunks ? 'SELECT kind, n FROM event_kinds' : 'SELECT kind, count(*) AS n FROM events GROUP BY kind';
+      for (const r of this.db.prepare(kinds).all() as Array<{ kind: number; n: number }>) {
         const k = EVENT_KINDS[r.kind];
         if (k) byKind[k] = r.n;
       }
@@ -519,6 +483,115 @@ export class RecordingStore {
 
   /** Events in [from, to), oldest first. */
   eventsInWindow(q: EventQuery = {}): StoredEvent[] {
+    const limit = q.limit ?? 10_000;
+    if (this.layout === 'rows') return this.legacyWindow(q, limit);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.from !== undefined) { where.push('ts_max >= ?'); args.push(q.from); }
+    if (q.to !== undefined) { where.push('ts_min < ?'); args.push(q.to); }
+    const row = q.containerId === undefined ? undefined : (this.containerIds.get(q.containerId) ?? -1);
+    if (row !== undefined) { where.push('first_id IN (SELECT chunk FROM chunk_containers WHERE container = ?)'); args.push(row); }
+    const kinds = q.kinds?.length ? new Set<string>(q.kinds) : undefined;
+    if (q.kinds?.length) { where.push('(kinds & ?) != 0'); args.push(q.kinds.reduce((m, k) => m | BigInt(kindBit(k)), 0n)); }
+    const from = q.from ?? -Infinity;
+    const to = q.to ?? Infinity;
+    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_min, first_id`,
+      args, limit, (e, c) => e.ts >= from && e.ts < to && (row === undefined || c === row) && (kinds === undefined || kinds.has(e.kind)));
+  }
+
+  /** Events in recording order after an event id (ids run 1..n), for replay. */
+  eventsAfter(afterId: number, limit: number): StoredEvent[] {
+    if (this.layout === 'rows') {
+      return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE id > ? ORDER BY id LIMIT ?')
+        .all(afterId, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
+    }
+    return this.read(() => {
+      const out: StoredEvent[] = [];
+      if (limit <= 0) return out;
+      const rows = this.db.prepare(`SELECT first_id, ts_min, data FROM event_chunks
+        WHERE first_id >= coalesce((SELECT max(first_id) FROM event_chunks WHERE first_id <= ?), 0) ORDER BY first_id`).iterate(afterId + 1) as Iterable<ChunkRow>;
+      for (const r of rows) {
+        const d = this.decoded(r);
+        for (let i = Math.max(0, afterId + 1 - r.first_id); i < d.events.length; i++) {
+          out.push(this.materialize(d, i, r.first_id + i));
+          if (out.length === limit) return out;
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Events touching a path or anything under it. */
+  eventsForPath(prefix: string, limit = 10_000): StoredEvent[] {
+    const dir = `${prefix.replace(/\/$/, '')}/`;
+    const upper = `${prefix.replace(/\/$/, '')}0`;
+    if (this.layout === 'rows') {
+      return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE path = ? OR (path >= ? AND path < ?) ORDER BY ts, id LIMIT ?')
+        .all(prefix, dir, upper, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
+    }
+    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
+      (SELECT chunk FROM chunk_paths WHERE path = ? OR (path >= ? AND path < ?)) ORDER BY ts_min, first_id`, [prefix, dir, upper], limit,
+    (e) => {
+      const p = pathOf(e);
+      return p !== null && (p === prefix || (p >= dir && p < upper));
+    });
+  }
+
+  /** Events to or from an endpoint ("addr:port", a unix path, or a DNS name). */
+  eventsForEndpoint(endpoint: string, limit = 10_000): StoredEvent[] {
+    if (this.layout === 'rows') {
+      return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE endpoint = ? ORDER BY ts, id LIMIT ?')
+        .all(endpoint, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
+    }
+    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
+      (SELECT chunk FROM chunk_endpoints WHERE endpoint = ?) ORDER BY ts_min, first_id`, [endpoint], limit, (e) => endpointOf(e) === endpoint);
+  }
+
+  /**
+   * The first `limit` matching events by (ts, id) from chunks listed in ts_min order. Stops once no later chunk
+   * can hold an earlier event, so a small limit over a long recording decodes only the first chunks.
+   */
+  private collect(sql: string, args: unknown[], limit: number, keep: (e: RuntimeEvent, container: number | undefined) => boolean): StoredEvent[] {
+    return this.read(() => {
+      // Candidates are (ts, id, chunk, index) until the final cut: only the events returned are copied out.
+      let hits: Array<{ ts: number; id: number; d: DecodedChunk; i: number }> = [];
+      if (limit <= 0) return [];
+      let cutoff = Infinity;
+      for (const r of this.db.prepare(sql).iterate(...args) as Iterable<ChunkRow>) {
+        if (r.ts_min > cutoff) break;
+        const d = this.decoded(r);
+        const evs = d.events;
+        for (let i = 0; i < evs.length; i++) {
+          if (evs[i].ts <= cutoff && keep(evs[i], d.containers[i])) hits.push({ ts: evs[i].ts, id: r.first_id + i, d, i });
+        }
+        if (hits.length >= limit) {
+          hits.sort(byTsThenId);
+          hits = hits.slice(0, limit);
+          cutoff = hits[limit - 1].ts;
+        }
+      }
+      return hits.sort(byTsThenId).slice(0, limit).map((h) => this.materialize(h.d, h.i, h.id));
+    });
+  }
+
+  private decoded(r: ChunkRow): DecodedChunk {
+    let d = this.chunkCache.get(r.first_id);
+    if (d) return d;
+    d = decodeChunk(inflateRawSync(r.data));
+    if (this.chunkCache.size >= CHUNK_CACHE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
+    this.chunkCache.set(r.first_id, d);
+    return d;
+  }
+
+  /** A fresh copy (callers may change what they get; the cached chunk stays intact). */
+  private materialize(d: DecodedChunk, i: number, id: number): StoredEvent {
+    const e = { ...d.events[i], id } as StoredEvent;
+    const c = d.containers[i];
+    if (c !== undefined) e.containerId = this.containerById.get(c);
+    return e;
+  }
+
+  private legacyWindow(q: EventQuery, limit: number): StoredEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.from !== undefined) { where.push('ts >= ?'); args.push(q.from); }
@@ -526,26 +599,8 @@ export class RecordingStore {
     if (q.containerId !== undefined) { where.push('container = ?'); args.push(this.containerIds.get(q.containerId) ?? -1); }
     if (q.kinds?.length) { where.push(`kind IN (${q.kinds.map(() => '?').join(',')})`); args.push(...q.kinds.map((k) => KIND_CODE[k])); }
     const sql = `SELECT id, container, data FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id LIMIT ?`;
-    args.push(q.limit ?? 10_000);
+    args.push(limit);
     return this.read(() => (this.db.prepare(sql).all(...args) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
-  }
-
-  /** Events in recording order after a row id, for replay. */
-  eventsAfter(afterId: number, limit: number): StoredEvent[] {
-    return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE id > ? ORDER BY id LIMIT ?')
-      .all(afterId, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
-  }
-
-  /** Events touching a path or anything under it. */
-  eventsForPath(prefix: string, limit = 10_000): StoredEvent[] {
-    return this.read(() => (this.db.prepare("SELECT id, container, data FROM events WHERE path = ? OR (path >= ? AND path < ?) ORDER BY ts, id LIMIT ?")
-      .all(prefix, `${prefix.replace(/\/$/, '')}/`, `${prefix.replace(/\/$/, '')}0`, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
-  }
-
-  /** Events to or from an endpoint ("addr:port", a unix path, or a DNS name). */
-  eventsForEndpoint(endpoint: string, limit = 10_000): StoredEvent[] {
-    return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE endpoint = ? ORDER BY ts, id LIMIT ?')
-      .all(endpoint, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
   }
 
   processes(containerId?: string): ProcessNode[] {
@@ -632,6 +687,12 @@ export class RecordingStore {
   }
 
   private read<T>(fn: () => T): T {
+    // A store being written answers from what is committed: hand over what is queued and wait for the writer.
+    if (this.writer && !this.closed && !this.failure) {
+      this.post(true);
+      this.writer.settle();
+      this.checkWriter();
+    }
     try {
       return fn();
     } catch (err) {

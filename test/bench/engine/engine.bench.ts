@@ -1,81 +1,173 @@
-// Benchmark: engine throughput (synthetic → state → store), a 1M-event recording's size, RSS when open, and
-// time-window query time. Prints figures and ratios measured side by side; asserts only that it ran.
+// Benchmark: engine throughput (synthetic → state → store), recording size, RSS of a separate process with the
+// recording open, and time-window query time — format 2 (chunked, writer thread) beside format 1 (a JSON row per
+// event, the previous store, re-created here) in one run. Prints medians; asserts only that it ran without loss.
 import { afterAll, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { SyntheticSource } from '../../../electron/node/capture/synthetic';
 import { WorldState } from '../../../electron/common/state/index';
 import { RecordingStore } from '../../../electron/node/store/index';
+import { APPLICATION_ID, MIGRATIONS } from '../../../electron/node/store/schema';
+import { endpointOf, pathOf } from '../../../electron/node/store/eventCodec';
+import { EVENT_KINDS, type RuntimeEvent } from '../../../electron/common/model/event';
 import { Recorder } from '../../../electron/node/recorder';
 
 const N = Number(process.env.GH_BENCH_EVENTS ?? 1_000_000);
+const REPS = Number(process.env.GH_BENCH_REPS ?? 3);
+const OLD = process.env.GH_BENCH_OLD !== '0';
+const root = resolve(__dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'gh-bench-engine-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en')} ev/s`;
+const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(9)} ev/s`;
 const mb = (b: number) => `${(b / (1 << 20)).toFixed(1)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function drain(src: SyntheticSource): Promise<number> {
-  let n = 0;
-  for await (const b of src.batches()) n += b.length;
-  return n;
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
 }
 
-it(`engine: ${N.toLocaleString('en')} synthetic events through state and store`, async () => {
-  // 1. Side by side: the source alone, source → state, source → state → store (the real pipeline).
-  let t0 = performance.now();
-  await drain(new SyntheticSource({ events: N, seed: 1 }));
-  const genMs = performance.now() - t0;
-
+/** The previous store's write path (format 1): one JSON row per event, 64 rows per INSERT, indexes built at close. */
+async function recordFormat1(path: string): Promise<void> {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -32000');
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.transaction(() => {
+    MIGRATIONS[0](db);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('format', 'glasshouse-recording'), ('created_at', '0'), ('created_by', 'bench')").run();
+  })();
+  const cols = '(?, ?, ?, ?, ?, ?, ?, ?)';
+  const many = db.prepare(`INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES ${Array(64).fill(cols).join(', ')}`);
+  const one = db.prepare(`INSERT INTO events (seq, ts, kind, container, tgid, path, endpoint, data) VALUES ${cols}`);
+  const addContainer = db.prepare('INSERT INTO containers (container_id, name) VALUES (?, ?)');
+  const rows = new Map<string, number>();
+  const kindCode = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
   const world = new WorldState();
-  t0 = performance.now();
-  for await (const b of new SyntheticSource({ events: N, seed: 1 }).batches()) world.applyBatch(b);
-  const stateMs = performance.now() - t0;
-
-  const file = join(dir, 'bench.glasshouse');
-  const store = RecordingStore.create(file);
-  const rec = new Recorder({ source: new SyntheticSource({ events: N, seed: 1 }), store });
-  t0 = performance.now();
-  await rec.start();
-  const summary = await rec.done;
-  const e2eMs = performance.now() - t0;
-  const ws = store.stats();
-  const size = statSync(file).size;
-
-  console.log(`\nthroughput (${N.toLocaleString('en')} events, ${world.processes.size} processes, ${world.files.size} paths, ${world.flows.flows().length} flows):`);
-  console.log(`  synthetic source alone          ${rate(N, genMs)}`);
-  console.log(`  source → state                  ${rate(N, stateMs)}   (state alone ≈ ${rate(N, Math.max(1, stateMs - genMs))})`);
-  console.log(`  source → state → store (e2e)    ${rate(N, e2eMs)}   incl. final index build and close`);
-  console.log(`  store flushes: ${ws.flushes}, last ${ws.lastFlushMs.toFixed(0)} ms, max ${ws.maxFlushMs.toFixed(0)} ms; lost ${summary.sourceDropped + summary.unsaved}`);
-  console.log(`  e2e / source-alone ratio: ${(genMs / e2eMs).toFixed(2)}`);
-  console.log(`recording size: ${mb(size)} for ${N.toLocaleString('en')} events = ${mb(size * (1_000_000 / N))} per million events`);
-
-  // 2. Open the recording as the engine would, and query a time window over it.
-  const rssBefore = process.memoryUsage().rss;
-  t0 = performance.now();
-  const open = RecordingStore.open(file, { readonly: true });
-  const info = open.info();
-  const openMs = performance.now() - t0;
-  const span = info.lastTs! - info.firstTs!;
-  const windows: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < 10; i++) {
-    const from = info.firstTs! + (span * i) / 10;
-    const q0 = performance.now();
-    rows += open.eventsInWindow({ from, to: from + 100, limit: 10_000 }).length;
-    windows.push(performance.now() - q0);
+  let queue: RuntimeEvent[] = [];
+  const flush = db.transaction((events: RuntimeEvent[]) => {
+    const args: unknown[] = [];
+    for (const e of events) {
+      const cid = e.containerId;
+      let row = cid === undefined ? null : rows.get(cid);
+      if (row === undefined) rows.set(cid!, (row = Number(addContainer.run(cid, cid!.slice(0, 12)).lastInsertRowid)));
+      e.containerId = undefined;
+      const data = JSON.stringify(e);
+      e.containerId = cid;
+      args.push(e.seq, e.ts, kindCode[e.kind], row, e.tgid, pathOf(e), endpointOf(e), data);
+      if (args.length === 64 * 8) many.run(args.splice(0));
+    }
+    for (let j = 0; j < args.length; j += 8) one.run(args.slice(j, j + 8));
+  });
+  for await (const b of new SyntheticSource({ events: N, seed: 1 }).batches()) {
+    world.applyBatch(b);
+    queue.push(...b);
+    if (queue.length >= 20_000) { flush(queue); queue = []; }
   }
-  const q0 = performance.now();
-  const oneContainer = open.eventsInWindow({ from: info.firstTs! + span / 2, to: info.firstTs! + span / 2 + 1000, containerId: info.containers[0].id, limit: 10_000 }).length;
-  const containerMs = performance.now() - q0;
-  global.gc?.();
-  const rssAfter = process.memoryUsage().rss;
-  windows.sort((a, b) => a - b);
-  console.log(`open ${N.toLocaleString('en')}-event recording + info(): ${openMs.toFixed(0)} ms`);
-  console.log(`time-window query (100 ms of capture, ≤10k rows, avg ${Math.round(rows / 10)} rows): median ${windows[5].toFixed(1)} ms, max ${windows[9].toFixed(1)} ms`);
-  console.log(`time-window + container query (1 s, ${oneContainer} rows): ${containerMs.toFixed(1)} ms`);
-  console.log(`RSS: ${mb(rssAfter)} total with the recording open (this test process also holds the ${N.toLocaleString('en')}-event in-memory state above); opening added ${mb(rssAfter - rssBefore)}`);
-  open.close();
-  expect(info.events).toBe(N);
+  flush(queue);
+  for (const sql of ['CREATE INDEX events_container_ts ON events (container, ts)', 'CREATE INDEX events_kind_ts ON events (kind, ts)',
+    'CREATE INDEX events_path ON events (path) WHERE path IS NOT NULL', 'CREATE INDEX events_endpoint ON events (endpoint) WHERE endpoint IS NOT NULL']) db.exec(sql);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+/** A separate Node process opens the recording read-only, queries it, and reports its RSS and query times. */
+function probeScript(): string {
+  const entry = join(dir, 'probe.ts');
+  writeFileSync(entry, `
+    import { RecordingStore } from ${JSON.stringify(join(root, 'electron/node/store/index'))};
+    const t0 = performance.now();
+    const s = RecordingStore.open(process.argv[2], { readonly: true });
+    const info = s.info();
+    const openMs = performance.now() - t0;
+    const span = info.lastTs - info.firstTs;
+    const win = [], cont = [];
+    let rows = 0;
+    for (let i = 0; i < 20; i++) {
+      const from = info.firstTs + (span * (i % 10)) / 10;
+      let q = performance.now();
+      rows += s.eventsInWindow({ from, to: from + 100, limit: 10_000 }).length;
+      win.push(performance.now() - q);
+      q = performance.now();
+      s.eventsInWindow({ from, to: from + 1000, containerId: info.containers[i % info.containers.length].id, kinds: ['connect', 'open'], limit: 10_000 });
+      cont.push(performance.now() - q);
+    }
+    const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    global.gc && global.gc();
+    console.log(JSON.stringify({ events: info.events, openMs, windowMs: med(win), windowMax: Math.max(...win), rows: rows / 20,
+      containerMs: med(cont), rss: process.memoryUsage().rss }));
+    s.close();
+  `);
+  const out = join(dir, 'probe.cjs');
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, external: ['better-sqlite3'], logLevel: 'error' });
+  return out;
+}
+
+interface Probe { events: number; openMs: number; windowMs: number; windowMax: number; rows: number; containerMs: number; rss: number }
+function probe(script: string, file: string): Probe {
+  const runs = Array.from({ length: REPS }, () => JSON.parse(execFileSync(process.execPath, ['--expose-gc', script, file],
+    { env: { ...process.env, NODE_PATH: join(root, 'node_modules') }, encoding: 'utf8' })) as Probe);
+  const m = (k: keyof Probe) => median(runs.map((r) => r[k]));
+  return { events: runs[0].events, openMs: m('openMs'), windowMs: m('windowMs'), windowMax: m('windowMax'), rows: m('rows'), containerMs: m('containerMs'), rss: m('rss') };
+}
+
+it(`engine: ${N.toLocaleString('en')} synthetic events through state and store (format 2 vs format 1)`, async () => {
+  const gen: number[] = [];
+  const state: number[] = [];
+  const e2e: number[] = [];
+  let lost = 0;
+  let lastFile = '';
+  let flushInfo = '';
+  for (let r = 0; r < REPS; r++) {
+    gen.push(await timed(async () => { for await (const _ of new SyntheticSource({ events: N, seed: 1 }).batches()); }));
+    const world = new WorldState();
+    state.push(await timed(async () => { for await (const b of new SyntheticSource({ events: N, seed: 1 }).batches()) world.applyBatch(b); }));
+    lastFile = join(dir, `new-${r}.glasshouse`);
+    const store = RecordingStore.create(lastFile);
+    const rec = new Recorder({ source: new SyntheticSource({ events: N, seed: 1 }), store });
+    e2e.push(await timed(async () => {
+      await rec.start();
+      const s = await rec.done;
+      lost += s.sourceDropped + s.unsaved;
+    }));
+    const ws = store.stats();
+    flushInfo = `writer transactions ${ws.flushes}, max ${ws.maxFlushMs.toFixed(0)} ms (on the writer thread)`;
+    if (r < REPS - 1) rmSync(lastFile);
+  }
+  const oldFile = join(dir, 'old.glasshouse');
+  const oldMs = OLD ? await timed(() => recordFormat1(oldFile)) : NaN;
+
+  const genMs = median(gen);
+  const stateMs = median(state);
+  const newMs = median(e2e);
+  console.log(`\nthroughput, ${N.toLocaleString('en')} events, median of ${REPS} (load average now ${(await import('node:os')).loadavg()[0].toFixed(1)} on 2 cores):`);
+  console.log(`  synthetic source alone                 ${rate(N, genMs)}   runs: ${gen.map((x) => rate(N, x).trim()).join(', ')}`);
+  console.log(`  source → state                         ${rate(N, stateMs)}   runs: ${state.map((x) => rate(N, x).trim()).join(', ')}`);
+  console.log(`  source → state → store, format 2 (new) ${rate(N, newMs)}   runs: ${e2e.map((x) => rate(N, x).trim()).join(', ')}; incl. close; lost ${lost}`);
+  if (OLD) console.log(`  source → state → store, format 1 (old) ${rate(N, oldMs)}   (one run)`);
+  console.log(`  new e2e / source alone: ${(genMs / newMs).toFixed(2)};  new e2e / (source → state): ${(stateMs / newMs).toFixed(2)}${OLD ? `;  new / old: ${(oldMs / newMs).toFixed(1)}×` : ''}`);
+  console.log(`  ${flushInfo}`);
+
+  const newSize = statSync(lastFile).size;
+  const per = (b: number) => mb(b * (1_000_000 / N));
+  console.log(`recording size per million events: new ${per(newSize)}${OLD ? `, old ${per(statSync(oldFile).size)} (${(statSync(oldFile).size / newSize).toFixed(0)}× larger)` : ''}`);
+
+  const script = probeScript();
+  const show = (label: string, p: Probe) => console.log(`  ${label}: RSS ${mb(p.rss)}, open+info ${p.openMs.toFixed(0)} ms, ` +
+    `100 ms window (${Math.round(p.rows)} rows) median ${p.windowMs.toFixed(1)} ms / worst ${p.windowMax.toFixed(1)} ms, ` +
+    `1 s window + container + 2 kinds ${p.containerMs.toFixed(1)} ms`);
+  console.log(`separate process with the ${N.toLocaleString('en')}-event recording open (median of ${REPS}):`);
+  const pNew = probe(script, lastFile);
+  show('new', pNew);
+  if (OLD) show('old', probe(script, oldFile));
+  expect(pNew.events).toBe(N);
+  expect(lost).toBe(0);
 });

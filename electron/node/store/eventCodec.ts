@@ -1,0 +1,369 @@
+// Column-packed binary encoding of event chunks (a few hundred events per SQLite row), and what a chunk indexes.
+import { EVENT_KINDS, type EventBase, type EventKind, type RuntimeEvent } from '../../common/model/event';
+
+/** Events per chunk: big enough to compress well and cost one row, small enough that a query decodes little extra. */
+export const CHUNK_EVENTS = 512;
+/** Codec id stored with each chunk row, so later encodings can be read beside this one. */
+export const CODEC_PACKED_DEFLATE = 1;
+/** deflate-raw level: 1 keeps the writer far ahead of capture; higher levels cost 2–3× CPU for ~20% size. */
+export const DEFLATE_LEVEL = 1;
+
+const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
+/** Kind code of an event this build cannot pack (a kind it does not know): stored as JSON in the dictionary. */
+const RAW_JSON = 255;
+const UNDEF = -2147483648;
+const FLOAT = -2147483647;
+const MAGIC = 0x47; // 'G', codec 1 layout marker
+
+type FieldType = 'n' | 's' | 'b' | 'sa' | 'na';
+type KindFields<K extends EventKind> = Exclude<keyof Extract<RuntimeEvent, { kind: K }>, keyof EventBase | 'kind'>;
+
+// Every field of every kind must be listed (the compiler checks it), so nothing an event carries is silently dropped.
+const FIELDS: { [K in EventKind]: Record<KindFields<K>, FieldType> } = {
+  exec: { filename: 's', argv: 'sa', argvTruncated: 'b', cwd: 's', memfd: 'b', ret: 'n' },
+  fork: { childPid: 'n', childTgid: 'n', thread: 'b' },
+  exit: { code: 'n', signal: 'n', thread: 'b' },
+  open: { path: 's', flags: 'n', mode: 'n', ret: 'n' },
+  unlink: { path: 's', ret: 'n' }, mkdir: { path: 's', ret: 'n' }, chroot: { path: 's', ret: 'n' }, umount: { path: 's', ret: 'n' },
+  rename: { path: 's', newPath: 's', ret: 'n' }, link: { path: 's', newPath: 's', ret: 'n' }, symlink: { path: 's', newPath: 's', ret: 'n' },
+  chmod: { path: 's', mode: 'n', ret: 'n' },
+  chown: { path: 's', owner: 'n', group: 'n', ret: 'n' },
+  mount: { source: 's', path: 's', fstype: 's', flags: 'n', ret: 'n' },
+  connect: { family: 's', proto: 's', saddr: 's', sport: 'n', daddr: 's', dport: 'n', unixPath: 's', fd: 'n', ret: 'n' },
+  accept: { family: 's', proto: 's', saddr: 's', sport: 'n', daddr: 's', dport: 'n', unixPath: 's', fd: 'n', ret: 'n' },
+  bind: { family: 's', proto: 's', saddr: 's', sport: 'n', daddr: 's', dport: 'n', unixPath: 's', fd: 'n', ret: 'n' },
+  listen: { family: 's', proto: 's', saddr: 's', sport: 'n', daddr: 's', dport: 'n', unixPath: 's', fd: 'n', ret: 'n' },
+  dns: { qname: 's', qtype: 'n', daddr: 's', dport: 'n', answers: 'sa' },
+  setuid: { syscall: 's', target: 'na', ret: 'n' }, setgid: { syscall: 's', target: 'na', ret: 'n' },
+  capset: { effective: 's', permitted: 's', ret: 'n' },
+  ptrace: { request: 'n', targetPid: 'n', ret: 'n' },
+  module: { name: 's', ret: 'n' },
+  bpf: { cmd: 'n', ret: 'n' },
+  unshare: { flags: 'n', ret: 'n' }, setns: { flags: 'n', ret: 'n' },
+  memfd: { name: 's', flags: 'n', ret: 'n' },
+  mprotect: { addr: 's', len: 'n', prot: 'n', flags: 'n', ret: 'n' }, mmap: { addr: 's', len: 'n', prot: 'n', flags: 'n', ret: 'n' },
+};
+// Base fields (all but ts, kind and containerId, which have their own columns), checked complete the same way.
+const BASE: Record<Exclude<keyof EventBase, 'ts' | 'containerId'>, FieldType> = {
+  seq: 'n', pid: 'n', tgid: 'n', ppid: 'n', uid: 'n', gid: 'n', comm: 's', cgroupId: 's', mntns: 'n',
+};
+const BASE_NAMES = Object.keys(BASE);
+const BASE_COLS = BASE_NAMES.length;
+const KIND_NAMES: string[][] = EVENT_KINDS.map((k) => Object.keys(FIELDS[k]));
+const KIND_TYPES: FieldType[][] = EVENT_KINDS.map((k) => Object.values(FIELDS[k]) as FieldType[]);
+if (BASE_NAMES.join() !== 'seq,pid,tgid,ppid,uid,gid,comm,cgroupId,mntns') throw new Error('eventCodec: base columns changed; update add() and decodeChunk()');
+/**
+ * One straight-line encoder per kind, generated from FIELDS: named property reads stay monomorphic per kind,
+ * where a loop over field names would make every read a slow keyed lookup on the capture path.
+ */
+const KIND_ENCODERS: Array<(e: RuntimeEvent, w: ChunkBuilder) => void> = EVENT_KINDS.map((k, code) =>
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  new Function('e', 'w', KIND_NAMES[code].map((name, f) => {
+    const t = KIND_TYPES[code][f];
+    const v = `e[${JSON.stringify(name)}]`;
+    return t === 'n' ? `w.putNum(${v});` : t === 's' ? `w.putStr(${v});` : `w.put(${JSON.stringify(t)}, ${v});`;
+  }).join('\n')) as never);
+
+export function endpointOf(e: RuntimeEvent): string | null {
+  switch (e.kind) {
+    case 'connect': case 'accept': case 'bind': case 'listen':
+      if (e.family === 'unix') return e.unixPath ?? null;
+      return e.kind === 'connect' || e.kind === 'accept'
+        ? (e.daddr !== undefined ? `${e.daddr}:${e.dport ?? 0}` : null)
+        : (e.saddr !== undefined ? `${e.saddr}:${e.sport ?? 0}` : null);
+    case 'dns':
+      return e.qname;
+    default:
+      return null;
+  }
+}
+
+export function pathOf(e: RuntimeEvent): string | null {
+  switch (e.kind) {
+    case 'open': case 'unlink': case 'mkdir': case 'chroot': case 'umount': case 'chmod': case 'chown': case 'mount':
+    case 'rename': case 'link': case 'symlink':
+      return e.path;
+    case 'exec':
+      return e.filename;
+    default:
+      return null;
+  }
+}
+
+/** A sealed chunk: the packed bytes (uncompressed) and what the side index tables need. */
+export interface SealedChunk {
+  firstId: number;
+  count: number;
+  tsMin: number;
+  tsMax: number;
+  /** Bitmask of kind codes (bit i = EVENT_KINDS[i]); bit 52 stands for kinds this build does not know. */
+  kinds: number;
+  kindCounts: Array<[number, number]>;
+  containers: number[];
+  paths: string[];
+  endpoints: string[];
+  packed: Uint8Array;
+}
+
+/** Packs events one at a time (capture order) into chunks; columns for the common header, a row stream for the rest. */
+export class ChunkBuilder {
+  private count = 0;
+  private firstId = 0;
+  private readonly ts = new Float64Array(CHUNK_EVENTS);
+  private readonly kind = new Uint8Array(CHUNK_EVENTS);
+  private readonly container = new Int32Array(CHUNK_EVENTS);
+  private readonly base: Int32Array[] = Array.from({ length: BASE_COLS }, () => new Int32Array(CHUNK_EVENTS));
+  private ints = new Int32Array(CHUNK_EVENTS * 8);
+  private nInts = 0;
+  private floats: number[] = [];
+  private dict = new Map<string, number>();
+  private strings: string[] = [];
+  private tsMin = Infinity;
+  private tsMax = -Infinity;
+  private readonly kindCount = new Int32Array(256);
+  private containers = new Set<number>();
+  private paths = new Set<string>();
+  private endpoints = new Set<string>();
+  private lastSeq = 0;
+
+  constructor(private nextId: number) {}
+
+  get pending(): number {
+    return this.count;
+  }
+
+  /** The id the next added event gets. */
+  get nextEventId(): number {
+    return this.nextId;
+  }
+
+  /** Adds one event; returns a sealed chunk when this one filled it. `container` is the containers-table row. */
+  add(e: RuntimeEvent, container: number | undefined): SealedChunk | undefined {
+    const i = this.count;
+    if (i === 0) this.firstId = this.nextId;
+    this.count = i + 1;
+    this.nextId++;
+    const ts = e.ts;
+    this.ts[i] = ts;
+    if (ts < this.tsMin) this.tsMin = ts;
+    if (ts > this.tsMax) this.tsMax = ts;
+    this.container[i] = container ?? UNDEF;
+    if (container !== undefined) this.containers.add(container);
+    let code = KIND_CODE[e.kind];
+    if (code === undefined) code = RAW_JSON;
+    this.kind[i] = code;
+    this.kindCount[code]++;
+    if (code === RAW_JSON) {
+      // Keep what this build cannot pack whole, rather than lose fields.
+      this.putInt(this.str(JSON.stringify({ ...e, containerId: undefined })));
+    } else {
+      // seq is stored as the step from the previous event: almost always 1, which compresses to nothing.
+      const b = this.base;
+      b[0][i] = this.numOrUndef(e.seq - this.lastSeq);
+      this.lastSeq = e.seq;
+      b[1][i] = this.numOrUndef(e.pid);
+      b[2][i] = this.numOrUndef(e.tgid);
+      b[3][i] = this.numOrUndef(e.ppid);
+      b[4][i] = this.numOrUndef(e.uid);
+      b[5][i] = this.numOrUndef(e.gid);
+      b[6][i] = e.comm === undefined ? UNDEF : this.str(e.comm);
+      b[7][i] = e.cgroupId === undefined ? UNDEF : this.str(e.cgroupId);
+      b[8][i] = this.numOrUndef(e.mntns);
+      KIND_ENCODERS[code](e, this);
+      const p = pathOf(e);
+      if (p !== null) this.paths.add(p);
+      const ep = endpointOf(e);
+      if (ep !== null) this.endpoints.add(ep);
+    }
+    return this.count === CHUNK_EVENTS ? this.seal() : undefined;
+  }
+
+  /** Seals what is pending (possibly a partial chunk); undefined when nothing is. */
+  seal(): SealedChunk | undefined {
+    const n = this.count;
+    if (n === 0) return undefined;
+    const dictBytes = Buffer.from(JSON.stringify(this.strings));
+    const nFloats = this.floats.length;
+    // Layout: header | ts f64[n] | floats f64 | base i32[BASE_COLS][n] | container i32[n] | ints i32 | kind u8[n] | dict utf8.
+    const header = 24;
+    const size = header + 8 * (n + nFloats) + 4 * ((BASE_COLS + 1) * n + this.nInts) + n + dictBytes.length;
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(4, n, true);
+    dv.setUint32(8, nFloats, true);
+    dv.setUint32(12, this.nInts, true);
+    dv.setUint32(16, dictBytes.length, true);
+    let o = header;
+    out.set(new Uint8Array(this.ts.buffer, 0, n * 8), o); o += n * 8;
+    if (nFloats) { out.set(new Uint8Array(Float64Array.from(this.floats).buffer), o); o += nFloats * 8; }
+    for (const col of this.base) { out.set(new Uint8Array(col.buffer, 0, n * 4), o); o += n * 4; }
+    out.set(new Uint8Array(this.container.buffer, 0, n * 4), o); o += n * 4;
+    out.set(new Uint8Array(this.ints.buffer, 0, this.nInts * 4), o); o += this.nInts * 4;
+    out.set(this.kind.subarray(0, n), o); o += n;
+    out.set(dictBytes, o);
+    let kinds = 0;
+    const kindCounts: Array<[number, number]> = [];
+    for (let k = 0; k < 256; k++) {
+      if (!this.kindCount[k]) continue;
+      kindCounts.push([k, this.kindCount[k]]);
+      kinds += 2 ** (k === RAW_JSON ? 52 : Math.min(k, 51));
+      this.kindCount[k] = 0;
+    }
+    const sealed: SealedChunk = {
+      firstId: this.firstId, count: n, tsMin: this.tsMin, tsMax: this.tsMax, kinds, kindCounts,
+      containers: [...this.containers], paths: [...this.paths], endpoints: [...this.endpoints], packed: out,
+    };
+    this.count = 0;
+    this.nInts = 0;
+    this.floats = [];
+    this.dict = new Map();
+    this.strings = [];
+    this.tsMin = Infinity;
+    this.tsMax = -Infinity;
+    this.containers = new Set();
+    this.paths = new Set();
+    this.endpoints = new Set();
+    this.lastSeq = 0;
+    return sealed;
+  }
+
+  /** Starts the next chunk at another id (a gap in ids, e.g. when converting an old file). */
+  restartAt(id: number): SealedChunk | undefined {
+    const sealed = this.seal();
+    this.nextId = id;
+    return sealed;
+  }
+
+  private str(s: string): number {
+    let i = this.dict.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.dict.set(s, i);
+    }
+    return i;
+  }
+
+  private numOrUndef(v: unknown): number {
+    if (v === undefined) return UNDEF;
+    const n = v as number;
+    if ((n | 0) === n && n > FLOAT) return n;
+    this.floats.push(n);
+    return FLOAT;
+  }
+
+  /** Used by the generated per-kind encoders. */
+  putNum(v: number | undefined): void {
+    this.putInt(v === undefined ? UNDEF : this.numOrUndef(v));
+  }
+
+  /** Used by the generated per-kind encoders. */
+  putStr(v: string | undefined): void {
+    this.putInt(v === undefined || v === null ? UNDEF : this.str(typeof v === 'string' ? v : String(v)));
+  }
+
+  private putInt(v: number): void {
+    if (this.nInts === this.ints.length) {
+      const grown = new Int32Array(this.ints.length * 2);
+      grown.set(this.ints);
+      this.ints = grown;
+    }
+    this.ints[this.nInts++] = v;
+  }
+
+  /** Used by the generated per-kind encoders. */
+  put(t: FieldType, v: unknown): void {
+    if (v === undefined || v === null) {
+      this.putInt(UNDEF);
+      return;
+    }
+    switch (t) {
+      case 'n': this.putInt(this.numOrUndef(v)); return;
+      case 's': this.putInt(this.str(String(v))); return;
+      case 'b': this.putInt(v ? 1 : 0); return;
+      case 'sa': {
+        const a = v as string[];
+        this.putInt(a.length);
+        for (let j = 0; j < a.length; j++) this.putInt(this.str(String(a[j])));
+        return;
+      }
+      case 'na': {
+        const a = v as number[];
+        this.putInt(a.length);
+        for (let j = 0; j < a.length; j++) this.putInt(this.numOrUndef(a[j]));
+        return;
+      }
+    }
+  }
+}
+
+/** One decoded chunk: events without containerId, and each event's containers-table row (or undefined). */
+export interface DecodedChunk {
+  events: RuntimeEvent[];
+  containers: Array<number | undefined>;
+}
+
+/** Unpacks a chunk made by ChunkBuilder.seal(). Throws on bytes that do not parse (the caller reports the file as damaged). */
+export function decodeChunk(buf: Uint8Array): DecodedChunk {
+  // Copy to an aligned buffer: typed views need 8-byte alignment and SQLite blobs come at any offset.
+  const bytes = new Uint8Array(buf.length);
+  bytes.set(buf);
+  const dv = new DataView(bytes.buffer);
+  if (bytes.length < 24 || dv.getUint32(0, true) !== MAGIC) throw new Error('event chunk has an unknown layout');
+  const n = dv.getUint32(4, true);
+  const nFloats = dv.getUint32(8, true);
+  const nInts = dv.getUint32(12, true);
+  const dictLen = dv.getUint32(16, true);
+  let o = 24;
+  const need = o + 8 * (n + nFloats) + 4 * ((BASE_COLS + 1) * n + nInts) + n + dictLen;
+  if (need !== bytes.length) throw new Error(`event chunk is ${bytes.length} bytes, expected ${need}`);
+  const ts = new Float64Array(bytes.buffer, o, n); o += n * 8;
+  const floats = new Float64Array(bytes.buffer, o, nFloats); o += nFloats * 8;
+  const base: Int32Array[] = [];
+  for (let c = 0; c < BASE_COLS; c++) { base.push(new Int32Array(bytes.buffer, o, n)); o += n * 4; }
+  const cont = new Int32Array(bytes.buffer, o, n); o += n * 4;
+  const ints = new Int32Array(bytes.buffer, o, nInts); o += nInts * 4;
+  const kind = bytes.subarray(o, o + n); o += n;
+  const strings = JSON.parse(Buffer.from(bytes.buffer, o, dictLen).toString('utf8')) as string[];
+  let fi = 0;
+  let ii = 0;
+  const num = (v: number): number | undefined => (v === UNDEF ? undefined : v === FLOAT ? floats[fi++] : v);
+  const events: RuntimeEvent[] = new Array(n);
+  const containers: Array<number | undefined> = new Array(n);
+  let seq = 0;
+  for (let i = 0; i < n; i++) {
+    containers[i] = cont[i] === UNDEF ? undefined : cont[i];
+    const code = kind[i];
+    if (code === RAW_JSON) {
+      events[i] = JSON.parse(strings[ints[ii++]]) as RuntimeEvent;
+      continue;
+    }
+    seq += num(base[0][i])!;
+    const e: Record<string, unknown> = {
+      ts: ts[i], seq, pid: num(base[1][i]), tgid: num(base[2][i]), ppid: num(base[3][i]), uid: num(base[4][i]), gid: num(base[5][i]),
+      comm: strings[base[6][i]], cgroupId: strings[base[7][i]], mntns: num(base[8][i]), kind: EVENT_KINDS[code],
+    };
+    const names = KIND_NAMES[code];
+    const types = KIND_TYPES[code];
+    if (!names) throw new Error(`event chunk holds unknown kind ${code}`);
+    for (let f = 0; f < names.length; f++) {
+      const v = ints[ii++];
+      if (v === UNDEF) continue;
+      switch (types[f]) {
+        case 'n': e[names[f]] = num(v); break;
+        case 's': e[names[f]] = strings[v]; break;
+        case 'b': e[names[f]] = v === 1; break;
+        case 'sa': { const a = new Array<string>(v); for (let j = 0; j < v; j++) a[j] = strings[ints[ii++]]; e[names[f]] = a; break; }
+        case 'na': { const a = new Array<number>(v); for (let j = 0; j < v; j++) a[j] = num(ints[ii++])!; e[names[f]] = a; break; }
+      }
+    }
+    events[i] = e as unknown as RuntimeEvent;
+  }
+  return { events, containers };
+}
+
+/** The kinds bitmask bit for a kind (matches SealedChunk.kinds). */
+export function kindBit(kind: EventKind): number {
+  return 2 ** Math.min(KIND_CODE[kind], 51);
+}

@@ -1,0 +1,199 @@
+// The recording's writer thread: compresses packed event chunks and runs every SQLite write, so capture never waits on disk.
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { SealedChunk } from './eventCodec';
+import { DEFLATE_LEVEL, CODEC_PACKED_DEFLATE } from './eventCodec';
+
+/** A write the thread runs by statement name (see STATEMENTS), inside the batch's transaction. */
+export type WriteOp = [statement: string, args: unknown[]];
+
+export interface WriteFailure {
+  code: string;
+  message: string;
+}
+
+/** Statements the writer thread prepares; the main thread names them in WriteOps. */
+export const STATEMENTS: Record<string, string> = {
+  chunk: 'INSERT INTO event_chunks (first_id, count, ts_min, ts_max, kinds, codec, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  chunkContainer: 'INSERT OR IGNORE INTO chunk_containers (container, chunk) VALUES (?, ?)',
+  chunkPath: 'INSERT OR IGNORE INTO chunk_paths (path, chunk) VALUES (?, ?)',
+  chunkEndpoint: 'INSERT OR IGNORE INTO chunk_endpoints (endpoint, chunk) VALUES (?, ?)',
+  kindCount: 'INSERT INTO event_kinds (kind, n) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET n = n + excluded.n',
+  process: 'INSERT OR REPLACE INTO processes (key, container, tgid, parent_key, start, exit, exe, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  file: 'INSERT OR REPLACE INTO files (container, path, first, last, data) VALUES (?, ?, ?, ?, ?)',
+  flow: 'INSERT OR REPLACE INTO flows (key, container, direction, proto, remote_addr, remote_port, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  listening: 'INSERT OR REPLACE INTO listening (key, container, data) VALUES (?, ?, ?)',
+  resource: 'INSERT INTO resources (container, ts, data) VALUES (?, ?, ?)',
+  stats: 'INSERT INTO sensor_stats (ts, data) VALUES (?, ?)',
+  meta: 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)',
+  gap: 'INSERT INTO gaps (start, end, reason) VALUES (?, ?, ?)',
+  finding: 'INSERT OR REPLACE INTO findings (fingerprint, rule_id, severity, container_id, first, last, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  containerInsert: 'INSERT OR IGNORE INTO containers (id, container_id, name) VALUES (?, ?, ?)',
+  containerUpdate: 'UPDATE containers SET name = ?, image = ?, ref = ?, detail = COALESCE(?, detail), first_seen = ?, last_seen = ?, events = ? WHERE id = ?',
+};
+
+/** Writes one sealed chunk and its side index rows with the given statement runner (used by the thread and by migration). */
+export function chunkOps(c: SealedChunk, data: Uint8Array): WriteOp[] {
+  const ops: WriteOp[] = [['chunk', [c.firstId, c.count, c.tsMin, c.tsMax, c.kinds, CODEC_PACKED_DEFLATE, data]]];
+  for (const k of c.containers) ops.push(['chunkContainer', [k, c.firstId]]);
+  for (const p of c.paths) ops.push(['chunkPath', [p, c.firstId]]);
+  for (const e of c.endpoints) ops.push(['chunkEndpoint', [e, c.firstId]]);
+  for (const [k, n] of c.kindCounts) ops.push(['kindCount', [k, n]]);
+  return ops;
+}
+
+// Plain CommonJS run with `eval: true`, so it needs no bundling step of its own. Shared state (Int32 slots):
+// 0 = last batch committed, 1 = failed; Float64 slots: 0 events committed, 1 flushes, 2 last flush ms, 3 max flush ms.
+const THREAD_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { deflateRawSync } = require('node:zlib');
+const { sqlitePath, path, statements, level, ctlBuf, numBuf, replyPort } = workerData;
+const ctl = new Int32Array(ctlBuf);
+const num = new Float64Array(numBuf);
+let db;
+let st;
+let failed = false;
+function failWith(err) {
+  if (failed) return;
+  failed = true;
+  try { replyPort.postMessage({ code: (err && err.code) || 'WRITE_FAILED', message: (err && err.message) || String(err) }); } catch {}
+  Atomics.store(ctl, 1, 1);
+  Atomics.notify(ctl, 0);
+}
+try {
+  const Database = require(sqlitePath);
+  db = new Database(path, { fileMustExist: true });
+  db.pragma('busy_timeout = 10000');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -16000');
+  st = {};
+  for (const k of Object.keys(statements)) st[k] = db.prepare(statements[k]);
+} catch (err) {
+  failWith(err);
+}
+parentPort.on('message', (m) => {
+  if (!failed) {
+    const t0 = performance.now();
+    try {
+      const chunks = m.chunks || [];
+      const blobs = chunks.map((c) => deflateRawSync(c.packed, { level }));
+      db.transaction(() => {
+        for (const [name, args] of m.ops) st[name].run(...args);
+        for (let i = 0; i < chunks.length; i++) {
+          const c = chunks[i];
+          st.chunk.run(c.firstId, c.count, c.tsMin, c.tsMax, c.kinds, ${CODEC_PACKED_DEFLATE}, blobs[i]);
+          for (const k of c.containers) st.chunkContainer.run(k, c.firstId);
+          for (const p of c.paths) st.chunkPath.run(p, c.firstId);
+          for (const e of c.endpoints) st.chunkEndpoint.run(e, c.firstId);
+          for (const [k, n] of c.kindCounts) st.kindCount.run(k, n);
+        }
+        for (const [name, args] of m.after || []) st[name].run(...args);
+      })();
+      const ms = performance.now() - t0;
+      num[0] += m.events;
+      if (m.events || m.ops.length) {
+        num[1]++;
+        num[2] = ms;
+        if (ms > num[3]) num[3] = ms;
+      }
+      if (m.close) db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      failWith(err);
+    }
+  }
+  if (m.close) {
+    try { db && db.close(); } catch {}
+  }
+  Atomics.store(ctl, 0, m.seq);
+  Atomics.notify(ctl, 0);
+  if (m.close) parentPort.close();
+});
+`;
+
+function sqliteModulePath(): string {
+  // The thread loads better-sqlite3 by absolute path: its own require would resolve from the working directory.
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  return req.resolve('better-sqlite3');
+}
+
+/** Main-thread handle of the writer thread: posts batches in order and reads what is committed from shared memory. */
+export class WriterThread {
+  private readonly worker: Worker;
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(8));
+  private readonly num = new Float64Array(new SharedArrayBuffer(32));
+  private readonly reply: MessagePort;
+  private sent = 0;
+  private failure: WriteFailure | undefined;
+  private exited = false;
+
+  constructor(path: string) {
+    const { port1, port2 } = new MessageChannel();
+    this.reply = port1;
+    this.worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: {
+        sqlitePath: sqliteModulePath(), path, statements: STATEMENTS, level: DEFLATE_LEVEL,
+        ctlBuf: this.ctl.buffer, numBuf: this.num.buffer, replyPort: port2,
+      },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    this.worker.on('error', (err) => this.noteFailure({ code: 'WRITE_FAILED', message: err.message }));
+    this.worker.on('exit', () => { this.exited = true; });
+  }
+
+  /** Queues one transaction: ops, then the chunks (compressed on the thread), then `after` ops. */
+  post(ops: WriteOp[], chunks: SealedChunk[], events: number, after: WriteOp[] = [], close = false): void {
+    const seq = ++this.sent;
+    this.worker.postMessage({ seq, ops, chunks, events, after, close }, chunks.map((c) => c.packed.buffer as ArrayBuffer));
+  }
+
+  /** Events committed so far (durable against a process kill). */
+  get committed(): number {
+    return this.num[0];
+  }
+
+  timing(): { flushes: number; lastFlushMs: number; maxFlushMs: number } {
+    return { flushes: this.num[1], lastFlushMs: this.num[2], maxFlushMs: this.num[3] };
+  }
+
+  /** The thread's write failure, if it had one (checked without waiting). */
+  failed(): WriteFailure | undefined {
+    if (!this.failure && Atomics.load(this.ctl, 1) === 1) {
+      const m = receiveMessageOnPort(this.reply);
+      this.failure = (m?.message as WriteFailure | undefined) ?? { code: 'WRITE_FAILED', message: 'the writer stopped' };
+    }
+    return this.failure;
+  }
+
+  /** Blocks until every posted batch is committed or the thread failed. */
+  settle(): void {
+    let lastSeen = Atomics.load(this.ctl, 0);
+    let stalledMs = 0;
+    while (lastSeen < this.sent && Atomics.load(this.ctl, 1) === 0) {
+      const r = Atomics.wait(this.ctl, 0, lastSeen, 1000);
+      const now = Atomics.load(this.ctl, 0);
+      if (r === 'timed-out' && now === lastSeen) {
+        stalledMs += 1000;
+        // A thread that makes no progress for a minute (killed, wedged disk) must not hang the engine.
+        if (stalledMs >= 60_000 || this.exited) {
+          this.noteFailure({ code: 'WRITE_FAILED', message: 'the writer thread stopped responding' });
+          return;
+        }
+      } else {
+        stalledMs = 0;
+      }
+      lastSeen = now;
+    }
+  }
+
+  /** Stops the thread after its last batch (already posted with close = true and settled). */
+  stop(): void {
+    void this.worker.terminate();
+  }
+
+  private noteFailure(f: WriteFailure): void {
+    this.failure ??= f;
+    Atomics.store(this.ctl, 1, 1);
+  }
+}
