@@ -54,7 +54,11 @@ export function lossOf(stats: CaptureStats): LossCounters {
   };
 }
 
+/** The sensor's own container carries this label; it is never watched (it would trace itself). */
+export const HELPER_LABEL = 'dev.glasshouse.helper';
+
 export function matchesSelection(c: ContainerSummary, sel: Selection): boolean {
+  if (c.labels?.[HELPER_LABEL]) return false;
   const names = sel.containers ?? [];
   const compose = sel.compose ?? [];
   if (!names.length && !compose.length) return true;
