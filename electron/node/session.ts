@@ -1,6 +1,6 @@
 // The engine's capture session: live (sensor → state → rules → recording) or replay of a recording, with live subscribers.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
 import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
@@ -18,6 +18,7 @@ import type { CaptureSource, CaptureStats } from './capture/source';
 import { Recorder, type RecorderSummary } from './recorder';
 import { RecordingStore } from './store/index';
 import { prepareReplay } from './replay';
+import { HELPER_LABEL } from './docker/helper-container';
 
 /** Makes (and starts watching through) the sensor; throws SensorError with preflight sentences when it cannot run. */
 export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown }>;
@@ -42,6 +43,13 @@ export interface Selection {
   /** Container ids or names; empty/undefined with no compose = every container. */
   containers?: string[];
   compose?: string[];
+  /** With no names: only containers started at or after this time (ms), e.g. what a scanned command starts. */
+  startedSince?: number;
+}
+
+/** True when the selection names containers or projects, or limits them by start time (not "every container"). */
+function restricts(sel: Selection): boolean {
+  return !!(sel.containers?.length || sel.compose?.length || sel.startedSince !== undefined);
 }
 
 const ZERO_LOSS: LossCounters = { ringDrops: 0, queueDrops: 0, corruptFrames: 0, sourceDropped: 0, unsupportedKinds: [], gaps: [] };
@@ -54,14 +62,12 @@ export function lossOf(stats: CaptureStats): LossCounters {
   };
 }
 
-/** The sensor's own container carries this label; it is never watched (it would trace itself). */
-export const HELPER_LABEL = 'dev.glasshouse.helper';
-
+/** The sensor's own container (HELPER_LABEL) is never watched: it would trace itself. */
 export function matchesSelection(c: ContainerSummary, sel: Selection): boolean {
   if (c.labels?.[HELPER_LABEL]) return false;
   const names = sel.containers ?? [];
   const compose = sel.compose ?? [];
-  if (!names.length && !compose.length) return true;
+  if (!names.length && !compose.length) return sel.startedSince === undefined || (c.startedAt ?? c.createdAt) >= sel.startedSince - 1000;
   return compose.includes(c.composeProject ?? '\0')
     || names.some((n) => c.id === n || c.name === n.replace(/^\//, '') || (n.length >= 12 && c.id.startsWith(n)));
 }
@@ -106,7 +112,7 @@ export class CaptureSession {
       throw new SensorError('The runtime sensor is not available in this build.', 'Build it with `npm run build:native` on Linux with clang and bpftool.');
     }
     this.reset();
-    this.setStatus({ state: 'starting', source: 'live', startedAt: Date.now(), containers: sel.containers?.length || sel.compose?.length ? [] : undefined, error: undefined, preflight: undefined });
+    this.setStatus({ state: 'starting', source: 'live', startedAt: Date.now(), containers: restricts(sel) ? [] : undefined, error: undefined, preflight: undefined });
     let sensor;
     try {
       sensor = await this.deps.sensor();
@@ -129,8 +135,29 @@ export class CaptureSession {
         beforeClose: (store) => store.saveFindings(detector.list()),
       },
     });
-    await this.recorder.start();
-    // Watch what is running now and what starts later; each container gets its posture checked at once.
+    await this.startRecorder(path);
+    this.follow(sel, world, detector, info, (id) => sensor.watchContainer(id));
+    void this.recorder.done.then((summary) => this.finished(summary));
+    this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
+    this.statusTimer.unref?.();
+    return this.setStatus({ state: 'capturing', recordingPath: path });
+  }
+
+  /** Starts the recorder; when the source cannot start, the capture ends in 'error' and the empty recording file is removed. */
+  private async startRecorder(path: string | undefined): Promise<void> {
+    try {
+      await this.recorder!.start();
+    } catch (err) {
+      this.store?.close(`capture could not start: ${(err as Error).message}`);
+      if (path) for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      this.recorder = undefined;
+      this.setStatus({ state: 'error', error: serializeError(err) });
+      throw err;
+    }
+  }
+
+  /** Watches what is running now and what starts later; each container gets its identity and posture at once. */
+  private follow(sel: Selection, world: WorldState, detector: Detector, info: ContainerInfoProvider, watchContainer: (id: string) => unknown): void {
     const watch = (c: ContainerSummary) => {
       if (c.state !== 'running' || this.watched.has(c.id) || !matchesSelection(c, sel)) return;
       this.watched.add(c.id);
@@ -140,20 +167,19 @@ export class CaptureSession {
         const detail = await info.inspect(c.id);
         world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
         if (detail) detector.add(runPostureChecks(detail));
-        await sensor.watchContainer(c.id);
+        await watchContainer(c.id);
         if (this.current.containers) this.setStatus({ containers: [...this.watched] });
       })().catch(() => undefined);
     };
     this.deps.containers().forEach(watch);
     this.stopFollowing = this.deps.onContainers(watch);
-    void this.recorder.done.then((summary) => this.finished(summary));
-    this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
-    this.statusTimer.unref?.();
-    return this.setStatus({ state: 'capturing', recordingPath: path });
   }
 
-  /** Any other capture source (synthetic load for tests and benchmarks) through the same state, rules and store. */
-  async startSource(source: CaptureSource, record: boolean | RecordTo = true): Promise<SessionStatus> {
+  /**
+   * Any other capture source through the same state, rules and store: synthetic load for tests and benchmarks, or
+   * (with `follow`) a source that watches containers one by one, such as `docker top` polling when the sensor cannot run.
+   */
+  async startSource(source: CaptureSource & { watchContainer?(id: string): unknown }, record: boolean | RecordTo = true, follow?: Selection): Promise<SessionStatus> {
     if (this.busy()) throw new UserInputError('A capture is already running.', 'Stop it first.');
     this.reset();
     const path = this.openStore(record, source.description);
@@ -161,12 +187,14 @@ export class CaptureSession {
     const detector = new Detector(this.deps.rules(), world);
     this.detector = detector;
     this.source = source;
+    const info = follow ? this.deps.info() : undefined;
     this.recorder = new Recorder({
-      source, store: this.store, world,
+      source, store: this.store, world, info,
       observer: { onBatch: (batch) => detector.observe(batch), beforeClose: (store) => store.saveFindings(detector.list()) },
     });
-    this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: undefined });
-    await this.recorder.start();
+    this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: follow && restricts(follow) ? [] : undefined });
+    await this.startRecorder(path);
+    if (follow && info) this.follow(follow, world, detector, info, (id) => source.watchContainer?.(id));
     void this.recorder.done.then((summary) => this.finished(summary));
     return this.current;
   }
