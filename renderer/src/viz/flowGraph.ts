@@ -31,7 +31,7 @@ export function layoutFlowGraph(nodes: readonly GraphNodeIn[], links: readonly F
   const left = nodes.filter((n) => n.side === 'left');
   const right = nodes.filter((n) => n.side === 'right');
   const height = Math.max(140, Math.max(left.length, right.length) * ROW + 40);
-  const xl = 150;
+  const xl = 210;
   const xr = Math.max(xl + 200, width - 210);
   const yl = scalePoint<string>().domain(left.map((n) => n.id)).range([30, height - 30]).padding(0.5);
   const yr = scalePoint<string>().domain(right.map((n) => n.id)).range([30, height - 30]).padding(0.5);

@@ -100,7 +100,7 @@ export function NetworkView({ id }: { id: string }) {
             {graph.nodes.map((n) => (
               <g key={n.id} transform={`translate(${n.x},${n.y})`} className={`fnode ${n.side} ${n.unexpected ? 'unexpected' : ''} ${n.container ? 'container' : ''}`}>
                 {n.container ? <rect x={-7} y={-7} width={14} height={14} rx={3} /> : <circle r={7} />}
-                <text x={n.side === 'left' ? -14 : 14} y={n.sub ? -2 : 4} textAnchor={n.side === 'left' ? 'end' : 'start'}>{visible(n.label, 48)}</text>
+                <text x={n.side === 'left' ? -14 : 14} y={n.sub ? -2 : 4} textAnchor={n.side === 'left' ? 'end' : 'start'}>{visible(n.label, n.side === 'left' ? 28 : 48)}</text>
                 {n.sub && <text className="sub" x={n.side === 'left' ? -14 : 14} y={12} textAnchor={n.side === 'left' ? 'end' : 'start'}>{visible(n.sub, 48)}</text>}
               </g>
             ))}

@@ -47,6 +47,7 @@ export function classifyFlow(f: Flow): { cls: EgressClass; reason: string } {
   if (f.direction === 'inbound') return { cls: 'internal', reason: 'inbound connection' };
   if (f.remoteContainer) return { cls: 'container', reason: `to container ${f.remoteContainer}` };
   if (f.proto === 'unix') return { cls: 'internal', reason: 'unix socket' };
+  if (/^127\.|^::1$/.test(f.remoteAddr)) return { cls: 'internal', reason: 'loopback' };
   if (isPrivateAddr(f.remoteAddr)) {
     return USUAL_PORTS.has(f.remotePort) || f.remotePort < 1024 || f.dnsName
       ? { cls: 'internal', reason: 'private network' }

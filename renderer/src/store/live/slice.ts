@@ -130,16 +130,40 @@ export interface LiveSlice {
   resetLive(): void;
 }
 
-export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, get) => ({
-  live: emptyWorld(),
-  subId: undefined,
-  applyLiveFrame: (frame) => {
-    if (frame.subId !== get().subId) return;
-    set((s) => ({
-      live: reduceFrame(s.live, frame),
-      findings: frame.findings.length ? mergeFindings(s.findings, frame.findings) : s.findings,
-    }));
-  },
-  setSubId: (subId) => set({ subId }),
-  resetLive: () => set({ live: emptyWorld(), findings: {} }),
-});
+/** Frames are folded into the store at most this often: views re-render ≤ 10×/s however fast the engine sends. */
+export const APPLY_INTERVAL_MS = 100;
+
+export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, get) => {
+  let pending: LiveFrame[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const frames = pending;
+    pending = [];
+    const sub = get().subId;
+    set((s) => {
+      let live = s.live;
+      let findings = s.findings;
+      for (const f of frames) {
+        if (f.subId !== sub) continue;
+        live = reduceFrame(live, f);
+        if (f.findings.length) findings = mergeFindings(findings, f.findings);
+      }
+      return { live, findings };
+    });
+  };
+  return {
+    live: emptyWorld(),
+    subId: undefined,
+    applyLiveFrame: (frame) => {
+      if (frame.subId !== get().subId) return;
+      pending.push(frame);
+      timer ??= setTimeout(flush, APPLY_INTERVAL_MS);
+    },
+    setSubId: (subId) => set({ subId }),
+    resetLive: () => {
+      pending = [];
+      set({ live: emptyWorld(), findings: {} });
+    },
+  };
+};
