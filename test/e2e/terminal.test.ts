@@ -59,7 +59,7 @@ describe('terminal in the browser host', () => {
     await page.waitForTimeout(400);
     await page.keyboard.type('busybox stty size');
     await page.keyboard.press('Enter');
-    const small = await waitFor('stty size output', async () => /^(\d+) (\d+)[\s\u00a0]*$/m.exec(await screenText(page)), 10_000);
+    const small = await waitFor('stty size output', async () => /^(\d+) (\d+)[\s\u00a0]*$/m.exec(await screenText(page)) ?? undefined, 10_000);
     await page.setViewportSize({ width: 1400, height: 860 });
     await page.waitForTimeout(400);
     await page.keyboard.type('clear; busybox stty size');

@@ -2,6 +2,8 @@
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalManager } from '../../../electron/node/docker/exec';
+import { LogFollowers } from '../../../electron/node/docker/logs';
+import type { LogFollowLines } from '../../../electron/common/ipc/response';
 import type { TerminalExit } from '../../../electron/common/ipc/response';
 import { docker } from '../../support/docker';
 import { waitFor } from '../../support/waitFor';
@@ -88,5 +90,30 @@ describe('terminals', () => {
     await docker(['rm', '-f', c.id]);
     const e = await waitFor('exit after removal', () => exits.find((x) => x.terminalId === t.terminalId), 15_000);
     expect(e.terminalId).toBe(t.terminalId);
+  });
+});
+
+describe('log following', () => {
+  it('streams new stdout and stderr lines with timestamps, in batches, until unfollowed', async () => {
+    const batches: LogFollowLines[] = [];
+    const follows = new LogFollowers(() => api, (l) => batches.push(l));
+    const c = await runActionsContainer({ cmd: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo out-$i; echo err-$i >&2; sleep 0.2; done'] });
+    const { followId } = await follows.follow(c.id);
+    const lines = () => batches.filter((b) => b.followId === followId).flatMap((b) => b.lines);
+    await waitFor('five stdout and stderr lines', () => lines().filter((l) => l.stream === 'stdout').length >= 5 && lines().some((l) => l.stream === 'stderr'), 15_000);
+    const out = lines().filter((l) => l.stream === 'stdout');
+    expect(out.every((l) => /^out-\d+$/.test(l.text) && l.ts > Date.now() - 60_000)).toBe(true);
+    expect(lines().filter((l) => l.stream === 'stderr').every((l) => /^err-\d+$/.test(l.text))).toBe(true);
+    // Consecutive numbers: nothing lost between batches.
+    const n = out.map((l) => Number(l.text.slice(4)));
+    expect(n).toEqual(n.map((_, i) => n[0] + i));
+    follows.unfollow(followId);
+    const count = lines().length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(lines().length).toBe(count);
+    // The stream of a container that goes away ends with a final batch marked ended.
+    const second = await follows.follow(c.id);
+    await docker(['rm', '-f', c.id]);
+    await waitFor('ended batch', () => batches.some((b) => b.followId === second.followId && b.ended), 10_000);
   });
 });
