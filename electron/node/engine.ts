@@ -15,6 +15,7 @@ import { CaptureSession, type SensorFactory } from './session';
 import { Sensor } from './sensor/index';
 import { SensorError } from '../common/ipc/errors';
 import { loadRuleEngine } from './rules/files';
+import type { RuleSource } from '../common/rules';
 import { RecentRecordings } from './store/recent';
 import { runPostureChecks } from '../common/rules/posture';
 import { homedir } from 'node:os';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   sensor?: SensorFactory;
   /** The static helper binary (packaged apps pass their resources path). */
   helperPath?: string;
+  /** Rule files loaded after the built-in pack and the user's rules folder (`glasshouse scan --rules FILE`). */
+  extraRules?: RuleSource[];
 }
 
 /**
@@ -99,7 +102,7 @@ export class Engine {
         return () => this.catalog.off('delta', onDelta);
       },
       sensor: options.sensor ?? helperSensor(docker, options.helperPath ?? defaultHelperBinary()),
-      rules: () => loadRuleEngine(this.dataDir),
+      rules: () => loadRuleEngine(this.dataDir, process.env, options.extraRules),
       dataDir: this.dataDir,
       publishStatus: (s) => {
         this.publish('session.status', s);

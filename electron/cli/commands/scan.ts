@@ -1,21 +1,26 @@
 // `glasshouse scan`: run a command, record what the watched containers do, evaluate rules, posture and policy,
 // write a report, and exit non-zero when a finding reaches --fail-on (a CI gate on runtime behaviour).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs, parseDuration } from '../args';
-import { UserInputError, DockerUnavailableError, deserializeError, describeError } from '../../common/ipc/errors';
+import { UserInputError, DockerUnavailableError, FileFormatError, deserializeError, describeError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from '../../common/model/finding';
+import type { ContainerRef } from '../../common/model/container';
+import { formatDiagnostic, type RuleSource } from '../../common/rules';
+import { evaluatePolicy } from '../../common/policy';
 import { Engine, GLASSHOUSE_VERSION } from '../../node/engine';
+import type { Selection } from '../../node/session';
+import { builtinRuleSources, loadRuleEngine } from '../../node/rules/files';
+import { ProcessPollerSource } from '../../node/capture/processPoller';
+import { listProcesses } from '../../node/docker/containers';
+import { RecordingStore } from '../../node/store';
 import { chooseFormat, writeReport } from '../../node/export/write';
 import { locateComposeFile } from '../../node/export/locations';
 import type { ReportInput } from '../../node/export';
 import { findPolicyFile, loadPolicyFile } from '../../node/policy/load';
-import { atOrAbove } from '../scan/session';
-import { LiveObserver, PollObserver, type ScanObserver } from '../scan/observers';
-import { defaultRulesFile, findComposeFile, loadRules } from '../scan/inputs';
 
 export const EXIT_FINDINGS = 1;
 
@@ -66,6 +71,30 @@ function progress(io: CliIo): Progress {
   };
 }
 
+/** Open findings at or above the threshold: the ones that fail the scan. */
+export function atOrAbove(findings: Finding[], threshold: Severity): Finding[] {
+  return findings.filter((f) => f.status === 'open' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
+}
+
+const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+function findComposeFile(cwd: string): string | undefined {
+  return COMPOSE_NAMES.map((n) => join(cwd, n)).find((p) => existsSync(p));
+}
+
+/** --rules files, read before anything runs so a wrong path fails fast. */
+function readRuleFiles(files: string[]): RuleSource[] {
+  return files.map((f) => {
+    try { return { name: f, text: readFileSync(f, 'utf8') }; } catch (e) {
+      throw new FileFormatError(`The rules file ${f} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path passed to --rules.');
+    }
+  });
+}
+
+function refOf(r: { id: string; ref: ContainerRef; detail?: { facts: { imageDigest?: string } } }): ContainerRef {
+  return { ...r.ref, id: r.id, imageDigest: r.ref.imageDigest ?? r.detail?.facts.imageDigest };
+}
+
 function countLine(findings: Finding[]): string {
   const n: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) n[f.severity]++;
@@ -106,54 +135,76 @@ export const scanCommand: CliCommand = {
     const settleMs = values.settle ? parseDuration(values.settle) : 1000;
 
     // Inputs first: a typo in a rules or policy file should fail before the command runs, not after.
-    const packFile = defaultRulesFile(io.env);
-    const ruleFiles = [...(packFile ? [packFile] : []), ...(values.rules ?? []).map((f) => resolve(io.cwd, f))];
-    if (!ruleFiles.length) io.stderr.write('glasshouse scan: the built-in rule pack was not found (set GLASSHOUSE_ASSETS); only posture and policy are checked.\n');
-    const { engine: rules, warnings } = loadRules(ruleFiles);
-    for (const w of warnings) io.stderr.write(`glasshouse scan: ${w}\n`);
+    const extraRules = readRuleFiles((values.rules ?? []).map((f) => resolve(io.cwd, f)));
+    const engine = new Engine({ endpointEnv: { env: io.env }, extraRules });
+    if (!builtinRuleSources(io.env).length) io.stderr.write('glasshouse scan: the built-in rule pack was not found (set GLASSHOUSE_RULES_DIR to its folder); only posture and policy are checked.\n');
+    // The same rule set the session will load (pack, the user's rules folder, --rules): one broken rule is reported, the rest run.
+    for (const d of loadRuleEngine(engine.dataDir, io.env, extraRules).diagnostics) {
+      if (d.severity === 'error') io.stderr.write(`glasshouse scan: ${formatDiagnostic(d)}\n`);
+    }
     const policyFile = values['no-policy'] ? undefined : values.policy ? resolve(io.cwd, values.policy) : findPolicyFile(io.cwd);
     const policy = policyFile ? loadPolicyFile(policyFile) : undefined;
     const composeFile = values['compose-file'] ? resolve(io.cwd, values['compose-file']) : findComposeFile(io.cwd);
+    const recordTo = values.record ? resolve(io.cwd, values.record) : undefined;
+    if (recordTo && existsSync(recordTo)) {
+      throw new UserInputError(`${recordTo} already exists; Glasshouse never overwrites a file.`, 'Choose another --record file name or delete the old file first.');
+    }
 
-    const engine = new Engine({ endpointEnv: { env: io.env } });
     await engine.start();
     if (engine.connection.status.connection !== 'connected') {
       engine.stop();
       const e = engine.connection.status.error;
       throw e ? deserializeError(e) : new DockerUnavailableError('Docker is not reachable.', 'Is Docker running?');
     }
-    const sel = { containers: values.container, compose: values.compose };
-    const recordTo = values.record ? resolve(io.cwd, values.record) : undefined;
-    if (recordTo && existsSync(recordTo)) {
-      engine.stop();
-      throw new UserInputError(`${recordTo} already exists; Glasshouse never overwrites a file.`, 'Choose another --record file name or delete the old file first.');
-    }
-    const ui = progress(io);
     const startedAt = Date.now();
-    const announce = (f: Finding) => {
-      if (failOn && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]) ui.line(io.stderr, `glasshouse: [${f.severity.toUpperCase()}] ${f.title}\n`);
+    const named = [...(values.compose ?? []), ...(values.container ?? [])];
+    // Nothing named: only what starts while the command runs, not every container already on the machine.
+    const sel: Selection = { containers: values.container, compose: values.compose, ...(named.length ? {} : { startedSince: startedAt }) };
+    const record = recordTo ? { path: recordTo, title: `glasshouse scan -- ${command.join(' ')}`.slice(0, 200) } : false;
+    const session = engine.session;
+    const ui = progress(io);
+
+    // The same capture session as the app and `glasshouse record`: sensor → state → rules + posture (→ recording).
+    let observedBy = 'the eBPF sensor';
+    const poll = async () => {
+      observedBy = 'docker top polling (process starts only)';
+      const poller = new ProcessPollerSource((id) => listProcesses(engine.connection.docker, id));
+      await session.startSource(poller, record, sel);
     };
-    const poll = () => new PollObserver(engine, sel, rules, recordTo, (d) => ui.line(io.stderr, `glasshouse: watching ${d.name} (${d.image})\n`), announce);
-    let observer: ScanObserver;
-    if (values.poll) {
-      observer = poll();
-      await observer.start();
-    } else {
-      try {
-        observer = new LiveObserver(engine, sel, !!recordTo);
-        await observer.start();
-        if (values.rules?.length) io.stderr.write('glasshouse scan: with the live sensor the engine\'s rule set is used (built-in pack plus your rule files in the data directory); --rules applies to --poll only.\n');
-      } catch (e) {
-        io.stderr.write(`glasshouse scan: the eBPF sensor cannot run here (${describeError(e)}) Falling back to docker top polling, which sees process starts only.\n`);
-        observer = poll();
-        await observer.start();
+    try {
+      if (values.poll) {
+        await poll();
+      } else {
+        try {
+          await session.startLive(sel, record);
+        } catch (e) {
+          io.stderr.write(`glasshouse scan: the eBPF sensor cannot run here (${describeError(e)}) Falling back to docker top polling, which sees process starts only.\n`);
+          await poll();
+        }
       }
+    } catch (e) {
+      ui.done();
+      engine.stop();
+      throw e;
     }
 
+    const announcedContainers = new Set<string>();
+    const announcedFindings = new Set<string>();
     const tick = setInterval(() => {
+      const w = session.world;
+      for (const c of w?.containers.list() ?? []) {
+        if (announcedContainers.has(c.id) || !c.ref.image) continue;
+        announcedContainers.add(c.id);
+        ui.line(io.stderr, `glasshouse: watching ${c.ref.name} (${c.ref.image})\n`);
+      }
+      const findings = session.findings();
+      for (const f of failOn ? atOrAbove(findings, failOn) : []) {
+        if (announcedFindings.has(f.fingerprint)) continue;
+        announcedFindings.add(f.fingerprint);
+        ui.line(io.stderr, `glasshouse: [${f.severity.toUpperCase()}] ${f.title}\n`);
+      }
       const secs = Math.round((Date.now() - startedAt) / 1000);
-      const p = observer.progress();
-      ui.update(`${command[0]} running ${secs}s · ${p.containers} container(s) · ${p.events} events · ${p.findings} findings`);
+      ui.update(`${command[0]} running ${secs}s · ${w?.containers.size ?? 0} container(s) · ${w?.counters.events ?? 0} events · ${findings.length} findings`);
     }, 250);
 
     let exitCode: number;
@@ -161,30 +212,47 @@ export const scanCommand: CliCommand = {
       // When the report goes to stdout, the command's own output moves to stderr so the report stays parseable.
       exitCode = await runChild(command, io, ui, format && !values.out ? io.stderr : io.stdout);
       await new Promise((r) => setTimeout(r, settleMs));
-    } catch (e) {
-      (observer as { abort?: () => void }).abort?.();
-      throw e;
     } finally {
       clearInterval(tick);
-      await observer.stop(recordTo).finally(() => ui.done());
+      // Stopping closes the recording too (with the findings so far), also when the command could not run.
+      await session.stop().finally(() => ui.done());
+      engine.stop();
     }
-
+    const summary = await session.summary;
     const endedAt = Date.now();
-    const result = observer.outcome(policy);
-    engine.stop();
-    if (recordTo) io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
-    const named = [...(values.compose ?? []), ...(values.container ?? [])];
-    if (named.length && !result.containers.length) {
+    const status = session.status;
+    const world = session.world;
+
+    // The watched containers (a session with a selection lists them) and what they did.
+    const watched = status.containers ? new Set(status.containers) : undefined;
+    const keep = (id: string | undefined) => !!id && (!watched || watched.has(id));
+    const containers = (world?.containers.list() ?? []).filter((c) => keep(c.id)).map(refOf);
+    const processes = [...(world?.processes.all() ?? [])].filter((p) => keep(p.containerId));
+    const flows = (world?.flows.flows() ?? []).filter((f) => keep(f.containerId));
+    const fileChanges = (world?.files.list() ?? []).filter((f) => keep(f.containerId));
+    const policyFindings = policy ? evaluatePolicy(policy, { containers, processes, flows, fileChanges }) : [];
+    const findings = [...session.findings().filter((f) => keep(f.container.id)), ...policyFindings];
+    if (recordTo) {
+      // Policy is judged on the final state, after the recording closed: add its findings so `report` shows them too.
+      if (policyFindings.length) {
+        const store = RecordingStore.open(recordTo);
+        try { store.saveFindings(policyFindings); } finally { store.close(); }
+      }
+      io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
+    }
+    if (summary?.error) io.stderr.write(`glasshouse scan: ${describeError(summary.error)}\n`);
+    if (named.length && !containers.length) {
       io.stderr.write(`glasshouse scan: no running container matched ${named.join(', ')}; nothing was recorded. Check the names with \`docker ps\`.\n`);
     }
+    const loss = status.loss;
     const input: ReportInput = {
-      findings: result.findings,
-      containers: result.containers,
-      processes: result.processes,
-      flows: result.flows,
-      fileChanges: result.fileChanges,
+      findings, containers, processes, flows, fileChanges,
       recording: { id: `scan-${new Date(startedAt).toISOString()}`, name: command.join(' ').slice(0, 120), startedAt, endedAt, host: hostname(), command, toolVersion: GLASSHOUSE_VERSION },
-      loss: result.loss,
+      loss: {
+        ringDrops: loss.ringDrops, queueDrops: loss.queueDrops + loss.sourceDropped, corruptFrames: loss.corruptFrames,
+        unsupportedKinds: [...loss.unsupportedKinds], gaps: loss.gaps.map((g) => [g[0], g[1]]),
+        ...(observedBy === 'the eBPF sensor' ? {} : { observedBy: 'docker top polling (the eBPF sensor was not used)' }),
+      },
       sourceLocations: composeFile ? locateComposeFile(composeFile, io.cwd) : undefined,
     };
     if (format) {
@@ -192,8 +260,8 @@ export const scanCommand: CliCommand = {
       if (values.out) io.stderr.write(`glasshouse scan: ${format} report written to ${values.out} (${bytes} bytes).\n`);
     }
 
-    const gate = failOn ? atOrAbove(result.findings, failOn) : [];
-    io.stderr.write(`glasshouse scan: ${result.containers.length} container(s), ${result.events} events, ${result.findings.length} findings (${countLine(result.findings)}); observed by ${observer.description}.\n`);
+    const gate = failOn ? atOrAbove(findings, failOn) : [];
+    io.stderr.write(`glasshouse scan: ${containers.length} container(s), ${summary?.events ?? status.events} events, ${findings.length} findings (${countLine(findings)}); observed by ${observedBy}.\n`);
     for (const f of gate.slice(0, 20)) io.stderr.write(`  [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.title} — ${f.container.name}\n`);
     if (gate.length) {
       io.stderr.write(`glasshouse scan: failing because ${gate.length} finding(s) are at or above ${failOn}.\n`);

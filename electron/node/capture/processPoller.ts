@@ -1,10 +1,10 @@
-// Stand-in capture until the live sensor (electron/node/sensor) lands: polls `docker top` and turns new or
-// vanished processes into exec/exit events. It sees only processes that live longer than one poll and no
-// file, network or privilege events, and it says so through unsupportedKinds.
+// Fallback capture where the eBPF sensor cannot run: polls `docker top` and turns new or vanished processes
+// into exec/exit events. It sees only processes that live longer than one poll and no file, network or
+// privilege events, and it says so through unsupportedKinds (kept in recordings and reports as loss).
 import type { RuntimeEvent, ExecEvent, EventKind } from '../../common/model/event';
 import { EVENT_KINDS } from '../../common/model/event';
 import type { ProcessListing } from '../../common/model/container';
-import { BaseSource } from '../../node/capture/source';
+import { BaseSource, type CaptureStats } from './source';
 
 export type ListProcesses = (containerId: string) => Promise<ProcessListing>;
 
@@ -22,11 +22,24 @@ export class ProcessPollerSource extends BaseSource {
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
-  private polling = false;
+  private inflight: Promise<void> | undefined;
+  private readonly startedAt = Date.now();
 
   constructor(private readonly list: ListProcesses, private readonly intervalMs = 200) { super(); }
 
-  add(containerId: string): void { this.containers.add(containerId); }
+  /** Polls this container from now on (the capture session calls it for each selected container). */
+  watchContainer(containerId: string): void { this.containers.add(containerId); }
+
+  override stats(): CaptureStats {
+    // Reported as the sensor's counters so loss banners, recordings and reports say what polling cannot see.
+    return {
+      ...super.stats(),
+      sensor: {
+        ts: this.startedAt, eventsByKind: {}, ringDrops: 0, queueDrops: 0, corruptFrames: 0, cpuUserMs: 0, cpuSysMs: 0, rssKb: 0,
+        unsupportedKinds: [...POLLER_BLIND_KINDS], gaps: [],
+      },
+    };
+  }
 
   async start(): Promise<void> {
     const tick = async () => {
@@ -37,11 +50,13 @@ export class ProcessPollerSource extends BaseSource {
     await tick();
   }
 
-  /** One more look, so processes started just before the end are not missed. */
-  async flush(): Promise<void> { await this.poll(); }
-
   override async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    // One more look, so processes started just before the end are not missed.
+    if (!this.stopped) {
+      await this.inflight;
+      await this.poll();
+    }
     await super.stop();
     this.wake?.();
   }
@@ -56,23 +71,23 @@ export class ProcessPollerSource extends BaseSource {
     }
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const batch: RuntimeEvent[] = [];
-      for (const id of this.containers) {
-        let listing: ProcessListing;
-        try { listing = await this.list(id); } catch { continue; } // container gone: its exits come below
-        batch.push(...this.diff(id, listing));
-      }
-      if (batch.length) {
-        this.count(batch);
-        this.queue.push(batch);
-        this.wake?.();
-      }
-    } finally {
-      this.polling = false;
+  /** One poll at a time: a caller arriving mid-poll shares it. */
+  private poll(): Promise<void> {
+    this.inflight ??= this.pollOnce().finally(() => { this.inflight = undefined; });
+    return this.inflight;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const batch: RuntimeEvent[] = [];
+    for (const id of this.containers) {
+      let listing: ProcessListing;
+      try { listing = await this.list(id); } catch { continue; } // container gone: its exits come below
+      batch.push(...this.diff(id, listing));
+    }
+    if (batch.length) {
+      this.count(batch);
+      this.queue.push(batch);
+      this.wake?.();
     }
   }
 

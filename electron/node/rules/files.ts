@@ -27,7 +27,7 @@ export function userRulesDir(dataDir: string): string {
   return dir;
 }
 
-/** Built-in pack, then the user's files (so their appends and overrides apply). */
-export function loadRuleEngine(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env): RuleEngine {
-  return RuleEngine.fromSources([...builtinRuleSources(env), ...(dataDir ? ruleSourcesIn(join(dataDir, 'rules')) : [])]);
+/** Built-in pack, then the user's files (so their appends and overrides apply), then any extra files given for one run. */
+export function loadRuleEngine(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env, extraRules: RuleSource[] = []): RuleEngine {
+  return RuleEngine.fromSources([...builtinRuleSources(env), ...(dataDir ? ruleSourcesIn(join(dataDir, 'rules')) : []), ...extraRules]);
 }
