@@ -110,31 +110,25 @@ static int cgroup__search(const char *dir, const char *id, int depth, char *out,
 	return rc;
 }
 
+/* Mirrors struct gh_config in bpf/common.bpf.h (kernel-internal, not part of the wire). */
+struct config_value {
+	__u64 kinds, wakeup_bytes;
+	__u32 trace_all, self_tgid, prefix_count, mntns_count;
+};
+
+/* Pushes the engine's settings into the config map; prefix_count is owned by prefixes__set. */
 void config__push(void)
 {
 	__u32 k = 0;
-	struct {
-		__u64 kinds, wakeup_bytes;
-		__u32 trace_all, self_tgid, prefix_count, mntns_count;
-	} c;
-	struct gh_prefix_v { __u32 len; char s[GH_PREFIX_LEN]; } pv;
-	(void)pv;
-	/* keep prefix_count as set by ctl prefixes */
-	static __u32 prefix_count;
-	static bool init;
-	if (!init) {
-		init = true;
-		prefix_count = 0;
-	}
+	struct config_value c;
+	memset(&c, 0, sizeof(c));
 	int fd = bpf_map__fd(g.skel->maps.gh_config_map);
-	if (bpf_map_lookup_elem(fd, &k, &c) == 0)
-		prefix_count = c.prefix_count;
+	bpf_map_lookup_elem(fd, &k, &c);
 	c.kinds = g.kinds & ~g.unsupported;
 	/* wake the reader only when a quarter of the ring is pending; otherwise the poll timer drains */
 	c.wakeup_bytes = g.ring_bytes / 4;
 	c.trace_all = g.trace_all;
 	c.self_tgid = getpid();
-	c.prefix_count = prefix_count;
 	c.mntns_count = g.mntns_count;
 	bpf_map_update_elem(fd, &k, &c, BPF_ANY);
 }
@@ -265,10 +259,7 @@ static void prefixes__set(const struct gh_ctl_prefixes *p)
 		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
 	}
 	__u32 k = 0;
-	struct {
-		__u64 kinds, wakeup_bytes;
-		__u32 trace_all, self_tgid, prefix_count, mntns_count;
-	} c;
+	struct config_value c;
 	int cfd = bpf_map__fd(g.skel->maps.gh_config_map);
 	if (bpf_map_lookup_elem(cfd, &k, &c) == 0) {
 		c.prefix_count = n;

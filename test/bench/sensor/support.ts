@@ -36,17 +36,20 @@ export async function runWorkload(c: { id: string; pid: number }, mode: string, 
   return { cpuUs, wallUs, ops };
 }
 
-/** Starts bpftrace with `program`, resolves when its probes are attached. */
+/** Starts bpftrace with `program`, its output piped into this process and discarded (like the sensor's
+ * consumer); resolves when its probes are attached. */
 export async function startBpftrace(program: string): Promise<ChildProcess> {
-  const p = spawn('bpftrace', ['-o', '/dev/null', '-e', program], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('bpftrace', ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
-    let err = '';
+    let out = '', err = '';
     const t = setTimeout(() => reject(new Error(`bpftrace did not attach: ${err}`)), 60_000);
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/Attaching/.test(err)) {
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.stdout!.on('data', (d: Buffer) => {
+      if (out.length < 1000) out += d.toString();
+      if (/Attaching/.test(out)) {
         clearTimeout(t);
-        setTimeout(resolve, 1000); // attach messages precede the actual attach by a little
+        setTimeout(resolve, 1000);
+        out = 'x'.repeat(1000);
       }
     });
     p.on('exit', () => reject(new Error(`bpftrace exited: ${err}`)));
