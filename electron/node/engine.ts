@@ -39,18 +39,25 @@ export interface EngineOptions {
 /**
  * The eBPF helper as the session's sensor. Container mode by default: it is the one mode that also reaches
  * containers inside Docker Desktop's VM; GLASSHOUSE_SENSOR=local runs it as a local root process on Linux.
- * A failed preflight becomes a SensorError whose sentences say what is blocked and what to do.
+ * When the helper cannot start, the preflight explains why: a SensorError whose sentences say what is blocked and what to do.
  */
 export function helperSensor(docker: () => Dockerode, helperPath?: string, env: NodeJS.ProcessEnv = process.env): SensorFactory {
   return async () => {
     const mode = env.GLASSHOUSE_SENSOR === 'local' ? 'local' : 'container';
     const opts = { mode, docker: docker(), ...(helperPath ? { helperPath } : {}) } as const;
-    const report = await Sensor.preflight(opts);
-    if (!report.ok) {
-      const [first, ...rest] = report.sentences.length ? report.sentences : ['The sensor cannot run on this machine.'];
-      throw Object.assign(new SensorError(first, rest.join(' ') || undefined), { preflight: report.sentences });
+    // Start the helper straight away (~1.5 s) and run the preflight (a throwaway helper container, ~4.5 s, most of
+    // it the kernel detaching its hooks at exit) only to explain a failure: it checked nothing the start does not.
+    const sensor = new Sensor(opts);
+    try {
+      await sensor.start();
+      return sensor;
+    } catch (err) {
+      await Promise.resolve(sensor.stop()).catch(() => undefined);
+      const report = await Sensor.preflight(opts);
+      const sentences = report.ok ? [(err as Error).message] : report.sentences.length ? report.sentences : ['The sensor cannot run on this machine.'];
+      const [first, ...rest] = sentences;
+      throw Object.assign(new SensorError(first, rest.join(' ') || undefined), { preflight: sentences });
     }
-    return new Sensor(opts);
   };
 }
 
@@ -116,6 +123,9 @@ export class Engine {
       exit: (e) => this.publish('terminal.exit', e),
     });
     this.logFollowers = new LogFollowers(docker, (l) => this.publish('logs.lines', l));
+    // Actions taken while recording are kept in the recording; snapshots carry the container's slice of it.
+    this.response.journal = (e) => this.session.journalAction(e);
+    this.response.recordingSlice = (id, dest) => this.session.sliceTo(id, dest);
     const actionLog = fileJournal(this.dataDir);
     const actionCtx = () => ({
       docker: docker(), dataDir: this.dataDir,

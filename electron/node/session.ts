@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
 import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
 import type { ContainerSummary } from '../common/model/container';
-import type { EventFamily } from '../common/model/event';
+import type { EventFamily, RuntimeEvent } from '../common/model/event';
 import type { Finding, FindingStatus } from '../common/model/finding';
 import { Detector } from '../common/detect/detector';
 import type { RuleEngine } from '../common/rules/engine';
@@ -84,6 +84,7 @@ export class CaptureSession {
   private stopFollowing: (() => void) | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private store: RecordingStore | undefined;
+  private actions = 0;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -307,6 +308,46 @@ export class CaptureSession {
     const f = this.detector?.setStatus(fingerprint, status);
     if (!f) throw new NotFoundError(`There is no finding ${fingerprint.slice(0, 12)} in this session.`, 'It may belong to an earlier capture; reopen that recording.');
     return f;
+  }
+
+  /** Response actions taken during a live recording are kept in it (as `action:` meta entries, in order). */
+  journalAction(entry: { ts: number; action: string; containerId: string }): void {
+    const store = this.store;
+    if (!store || this.current.state !== 'capturing' || store.failed) return;
+    this.actions++;
+    store.setMeta(`action:${String(this.actions).padStart(6, '0')}`, JSON.stringify(entry));
+  }
+
+  /** Writes the events of one container from the current recording into a new recording file (snapshot bundles). */
+  async sliceTo(containerId: string, destPath: string): Promise<{ written: true } | { written: false; why: string }> {
+    const path = this.current.recordingPath;
+    if (!path || this.current.source !== 'live') return { written: false, why: 'no recording was running' };
+    this.store?.flush();
+    const src = RecordingStore.open(path, { readonly: true });
+    try {
+      const known = src.containers().find((c) => c.id === containerId);
+      if (!known) return { written: false, why: 'the running recording has no events of this container' };
+      const out = RecordingStore.create(destPath, { title: `Slice of ${path} for ${known.ref.name}`, source: `slice of ${path}` });
+      try {
+        out.applyDelta({ processes: [], files: [], flows: [], listening: [], resources: [], containers: [{ ...known, firstSeen: known.firstSeen ?? 0, lastSeen: known.lastSeen ?? 0 }],
+          counters: { events: 0, byKind: {} as never, duplicates: 0, hostEvents: 0 } });
+        // Page by row id: exact, whatever the timestamps.
+        for (let after = 0; ;) {
+          const page = src.eventsAfter(after, 5000);
+          if (!page.length) break;
+          const mine = page.filter((e) => e.containerId === containerId).map(({ id: _id, ...e }) => e as RuntimeEvent);
+          if (mine.length) out.appendEvents(mine);
+          out.flush();
+          after = page[page.length - 1].id;
+        }
+        out.saveFindings(this.findings(containerId));
+      } finally {
+        out.close();
+      }
+      return { written: true };
+    } finally {
+      src.close();
+    }
   }
 
   /** Events of the current recording in a time window (for the timeline). */

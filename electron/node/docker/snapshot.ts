@@ -184,8 +184,8 @@ export async function snapshotContainer(docker: Dockerode, id: string, opts: Sna
 
     report('recording', 'Adding the recording slice');
     if (opts.recordingSlice) {
-      const r = await opts.recordingSlice(info.Id, join(dir, 'recording.sqlite'));
-      if (r.written) files.push({ path: 'recording.sqlite', ...(await hashFile(join(dir, 'recording.sqlite'))) });
+      const r = await opts.recordingSlice(info.Id, join(dir, 'recording.glasshouse'));
+      if (r.written) files.push({ path: 'recording.glasshouse', ...(await hashFile(join(dir, 'recording.glasshouse'))) });
       else missing.push({ part: 'recording', why: r.why });
     } else {
       missing.push({ part: 'recording', why: 'No recording was active, so there are no runtime events for this container.' });
