@@ -4,7 +4,7 @@
 import Dockerode from 'dockerode';
 import type { RuntimeEvent } from '../../../electron/common/model/event';
 import type { Sensor } from '../../../electron/node/sensor';
-import { docker, ensureBusyboxImage, testName } from '../../support/docker';
+import { docker, ensureBusyboxImage } from '../../support/docker';
 
 export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
 export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
@@ -40,7 +40,8 @@ export async function ensureSensorImage(): Promise<string> {
 
 export async function runSensorContainer(args: string[] = [], cmd: string[] = ['sleep', '100000']): Promise<{ id: string; name: string; pid: number }> {
   const image = await ensureSensorImage();
-  const name = testName('sensor');
+  // own name prefix too: other suites clean up by the shared gh-test- prefix and label
+  const name = `ghs-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const id = await docker(['run', '-d', '--name', name, '--label', `${SENSOR_LABEL}=1`, ...args, image, ...cmd]);
   const pid = Number(await docker(['inspect', '-f', '{{.State.Pid}}', id]));
   return { id, name, pid };
@@ -68,7 +69,7 @@ export function collect(sensor: Sensor): RuntimeEvent[] {
 }
 
 /** Waits until `pred` finds an event (polling the collected list), or fails with what was seen. */
-export async function waitForEvent<T extends RuntimeEvent>(all: RuntimeEvent[], pred: (e: RuntimeEvent) => e is T, what: string, ms = 10_000): Promise<T>;
+export async function waitForEvent<T extends RuntimeEvent>(all: RuntimeEvent[], pred: (e: RuntimeEvent) => e is T, what: string, ms?: number): Promise<T>;
 export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms?: number): Promise<RuntimeEvent>;
 export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms = 10_000): Promise<RuntimeEvent> {
   const end = Date.now() + ms;
