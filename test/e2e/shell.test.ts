@@ -1,7 +1,7 @@
 // The whole app in Chromium against the real engine: catalog live, detail facts, hostile text inert, token enforced.
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../support/docker';
+import { testLabelArgs, docker, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../support/docker';
 import { launchBrowser, newPage, screenshot } from '../support/browser';
 import { serve, type Served } from '../support/serve';
 import { waitFor } from '../support/waitFor';
@@ -28,7 +28,7 @@ describe('browser host end to end', () => {
     await expect(page.getByTestId('engine-endpoint').textContent()).resolves.toContain('unix:///var/run/docker.sock');
 
     const name = testName('e2e');
-    const id = await docker(['run', '-d', '--name', name, '--label', `${TEST_LABEL}=1`, '--label', 'com.docker.compose.project=e2eshop',
+    const id = await docker(['run', '-d', '--name', name, ...testLabelArgs(), '--label', 'com.docker.compose.project=e2eshop',
       '--label', 'com.docker.compose.service=api', '--cap-add', 'NET_ADMIN', '--memory', '32m', 'glasshouse-test/busybox:1', 'sleep', '600']);
     const row = page.getByTestId('container-row').filter({ hasText: name });
     await row.waitFor({ timeout: 10_000 });
@@ -56,7 +56,7 @@ describe('browser host end to end', () => {
   it('renders hostile names, labels and ANSI escapes as inert text', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const name = testName('hostile');
-    await docker(['run', '-d', '--name', name, '--label', `${TEST_LABEL}=1`, '--label', `com.docker.compose.project=${hostile}`,
+    await docker(['run', '-d', '--name', name, ...testLabelArgs(), '--label', `com.docker.compose.project=${hostile}`,
       '--label', `com.docker.compose.service=\u001b[31mRED\u001b[0m`, '--label', `note=<script>alert(2)</script>`,
       'glasshouse-test/busybox:1', 'sleep', '600']);
     const page = await newPage(browser);

@@ -7,8 +7,15 @@ import { join } from 'node:path';
 
 const run = promisify(execFile);
 
-/** Every test container and image carries this label; cleanup removes only these. */
+/** Every test container and image carries this label. */
 export const TEST_LABEL = 'dev.glasshouse.test';
+/** And the test process that made it: cleanup removes only its own, never another suite's running containers. */
+export const TEST_OWNER_LABEL = 'dev.glasshouse.test.owner';
+
+/** `docker run/create` label flags for a test container of this process. */
+export function testLabelArgs(): string[] {
+  return ['--label', `${TEST_LABEL}=1`, '--label', `${TEST_OWNER_LABEL}=${process.pid}`];
+}
 export const BUSYBOX_IMAGE = 'glasshouse-test/busybox:1';
 
 export async function docker(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
@@ -78,7 +85,7 @@ export interface RunOptions {
 export async function runContainer(o: RunOptions = {}): Promise<{ id: string; name: string }> {
   const image = o.image ?? (await ensureBusyboxImage());
   const name = o.name ?? testName('c');
-  const labels = Object.entries({ [TEST_LABEL]: '1', ...(o.labels ?? {}) }).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  const labels = Object.entries({ [TEST_LABEL]: '1', [TEST_OWNER_LABEL]: String(process.pid), ...(o.labels ?? {}) }).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   const id = await docker(['run', '-d', '--name', name, ...labels, ...(o.args ?? []), image,
     ...(o.cmd ?? ['sleep', '100000'])]);
   return { id, name };
@@ -89,8 +96,8 @@ export async function execIn(id: string, cmd: string[], opts: { user?: string } 
   return docker(['exec', ...(opts.user ? ['--user', opts.user] : []), id, ...cmd]);
 }
 
-/** Removes every container this test process labelled (and only those). */
+/** Removes every container this test process made (and only those). */
 export async function removeTestContainers(): Promise<void> {
-  const ids = (await docker(['ps', '-aq', '--filter', `label=${TEST_LABEL}`])).split('\n').filter(Boolean);
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${TEST_OWNER_LABEL}=${process.pid}`])).split('\n').filter(Boolean);
   if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
 }

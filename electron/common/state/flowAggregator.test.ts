@@ -30,7 +30,7 @@ describe('FlowAggregator', () => {
     f.apply(ev('dns', 2, { qname: 'example.org.', qtype: 1, daddr: '127.0.0.11', dport: 53, answers: ['1.2.3.4'] }), 'x');
     f.apply(ev('connect', 3, { daddr: '1.2.3.4', dport: 80 }), 'x');
     // Another container's query does not name this container's flows.
-    f.apply(ev('dns', 4, { qname: 'other.test', qtype: 1, daddr: '127.0.0.11', dport: 53, answers: ['5.6.7.8'] }, 9, B));
+    f.apply(ev('dns', 4, { qname: 'other.test', qtype: 1, daddr: '127.0.0.11', dport: 53, answers: ['5.6.7.8'] }, 9, B), 'x');
     f.apply(ev('connect', 5, { daddr: '5.6.7.8', dport: 443 }), 'x');
     const byPort = new Map(f.flows(A).map((x) => [`${x.remoteAddr}:${x.remotePort}`, x]));
     expect(byPort.get('1.2.3.4:443')!.dnsName).toBe('example.org');

@@ -44,7 +44,7 @@ export class EnvSecretStore implements SecretStore {
     }
     return undefined;
   }
-  async set(name: SecretName): Promise<void> {
+  async set(name: SecretName, _value?: string): Promise<void> {
     throw new GlasshouseError(`Environment variables cannot be written from Glasshouse.`, `Set ${SECRET_ENV[name][0]} in your shell or CI secrets instead.`);
   }
   async delete(name: SecretName): Promise<void> { await this.set(name); }

@@ -2,7 +2,7 @@
 // 200 containers created through the Docker API that renders and stays live. Prints figures; asserts only liveness.
 import { afterAll, it } from 'vitest';
 import Dockerode from 'dockerode';
-import { docker, ensureBusyboxImage, removeTestContainers, TEST_LABEL } from '../../support/docker';
+import { testLabelArgs, docker, ensureBusyboxImage, removeTestContainers, TEST_LABEL, TEST_OWNER_LABEL } from '../../support/docker';
 import { launchBrowser, newPage, screenshot } from '../../support/browser';
 import { serve } from '../../support/serve';
 
@@ -15,7 +15,7 @@ it(`cold start and a ${N}-container catalog`, async () => {
   const browser = await launchBrowser();
   try {
     // 1. Cold start: process spawn → URL printed → page loaded → first container row painted.
-    await docker(['run', '-d', '--label', `${TEST_LABEL}=1`, 'glasshouse-test/busybox:1', 'sleep', '3600']);
+    await docker(['run', '-d', ...testLabelArgs(), 'glasshouse-test/busybox:1', 'sleep', '3600']);
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
@@ -41,7 +41,7 @@ it(`cold start and a ${N}-container catalog`, async () => {
       ids.push(...(await Promise.all(Array.from({ length: Math.min(10, N - i) }, async (_, j) => {
         const c = await d.createContainer({
           Image: 'glasshouse-test/busybox:1', Cmd: ['sleep', '3600'], name: `gh-bench-${process.pid}-${i + j}`,
-          Labels: { [TEST_LABEL]: '1', 'com.docker.compose.project': `bench${(i + j) % 5}`, 'com.docker.compose.service': `svc${(i + j) % 7}` },
+          Labels: { [TEST_LABEL]: '1', [TEST_OWNER_LABEL]: String(process.pid), 'com.docker.compose.project': `bench${(i + j) % 5}`, 'com.docker.compose.service': `svc${(i + j) % 7}` },
         });
         return c.id;
       }))));

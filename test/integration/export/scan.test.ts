@@ -11,7 +11,7 @@ import { RecordingStore } from '../../../electron/node/store';
 import { renderReport } from '../../../electron/node/export';
 import { reportInputFromRecording } from '../../../electron/node/export/fromRecording';
 import type { CliIo } from '../../../electron/cli/command';
-import { ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
+import { testLabelArgs, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
 
 const schema = JSON.parse(readFileSync(join(__dirname, '../../fixtures/sarif/sarif-schema-2.1.0.json'), 'utf8'));
 
@@ -31,7 +31,7 @@ beforeAll(async () => { image = await ensureBusyboxImage(); dir = mkdtempSync(jo
 afterAll(async () => { await removeTestContainers(); rmSync(dir, { recursive: true, force: true }); });
 
 const dockerRun = (name: string, script: string) =>
-  ['docker', 'run', '--rm', '--name', name, '--label', `${TEST_LABEL}=1`, image, 'sh', '-c', script];
+  ['docker', 'run', '--rm', '--name', name, ...testLabelArgs(), image, 'sh', '-c', script];
 
 describe('glasshouse scan', () => {
   it('fails on a bind shell, names the container and the rule, and writes valid SARIF', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogDelta } from '../../../electron/common/ipc/contract';
 import { Engine } from '../../../electron/node/engine';
-import { docker, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
+import { testLabelArgs, docker, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
 import { SocketProxy } from '../../support/socketProxy';
 import { waitFor } from '../../support/waitFor';
 
@@ -36,7 +36,7 @@ describe('container catalog (real dockerd)', () => {
 
   it('follows create → start → stop → destroy from the event stream, with compose grouping', async () => {
     const name = testName('cat');
-    const id = await docker(['create', '--name', name, '--label', `${TEST_LABEL}=1`, '--label', 'com.docker.compose.project=shop',
+    const id = await docker(['create', '--name', name, ...testLabelArgs(), '--label', 'com.docker.compose.project=shop',
       '--label', 'com.docker.compose.service=web', '-p', '127.0.0.1::80', 'glasshouse-test/busybox:1', 'sleep', '600']);
     const created = await waitFor('created row', () => row(id));
     expect(created).toMatchObject({ name, state: 'created', composeProject: 'shop', composeService: 'web', image: 'glasshouse-test/busybox:1' });
@@ -56,7 +56,7 @@ describe('container catalog (real dockerd)', () => {
 
   it('serves inspect facts, the process list and the log tail through the API handlers', async () => {
     const name = testName('facts');
-    const id = await docker(['run', '-d', '--name', name, '--label', `${TEST_LABEL}=1`, '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD',
+    const id = await docker(['run', '-d', '--name', name, ...testLabelArgs(), '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD',
       '--read-only', '--memory', '64m', '--pids-limit', '50', '--user', '65534', '--security-opt', 'no-new-privileges',
       'glasshouse-test/busybox:1', 'sh', '-c', 'echo hello-from-test; echo oops >&2; sleep 600']);
     const d = await engine.handlers['container.inspect']({ id });
