@@ -15,6 +15,8 @@ export default defineConfig({
           name: 'unit',
           include: ['electron/**/*.test.ts', 'renderer/src/**/*.test.{ts,tsx}', 'build/**/*.test.ts'],
           environment: 'node',
+          // Some unit tests compile the whole rule pack or run real validators: generous on a loaded 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

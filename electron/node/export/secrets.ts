@@ -68,6 +68,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, input?: strin
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    // A tool that exits before reading its input closes the pipe: its exit code tells what happened, not EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
