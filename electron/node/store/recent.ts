@@ -1,15 +1,10 @@
 // The recently opened or written recordings, kept as a small JSON file in the user's config folder.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { RecentRecording as RecentEntry } from '../../common/ipc/contract';
 
-export interface RecentRecording {
-  path: string;
-  title?: string;
-  /** When it was last opened or written (ms epoch). */
-  openedAt: number;
-  events?: number;
-  containers?: string[];
-}
+/** One entry as kept on disk: the contract's shape without the live file size (measured when listed). */
+export type RecentRecording = Omit<RecentEntry, 'bytes'>;
 
 const FILE = 'recent-recordings.json';
 
