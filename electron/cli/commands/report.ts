@@ -1,25 +1,37 @@
-// `glasshouse report FILE`: summarise a recording (containers, processes, files, flows, counts, loss) as JSON or text.
+// `glasshouse report FILE`: summarise a recording (text or summary JSON), or render it as a report (SARIF, Markdown, HTML, CSV, versioned JSON).
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs } from '../args';
 import { UserInputError } from '../../common/ipc/errors';
+import { GLASSHOUSE_VERSION } from '../../node/engine';
+import { reportInputFromRecording } from '../../node/export/fromRecording';
+import { chooseFormat, writeReport } from '../../node/export/write';
 import type { EventKind, SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket } from '../../common/model/process';
 import { SEVERITY_RANK, type Finding } from '../../common/model/finding';
 import { RecordingStore } from '../../node/store/index';
 
-const USAGE = `Usage: glasshouse report FILE.glasshouse [--format json|text]
+const USAGE = `Usage: glasshouse report FILE.glasshouse [--format FORMAT] [--out FILE]
 
-Prints a summary of a recording: its containers, how many processes ran, the files they changed, the
-network flows, event counts per kind and the loss counters (events the sensor could not deliver).
-  --format json   machine-readable (stable field names; see below)
-  --format text   a short human summary (default)
+Summarises a recording, or renders it as a report to hand on (secrets in evidence are always redacted).
+  --format text          a short human summary (default)
+  --format json          the recording summary, machine-readable ("schema": "glasshouse.summary/v1"; fields below)
+  --format sarif         SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)
+  --format md            Markdown
+  --format html          one self-contained HTML page with the process tree and flow graph
+  --format csv           one row per finding
+  --format report-json   the exporters' versioned report ("schema": "glasshouse.report/v1"), as \`glasshouse scan\` writes
+  --out FILE             write to FILE instead of stdout (the format follows its extension when --format is not given)
 
-JSON fields: recording, containers[] (id, name, image), processes, files[], flows[], listening[],
+Summary JSON fields: schema, recording, containers[] (id, name, image), processes, files[], flows[], listening[],
 events {total, byKind}, drops {ringDrops, queueDrops, corruptFrames, sourceDropped, unsaved, gaps,
-unsupportedKinds}, findings[].`;
+unsupportedKinds}, findings[] (rule, severity, mitre, container, evidence, count, first, last, ...).`;
+
+export const SUMMARY_SCHEMA = 'glasshouse.summary/v1';
 
 export interface RecordingReport {
+  schema: typeof SUMMARY_SCHEMA;
   recording: {
     path: string; title?: string; createdAt: number; finishedAt?: number; stopReason?: string; schemaVersion: number;
     source?: string; firstEventTs?: number; lastEventTs?: number;
@@ -79,6 +91,7 @@ export function buildReport(store: RecordingStore): RecordingReport {
     capture = JSON.parse(store.metaValue('capture') ?? '{}');
   } catch { /* older or partial recordings */ }
   return {
+    schema: SUMMARY_SCHEMA,
     recording: {
       path: store.path, title: info.meta.title, createdAt: info.meta.createdAt, finishedAt: info.meta.finishedAt,
       stopReason: info.meta.stopReason, schemaVersion: info.meta.schemaVersion, source: info.meta.source,
@@ -114,19 +127,36 @@ function text(r: RecordingReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+function writeSummary(file: string, body: string): void {
+  try {
+    writeFileSync(file, body);
+  } catch (e) {
+    throw new UserInputError(`The summary could not be written to ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check that the directory exists and is writable, or pass another --out.');
+  }
+}
+
 export const reportCommand: CliCommand = {
   name: 'report',
-  summary: 'Summarise a recording (JSON or text)',
+  summary: 'Summarise a recording, or render it as SARIF, Markdown, HTML, CSV or JSON',
   usage: USAGE,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('report', argv, { format: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs('report', argv, { format: { type: 'string' }, out: { type: 'string' } }, true);
     if (positionals.length !== 1) throw new UserInputError('Give exactly one recording file.', 'Run `glasshouse report FILE.glasshouse --format json`.');
-    const format = values.format ?? 'text';
-    if (format !== 'json' && format !== 'text') throw new UserInputError(`"${format}" is not a report format here.`, 'Use --format json or --format text.');
+    const asked = values.format?.trim().toLowerCase();
+    // text and json are the recording summary; everything else goes through the exporters (report-json is theirs).
+    const summary = asked === 'text' || asked === 'json' || (!asked && !values.out) ? (asked ?? 'text') : undefined;
+    const exportFormat = summary ? undefined : asked === 'report-json' ? 'json' : chooseFormat(asked, values.out);
     const store = RecordingStore.open(resolve(io.cwd, positionals[0]), { readonly: true });
     try {
-      const report = buildReport(store);
-      io.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : text(report));
+      if (exportFormat) {
+        const bytes = writeReport(exportFormat, reportInputFromRecording(store, { toolVersion: GLASSHOUSE_VERSION }), values.out, io.stdout, io.cwd);
+        if (values.out) io.stderr.write(`glasshouse report: ${asked ?? exportFormat} report written to ${values.out} (${bytes} bytes).\n`);
+      } else {
+        const report = buildReport(store);
+        const body = summary === 'json' ? `${JSON.stringify(report, null, 2)}\n` : text(report);
+        if (values.out) writeSummary(resolve(io.cwd, values.out), body);
+        else io.stdout.write(body);
+      }
     } finally {
       store.close();
     }
