@@ -70,6 +70,7 @@ export class Sensor extends EventEmitter {
   private runDecoded: Partial<Record<EventKind, number>> = {};
   private lastHello: HelperHello | undefined;
   readonly logs: HelperLog[] = [];
+  private deferredErrors: SensorError[] = [];
 
   constructor(private readonly opts: SensorOptions) {
     super();
@@ -89,6 +90,7 @@ export class Sensor extends EventEmitter {
     this.stopping = false;
     await this.launch();
     this.running = true;
+    for (const e of this.deferredErrors.splice(0)) this.fail(e);
   }
 
   async stop(): Promise<void> {
@@ -101,10 +103,22 @@ export class Sensor extends EventEmitter {
     this.pendingWatch.clear();
   }
 
+  /**
+   * Watches a container (id, short id or name). Before start() it only records the wish and never rejects
+   * (callers may not await it); a failure then surfaces as an 'error' event when the sensor starts.
+   */
   async watchContainer(idOrName: string): Promise<void> {
+    if (!this.run) {
+      try {
+        const { id, pid } = await this.identity(idOrName);
+        this.watches.set(id, pid);
+      } catch (e) {
+        this.deferredErrors.push(e as SensorError);
+      }
+      return; // applied when the helper starts
+    }
     const { id, pid } = await this.identity(idOrName);
     this.watches.set(id, pid);
-    if (!this.run) return; // applied when the helper starts
     const reply = await this.request(id, encodeWatch(id, pid));
     if (reply.status !== 0) {
       this.watches.delete(id);

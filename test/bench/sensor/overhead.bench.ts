@@ -38,7 +38,8 @@ describe('sensor overhead', () => {
   it('prints slowdown ratios: helper vs none, strace -f, bpftrace', async () => {
     const cg = cgroupInode(c.id);
     const lines: string[] = [];
-    for (const w of workloads) {
+    const only = process.env.GH_BENCH_WORKLOADS?.split(',');
+    for (const w of workloads.filter((x) => !only || only.includes(x.mode))) {
       await runWorkload(c, w.mode, Math.ceil(w.n / 10)); // warm up
       // alternate none/helper three times and compare medians: this shared VM drifts ±10 % between runs
       const nones: number[] = [], helpers: number[] = [];
@@ -73,7 +74,7 @@ describe('sensor overhead', () => {
     console.log(`\nSENSOR OVERHEAD (CPU time of the workload per operation, ${new Date().toISOString()})\n${lines.join('\n')}`);
   });
 
-  it('prints the cost on a realistic workload: busybox httpd under wrk', async () => {
+  it.skipIf(!!process.env.GH_BENCH_WORKLOADS && !process.env.GH_BENCH_WORKLOADS.includes('httpd'))('prints the cost on a realistic workload: busybox httpd under wrk', async () => {
     const web = await runSensorContainer([], ['sh', '-c', 'mkdir -p /var/www && echo hello > /var/www/index.html && httpd -f -p 8080 -h /var/www']);
     const ip = await docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', web.id]);
     const wrk = (): number => {

@@ -11,11 +11,16 @@ describe('sensor smoke (container mode)', () => {
     await sensor?.stop();
     await removeSensorContainers();
   });
-  it('sees a write under /etc with the full container id', async () => {
+  it('applies a watch requested before start (how capture/live.ts calls it) and attributes by full id', async () => {
     const c = await runSensorContainer();
     const all = collect(sensor);
+    const errors: Error[] = [];
+    sensor.on('error', (e: Error) => errors.push(e));
+    void sensor.watchContainer(c.name); // not awaited, before start
+    void sensor.watchContainer('no-such-container-' + process.pid); // must not reject: reported as 'error'
+    await new Promise((r) => setTimeout(r, 500));
     await sensor.start();
-    await sensor.watchContainer(c.id);
+    expect(errors.map((e) => e.message).join()).toMatch(/was not found by the Docker engine/);
     await execIn(c.id, ['sh', '-c', 'echo x > /etc/smoke']);
     const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/smoke', 'open /etc/smoke');
     expect(e.containerId).toBe(c.id);

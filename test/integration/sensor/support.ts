@@ -8,6 +8,8 @@ import { docker, ensureBusyboxImage } from '../../support/docker';
 
 export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
 export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
+/** Cleanup removes only this process's containers: the suite may run twice at once on a shared dockerd. */
+const OWNER = `${SENSOR_LABEL}.owner=${process.pid}`;
 
 export function dockerClient(): Dockerode {
   return new Dockerode({ socketPath: '/var/run/docker.sock' });
@@ -42,7 +44,7 @@ export async function runSensorContainer(args: string[] = [], cmd: string[] = ['
   const image = await ensureSensorImage();
   // own name prefix too: other suites clean up by the shared gh-test- prefix and label
   const name = `ghs-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const id = await docker(['run', '-d', '--name', name, '--label', `${SENSOR_LABEL}=1`, ...args, image, ...cmd]);
+  const id = await docker(['run', '-d', '--name', name, '--label', `${SENSOR_LABEL}=1`, '--label', OWNER, ...args, image, ...cmd]);
   const pid = Number(await docker(['inspect', '-f', '{{.State.Pid}}', id]));
   return { id, name, pid };
 }
@@ -57,7 +59,7 @@ export async function execIn(id: string, cmd: string[], opts: { user?: string; a
 }
 
 export async function removeSensorContainers(): Promise<void> {
-  const ids = (await docker(['ps', '-aq', '--filter', `label=${SENSOR_LABEL}`])).split('\n').filter(Boolean);
+  const ids = (await docker(['ps', '-aq', '--filter', `label=${OWNER}`])).split('\n').filter(Boolean);
   if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
 }
 
