@@ -1,7 +1,10 @@
 /* glasshouse-helper: loads the BPF object, attaches what this kernel supports, drains the ring buffer
  * into framed records on stdout (or a socket), obeys control frames on stdin, reports stats each second.
  * Usage: glasshouse-helper [--ring-bytes N] [--cgroup-root DIR] [--proc DIR] [--host] [--kinds HEX]
- *                          [--watch ID:PID]... [--preflight] [--version] */
+ *                          [--watch ID:PID]... [--socket PATH] [--preflight] [--version]
+ * --socket: local mode over a Unix socket (mode 0600) instead of stdio: the helper accepts one client,
+ * sends frames to it and reads control frames from it; the client closing ends the helper. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
 	g.ring_bytes = 8 << 20;
 	const char *cg_root = "/sys/fs/cgroup";
 	bool preflight_only = false;
+	const char *socket_path = NULL;
 	const char *watch_args[16];
 	int n_watch = 0;
 	for (int i = 1; i < argc; i++) {
@@ -249,6 +256,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--host")) g.trace_all = true;
 		else if (!strcmp(a, "--watch") && v && n_watch < 16) watch_args[n_watch++] = argv[++i];
 		else if (!strcmp(a, "--preflight")) preflight_only = true;
+		else if (!strcmp(a, "--socket") && v) socket_path = argv[++i];
 		else if (!strcmp(a, "--version")) { printf("glasshouse-helper %s schema %d\n", GH_VERSION, GH_SCHEMA_VERSION); return 0; }
 		else { fprintf(stderr, "glasshouse-helper: unknown argument %s\n", a); return 64; }
 	}
@@ -306,7 +314,7 @@ int main(int argc, char **argv)
 	int err = glasshouse_bpf__load(g.skel);
 	double t1 = now__boot_ns();
 	if (err) {
-		char sentence[300];
+		char sentence[320];
 		snprintf(sentence, sizeof(sentence), "The kernel refused to load the BPF programs (%s): check CAP_BPF/CAP_SYS_ADMIN, seccomp (Docker allows bpf() only with SYS_ADMIN) and that BTF matches the kernel.", strerror(-err));
 		problem(&pf, "%s", sentence);
 		if (preflight_only)
@@ -375,6 +383,29 @@ report:
 		return err || !any_attached ? 2 : 0;
 	}
 
+	int ctl_fd = 0;
+	if (socket_path) {
+		/* one client, owner-only: the socket carries everything the helper sees */
+		int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+		unlink(socket_path);
+		mode_t old = umask(0177);
+		if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1)) {
+			fprintf(stderr, "glasshouse-helper: cannot listen on %s: %s\n", socket_path, strerror(errno));
+			return 2;
+		}
+		umask(old);
+		int cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		close(ls);
+		unlink(socket_path);
+		if (cs < 0) {
+			fprintf(stderr, "glasshouse-helper: accept on %s failed: %s\n", socket_path, strerror(errno));
+			return 2;
+		}
+		g.out_fd = cs;
+		ctl_fd = cs;
+	}
 	config__push();
 	for (int k = 0; k < GH_KIND_COUNT; k++)
 		if (g.unsupported & (1ull << k))
@@ -400,8 +431,8 @@ report:
 		ctl__handle(&w.h);
 	}
 
-	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	fcntl(g.out_fd, F_SETFL, fcntl(g.out_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(ctl_fd, F_SETFL, fcntl(ctl_fd, F_GETFL) | O_NONBLOCK);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct itimerspec its = {{1, 0}, {1, 0}};
@@ -410,7 +441,7 @@ report:
 	ev.data.u32 = 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ring), &ev);
 	ev.data.u32 = 2;
-	bool stdin_ok = epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == 0;
+	bool stdin_ok = epoll_ctl(ep, EPOLL_CTL_ADD, ctl_fd, &ev) == 0;
 	ev.data.u32 = 3;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	bool eof = false;
@@ -420,7 +451,7 @@ report:
 		int n = epoll_wait(ep, evs, 8, out__pending() ? 2 : 10);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 2)
-				ctl__read(0, &eof);
+				ctl__read(ctl_fd, &eof);
 			if (evs[i].data.u32 == 3) {
 				__u64 x;
 				if (read(tfd, &x, sizeof(x)) > 0)
@@ -433,7 +464,7 @@ report:
 		(void)stdin_ok;
 	}
 	stats__send();
-	fcntl(1, F_SETFL, fcntl(1, F_GETFL) & ~O_NONBLOCK);
+	fcntl(g.out_fd, F_SETFL, fcntl(g.out_fd, F_GETFL) & ~O_NONBLOCK);
 	out__flush();
 	ring_buffer__free(ring);
 	glasshouse_bpf__destroy(g.skel);

@@ -10,7 +10,7 @@ import { EVENT_KINDS } from '../../common/model/event';
 import { encodeHost, encodeKinds, encodePrefixes, encodeWatch } from '../../common/schema/control';
 import { FrameDecoder, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
 import { containerIdentity, engineFacts } from '../docker/helper-container';
-import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, type HelperRun } from './transport';
+import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, type HelperRun } from './transport';
 import { preflight, type PreflightReport } from './preflight';
 
 export type { PreflightReport } from './preflight';
@@ -26,6 +26,8 @@ export interface SensorOptions {
   ringBytes?: number;
   /** Also trace host processes (off by default: only watched containers). */
   host?: boolean;
+  /** Local mode channel: the helper's stdio (default) or a private Unix socket. */
+  localTransport?: 'stdio' | 'socket';
   /** Restarts allowed within one minute before the sensor gives up (default 5). */
   maxRestarts?: number;
 }
@@ -229,7 +231,15 @@ export class Sensor extends EventEmitter {
       if (typeof process.getuid === 'function' && process.getuid() !== 0) {
         throw new SensorError('Local mode runs the helper as a root process, but Glasshouse is not running as root.', 'Run it with sudo, or use container mode.');
       }
-      run = new LocalHelperRun(path, this.args());
+      if (this.opts.localTransport === 'socket') {
+        try {
+          run = await LocalSocketHelperRun.start(path, this.args());
+        } catch (e) {
+          throw new SensorError(`The sensor helper did not open its socket: ${(e as Error).message}`);
+        }
+      } else {
+        run = new LocalHelperRun(path, this.args());
+      }
     }
     this.attach(run);
     const hello = await this.waitHello(run, 30_000);

@@ -1,6 +1,10 @@
 // How the helper runs: a container through the Docker API, or a local root process. Both give the sensor
 // a byte stream of frames, a control writer, and an 'exit' notification.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -65,6 +69,81 @@ export class LocalHelperRun extends EventEmitter implements HelperRun {
   async stop(): Promise<void> {
     if (this.exited) return;
     this.stdin.end(); // the helper exits on stdin EOF
+    const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
+    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+    clearTimeout(t);
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+  }
+}
+
+/**
+ * Local mode over a Unix socket (`--socket`): the helper listens on a 0600 socket in a private 0700
+ * directory, accepts this one client, and exits when it disconnects. Useful when the helper's stdio is
+ * not ours (e.g. started through sudo or a service manager); here it is spawned directly.
+ */
+export class LocalSocketHelperRun extends EventEmitter implements HelperRun {
+  stdout!: Readable;
+  stdin!: Writable;
+  label = 'local helper (socket)';
+  private child!: ChildProcess;
+  private socket!: Socket;
+  private readonly err: string[] = [];
+  private exited = false;
+  private dir = '';
+
+  static async start(helperPath: string, args: string[]): Promise<LocalSocketHelperRun> {
+    const run = new LocalSocketHelperRun();
+    run.dir = mkdtempSync(join(tmpdir(), 'glasshouse-helper-'));
+    const path = join(run.dir, 'helper.sock');
+    run.child = spawn(helperPath, [...args, '--socket', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    run.label = `local helper pid ${run.child.pid} on ${path}`;
+    run.child.stderr!.on('data', (d: Buffer) => tail(run.err, d.toString()));
+    run.child.on('exit', (code) => run.finish(code ?? undefined));
+    // the socket appears once the BPF object is loaded: retry until then (or until the helper dies)
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        run.socket = await new Promise<Socket>((resolve, reject) => {
+          const s = connect(path, () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch (e) {
+        if (run.exited || Date.now() > deadline) {
+          run.cleanup();
+          throw new Error(`cannot connect to the helper socket ${path}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    run.socket.on('error', () => undefined);
+    run.stdout = run.socket;
+    run.stdin = run.socket;
+    return run;
+  }
+
+  private cleanup(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private finish(code: number | undefined): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.cleanup();
+    this.emit('exit', code);
+  }
+
+  stderrTail(): string {
+    return this.err.join('');
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.socket?.end(); // the helper exits when its client goes away
     const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
     await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
     clearTimeout(t);

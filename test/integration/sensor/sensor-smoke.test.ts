@@ -26,3 +26,24 @@ describe('sensor smoke (container mode)', () => {
     expect(e.containerId).toBe(c.id);
   });
 });
+
+describe('sensor smoke (local mode over a Unix socket)', () => {
+  afterAll(async () => {
+    await removeSensorContainers();
+  });
+  it('streams frames and takes control over the private socket', async () => {
+    const c = await runSensorContainer();
+    const sensor = new Sensor({ mode: 'local', localTransport: 'socket', docker: dockerClient(), helperPath: HELPER });
+    const all = collect(sensor);
+    await sensor.start();
+    try {
+      expect(sensor.helper?.label).toMatch(/on .*helper\.sock/);
+      await sensor.watchContainer(c.id); // control in, WATCHED reply out, over the socket
+      await execIn(c.id, ['sh', '-c', 'echo x > /etc/over-socket']);
+      const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/over-socket', 'open over socket');
+      expect(e.containerId).toBe(c.id);
+    } finally {
+      await sensor.stop();
+    }
+  });
+});
