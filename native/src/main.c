@@ -66,7 +66,7 @@ static const char *tracefs_dir(void)
 {
 	static const char *cands[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 	for (unsigned i = 0; i < 2; i++) {
-		char p[128];
+		char p[160];
 		snprintf(p, sizeof(p), "%s/events/syscalls", cands[i]);
 		if (access(p, F_OK) == 0)
 			return cands[i];
