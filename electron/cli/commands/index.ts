@@ -7,6 +7,7 @@ import { scanCommand } from './scan';
 import { ACTION_COMMANDS } from './actions';
 import { recordCommand } from './record';
 import { reportCommand } from './report';
+import { ticketsCommand } from './tickets';
 
 export const COMMANDS: CliCommand[] = [
   serveCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: CliCommand[] = [
   ...ACTION_COMMANDS,
   recordCommand,
   reportCommand,
+  ticketsCommand,
 ];
