@@ -124,6 +124,7 @@ export function modeFlags(mode: number): string {
 export function openFlags(flags: number): string {
   const out = [(flags & 3) === 0 ? 'O_RDONLY' : (flags & 3) === 1 ? 'O_WRONLY' : 'O_RDWR'];
   for (const [n, b] of Object.entries(O_FLAGS)) if (n !== 'O_WRONLY' && n !== 'O_RDWR' && flags & b) out.push(n);
+  if (flags & 0o200000) out.push('O_DIRECTORY');
   if (flags & 0o2000000) out.push('O_CLOEXEC');
   if (flags & 0o20000000) out.push('O_TMPFILE');
   return out.join('|');
@@ -260,6 +261,7 @@ all('proc.cmdline', 'string', 'Name and arguments.', (ev, ctx) => {
   return argv ? [name, ...argv.slice(1)].join(' ') : name;
 });
 all('proc.cwd', 'string', 'Working directory.', (ev, ctx) => (ev.kind === 'exec' && ev.cwd ? ev.cwd : selfProcess(ev, ctx)?.cwd));
+all('proc.comm', 'string', 'Glasshouse: the kernel task name when the event happened (runc init shows as "runc:[2:INIT]" before it execs the command).', (ev) => ev.comm);
 all('proc.pid', 'number', 'Process id (host tgid).', (ev) => ev.tgid);
 all('thread.tid', 'number', 'Thread id.', (ev) => ev.pid);
 all('proc.ppid', 'number', 'Parent process id.', (ev) => ev.ppid);
@@ -374,6 +376,7 @@ const PROPS: Record<string, (kind: EventKind, arg: string | undefined) => string
   'evt.rawres': (k) => (k === 'fork' || k === 'exit' || k === 'dns' ? undefined : 'ret'),
   'user.uid': () => 'uid',
   'proc.pid': () => 'tgid',
+  'proc.comm': () => 'comm',
   'proc.ppid': () => 'ppid',
   'proc.exepath': (k) => (k === 'exec' ? 'filename' : undefined),
   'fd.sport': (k) => (k === 'connect' || k === 'dns' ? 'dport' : NET_KINDS.has(k) ? 'sport' : undefined),
@@ -458,6 +461,7 @@ export function flagValue(name: string): { mask: number; value: number } | undef
     case 'O_WRONLY': return { mask: 3, value: 1 };
     case 'O_RDWR': return { mask: 3, value: 2 };
     case 'O_CLOEXEC': return { mask: 0o2000000, value: 0o2000000 };
+    case 'O_DIRECTORY': return { mask: 0o200000, value: 0o200000 };
     case 'O_TMPFILE': return { mask: 0o20000000, value: 0o20000000 };
     default: {
       const b = (O_FLAGS as Record<string, number>)[name];
