@@ -16,6 +16,28 @@ const exit = (tgid: number, ts: number, code = 0, thread = false, pid = tgid): R
   ({ ...base(tgid, ts), pid, kind: 'exit', code, signal: 0, thread }) as RuntimeEvent;
 
 describe('ProcessTable', () => {
+  it('marks a `docker exec` process first seen through runc inside the container, and its children', () => {
+    const t = new ProcessTable();
+    t.seed([{ tgid: 100, ppid: 90, exe: '/bin/sleep', argv: ['sleep', '1000'], uid: 0, comm: 'sleep', start: 1, containerId: C }]);
+    t.setContainerInit(C, 100);
+    // runc's exec child is first seen by its capset (any non-exec event), then execs the shell.
+    t.apply({ ...base(200, 10, { ppid: 80, comm: 'runc:[2:INIT]' }), kind: 'capset', effective: '0', permitted: '0', ret: 0 } as RuntimeEvent);
+    t.apply({ ...exec(200, 11, '/bin/sh', ['sh']), ppid: 80 } as RuntimeEvent);
+    t.apply(fork(200, 201, 12));
+    t.apply(exec(201, 13, '/bin/id', ['id']));
+    expect(t.byPid(200)!.fromExec).toBe(true);
+    expect(t.byPid(201)!.fromExec).toBe(true);
+    expect(t.byPid(100)!.fromExec).toBeFalsy();
+  });
+
+  it('does not call the container init itself an exec when it is first seen acting', () => {
+    const t = new ProcessTable();
+    t.setContainerInit(C, 300);
+    t.apply({ ...base(300, 5, { ppid: 80 }), kind: 'capset', effective: '0', permitted: '0', ret: 0 } as RuntimeEvent);
+    t.apply({ ...exec(300, 6, '/app/server'), ppid: 80 } as RuntimeEvent);
+    expect(t.byPid(300)!.fromExec).toBeFalsy();
+  });
+
   it('builds the tree from fork/exec and keeps exec lineage', () => {
     const t = new ProcessTable();
     t.seed([{ tgid: 100, ppid: 1, exe: '/bin/sh', argv: ['sh'], uid: 0, comm: 'sh', start: 1, containerId: C }]);

@@ -37,6 +37,8 @@ export class ProcessTable {
   private readonly byTgid = new Map<number, ProcRecord>();
   private readonly rootsByContainer = new Map<string, ProcRecord[]>();
   private readonly initByContainer = new Map<string, ProcRecord>();
+  /** Host pid of each container's init (inspect State.Pid), known before its process may be seen. */
+  private readonly initPidByContainer = new Map<string, number>();
   private readonly countByContainer = new Map<string, number>();
   /** Processes changed since the last takeDirty(). */
   private dirty = new Set<ProcessNode>();
@@ -111,6 +113,7 @@ export class ProcessTable {
 
   /** Marks the container's init process (from inspect State.Pid) so later roots count as `docker exec`. */
   setContainerInit(containerId: string, tgid: number): void {
+    this.initPidByContainer.set(containerId, tgid);
     const rec = this.byTgid.get(tgid);
     if (rec && rec.node.exit === undefined) {
       this.initByContainer.set(containerId, rec);
@@ -242,6 +245,13 @@ export class ProcessTable {
   private exec(rec: ProcRecord, ts: number, filename: string, argv: string[], cwd: string | undefined, uid: number): void {
     const n = rec.node;
     if (rec.lastExecTs === ts && n.exe === filename) return; // duplicate exec
+    // `docker exec` processes are first seen through runc's own calls inside the container (capset), so they
+    // start as inferred roots. A root of the container that is not its init and execs a program came from outside.
+    if (n.inferred && !rec.execed && !n.fromExec && n.containerId) {
+      const parent = n.parentKey ? this.records.get(n.parentKey) : undefined;
+      const initPid = this.initPidByContainer.get(n.containerId);
+      if ((!parent || parent.node.containerId !== n.containerId) && initPid !== undefined && initPid !== n.tgid) n.fromExec = true;
+    }
     if (rec.execed || n.seeded) n.lineage.push({ exe: n.exe, argv: n.argv, ts });
     n.exe = filename;
     n.argv = argv;

@@ -136,5 +136,7 @@ export async function observe(rig: Rig, script: string, opts: { user?: string; d
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 300));
-  return rig.matches.slice(from).filter((m) => m.event.containerId === rig.container.id);
+  // The marker is itself a program run by docker exec: a match on it says nothing about the scenario.
+  const markerTgids = new Set(rig.events.filter((e) => e.kind === 'exec' && e.argv.includes(marker)).map((e) => e.tgid));
+  return rig.matches.slice(from).filter((m) => m.event.containerId === rig.container.id && !markerTgids.has(m.event.tgid));
 }

@@ -6,7 +6,8 @@ import { loadPack, observe, startRig, type Rig } from './harness';
 /** [rule, behaviour that must fire it, benign behaviour that must not]. */
 const SCENARIOS: Array<[string, string, string]> = [
   ['Terminal shell in container', 'id', '!id'],
-  ['Non-shell program run with docker exec (Glasshouse)', '!id', 'id'],
+  // Benign: the shell forks `id` as its child (two commands), where a single command would be exec'd in place of the shell.
+  ['Non-shell program run with docker exec (Glasshouse)', '!id', 'id; true'],
   ['Shell spawned by a server process', 'mkdir -p /www/cgi-bin && ln -sf /bin/sh /www/cgi-bin/sh && echo hi > /www/index.html && httpd -p 8081 -h /www && wget -qO- http://127.0.0.1:8081/cgi-bin/sh; killall httpd',
     'mkdir -p /www2 && echo hi > /www2/index.html && httpd -p 8082 -h /www2 && wget -qO- http://127.0.0.1:8082/index.html; killall httpd'],
   ['Interpreter runs inline code', 'python3 -c "print(1)"', 'python3 /app.py'],
@@ -82,10 +83,7 @@ const SCENARIOS: Array<[string, string, string]> = [
  * Rules whose live positive is known not to fire yet, with the reason; `it.fails` keeps them honest: the
  * test starts failing (and must move back to a normal test) as soon as the gap is closed.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  'Terminal shell in container': 'state/processTable: a docker exec process is first seen through runc init\'s capset (inferred), so fromExec is never set and proc.is_container_exec stays false',
-  'Non-shell program run with docker exec (Glasshouse)': 'same as above: proc.is_container_exec relies on ProcessNode.fromExec',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** Rules this harness cannot act out with busybox and default capabilities, and why. */
 export const UNVERIFIED: Record<string, string> = {
