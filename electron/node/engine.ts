@@ -14,10 +14,10 @@ import { LogFollowers } from './docker/logs';
 import { CaptureSession, type SensorFactory } from './session';
 import { Sensor } from './sensor/index';
 import { SensorError } from '../common/ipc/errors';
-import { loadRuleEngine } from './rules/files';
+import { cachedRuleEngine } from './rules/files';
 import type { RuleSource } from '../common/rules';
 import { RecentRecordings } from './store/recent';
-import { runPostureChecks } from '../common/rules/posture';
+import { postureOf } from '../common/detect/detector';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -95,6 +95,7 @@ export class Engine {
     const docker = () => this.connection.docker;
     this.dataDir = options.dataDir ?? defaultDataDir();
     const recent = new RecentRecordings(this.dataDir);
+    const rules = cachedRuleEngine(this.dataDir, process.env, options.extraRules);
     this.session = new CaptureSession({
       info: () => dockerInfoProvider(docker()),
       containers: () => this.catalog.snapshot().containers,
@@ -109,7 +110,7 @@ export class Engine {
         return () => this.catalog.off('delta', onDelta);
       },
       sensor: options.sensor ?? helperSensor(docker, options.helperPath ?? defaultHelperBinary()),
-      rules: () => loadRuleEngine(this.dataDir, process.env, options.extraRules),
+      rules,
       dataDir: this.dataDir,
       publishStatus: (s) => {
         this.publish('session.status', s);
@@ -137,7 +138,7 @@ export class Engine {
       'container.inspect': async ({ id }) => inspectContainer(docker(), id),
       'container.processes': async ({ id }) => listProcesses(docker(), id),
       'container.logs': async ({ id, tail }) => tailLogs(docker(), id, tail),
-      'container.posture': async ({ id }) => runPostureChecks(await inspectContainer(docker(), id)),
+      'container.posture': async ({ id }) => postureOf(rules(), await inspectContainer(docker(), id)),
       'file.preview': async ({ id, path }) => previewFile(docker(), id, path),
       'session.status': async () => this.session.status,
       'capture.start': async ({ containers, record }) => this.session.startLive({ containers }, record ?? true),

@@ -9,7 +9,6 @@ import type { EventFamily, RuntimeEvent } from '../common/model/event';
 import type { Finding, FindingStatus } from '../common/model/finding';
 import { Detector } from '../common/detect/detector';
 import type { RuleEngine } from '../common/rules/engine';
-import { runPostureChecks } from '../common/rules/posture';
 import { WorldState } from '../common/state/worldState';
 import type { ContainerInfoProvider } from './capture/containerInfo';
 import { LiveSource, type SensorLike } from './capture/live';
@@ -21,7 +20,7 @@ import { prepareReplay } from './replay';
 import { HELPER_LABEL } from './docker/helper-container';
 
 /** Makes (and starts watching through) the sensor; throws SensorError with preflight sentences when it cannot run. */
-export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown }>;
+export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown; setSensitivePrefixes?(p: string[]): unknown }>;
 
 export interface SessionDeps {
   info: () => ContainerInfoProvider;
@@ -126,6 +125,8 @@ export class CaptureSession {
     const path = this.openStore(record, 'live sensor');
     const world = new WorldState();
     const detector = new Detector(this.deps.rules(), world);
+    // Reads are traced only below the prefixes the rules care about (shadow, keys, tokens): the pack's list.
+    sensor.setSensitivePrefixes?.(detector.rules.list('sensitive_read_prefixes') ?? []);
     this.detector = detector;
     this.source = source;
     const info = this.deps.info();
@@ -167,7 +168,7 @@ export class CaptureSession {
         // depend on whether Docker answered before the container did something. Posture comes from the same inspect.
         const detail = await info.inspect(c.id);
         world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
-        if (detail) detector.add(runPostureChecks(detail));
+        if (detail) detector.addPosture(detail);
         await watchContainer(c.id);
         if (this.current.containers) this.setStatus({ containers: [...this.watched] });
       })().catch(() => undefined);
@@ -235,7 +236,7 @@ export class CaptureSession {
     }
     const world = replay.world;
     const detector = new Detector(this.deps.rules(), world);
-    for (const c of world.containers.list()) if (c.detail) detector.add(runPostureChecks(c.detail));
+    for (const c of world.containers.list()) if (c.detail) detector.addPosture(c.detail);
     this.detector = detector;
     this.source = source;
     this.recorder = new Recorder({ source, world, info: replay.info, observer: { onBatch: (batch) => detector.observe(batch) } });

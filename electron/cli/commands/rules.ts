@@ -1,33 +1,11 @@
 // `glasshouse rules check|list|fields`: validate Falco rule files with located errors; show the loaded rules.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs } from '../args';
 import { UserInputError } from '../../common/ipc/errors';
 import { RuleEngine, formatDiagnostic, supportedFields, type RuleSource } from '../../common/rules';
-
-/**
- * The built-in pack: assets/rules beside the source tree or the bundle (dist/electron/cli.cjs → ../../assets),
- * or GLASSHOUSE_RULES_DIR when set.
- */
-export function builtinRulesDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.GLASSHOUSE_RULES_DIR) return env.GLASSHOUSE_RULES_DIR;
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'assets', 'rules');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
-
-/** The built-in rule files in load order (file name order). */
-export function builtinRuleSources(env: NodeJS.ProcessEnv = process.env): RuleSource[] {
-  const dir = builtinRulesDir(env);
-  if (!dir) return [];
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
-    .map((f) => ({ name: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
-}
+import { builtinRuleSources } from '../../node/rules/files';
 
 function readUserFiles(files: string[], io: CliIo): RuleSource[] {
   return files.map((f) => {

@@ -5,6 +5,13 @@ import type { RuleContainer, RuleContext, RuleProcess } from '../rules/context';
 import { FindingTracker } from '../rules/findings';
 import type { RuleEngine } from '../rules/engine';
 import type { WorldState } from '../state/worldState';
+import type { ContainerDetail } from '../model/container';
+import { POSTURE_EXPECTED_LIST, runPostureChecks } from '../rules/posture';
+
+/** CIS posture findings for a container; the rules' expected-list marks matching ones as expected. */
+export function postureOf(rules: RuleEngine, detail: ContainerDetail): Finding[] {
+  return runPostureChecks(detail, { expected: new Set(rules.list(POSTURE_EXPECTED_LIST) ?? []) });
+}
 
 /** A RuleContext answering from the state tables: O(1) map reads only (this is the event hot path). */
 export function worldContext(world: WorldState): RuleContext {
@@ -65,6 +72,11 @@ export class Detector {
         this.revOf.set(finding.fingerprint, ++this.rev);
       });
     }
+  }
+
+  /** Posture of a container, honouring the user's "expected" marks (the glasshouse_posture_expected list). */
+  addPosture(detail: ContainerDetail): void {
+    this.add(postureOf(this.rules, detail));
   }
 
   /** Adds posture (or policy) findings made outside the event path. */

@@ -1,5 +1,5 @@
 // Rule files on disk: the built-in pack shipped in assets/rules and the user's own rule files.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuleEngine, type RuleSource } from '../../common/rules';
 
@@ -30,4 +30,23 @@ export function userRulesDir(dataDir: string): string {
 /** Built-in pack, then the user's files (so their appends and overrides apply), then any extra files given for one run. */
 export function loadRuleEngine(dataDir: string | undefined, env: NodeJS.ProcessEnv = process.env, extraRules: RuleSource[] = []): RuleEngine {
   return RuleEngine.fromSources([...builtinRuleSources(env), ...(dataDir ? ruleSourcesIn(join(dataDir, 'rules')) : []), ...extraRules]);
+}
+
+/**
+ * The rule set, compiled once and again only when the user's rule files change (e.g. "mark as expected" wrote one):
+ * compiling the pack costs far more than checking a folder's file times.
+ */
+export function cachedRuleEngine(dataDir: string, env: NodeJS.ProcessEnv = process.env, extraRules: RuleSource[] = []): () => RuleEngine {
+  let cached: { stamp: string; engine: RuleEngine } | undefined;
+  return () => {
+    const dir = join(dataDir, 'rules');
+    let stamp = '';
+    try {
+      stamp = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}`).join('|');
+    } catch {
+      stamp = 'none';
+    }
+    if (!cached || cached.stamp !== stamp) cached = { stamp, engine: loadRuleEngine(dataDir, env, extraRules) };
+    return cached.engine;
+  };
 }
