@@ -14,7 +14,7 @@ import { LogFollowers } from './docker/logs';
 import { CaptureSession, type SensorFactory } from './session';
 import { Sensor } from './sensor/index';
 import { SensorError } from '../common/ipc/errors';
-import { cachedRuleEngine } from './rules/files';
+import { cachedRuleEngine, writeExpectation } from './rules/files';
 import type { RuleSource } from '../common/rules';
 import { RecentRecordings } from './store/recent';
 import { postureOf } from '../common/detect/detector';
@@ -164,7 +164,12 @@ export class Engine {
       },
       'events.query': async (q) => this.session.queryEvents(q),
       'findings.list': async ({ containerId }) => this.session.findings(containerId),
-      'finding.setStatus': async ({ fingerprint, status }) => this.session.setFindingStatus(fingerprint, status),
+      'finding.setStatus': async ({ fingerprint, status, scope }) => {
+        const finding = this.session.setFindingStatus(fingerprint, status);
+        // "Expected" with a scope is remembered as a Falco exception in a rules file the user owns and can edit.
+        if (status === 'expected' && scope) writeExpectation(this.dataDir, finding, scope);
+        return finding;
+      },
       'terminal.open': async ({ id, shell, cols, rows }) => this.terminals.open(id, { shell, cols, rows }),
       'terminal.input': async ({ terminalId, data }) => { this.terminals.input(terminalId, data); return {}; },
       'terminal.resize': async ({ terminalId, cols, rows }) => { await this.terminals.resize(terminalId, cols, rows); return {}; },

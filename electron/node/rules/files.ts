@@ -1,7 +1,8 @@
 // Rule files on disk: the built-in pack shipped in assets/rules and the user's own rule files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuleEngine, type RuleSource } from '../../common/rules';
+import { RuleEngine, markExpected, type ExpectationScope, type RuleSource } from '../../common/rules';
+import type { Finding } from '../../common/model/finding';
 
 /** assets/rules beside the app: two levels up from both electron/node/rules (sources) and dist/electron (bundle). */
 export function builtinRulesDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -49,4 +50,19 @@ export function cachedRuleEngine(dataDir: string, env: NodeJS.ProcessEnv = proce
     if (!cached || cached.stamp !== stamp) cached = { stamp, engine: loadRuleEngine(dataDir, env, extraRules) };
     return cached.engine;
   };
+}
+
+/** The user-owned file that "mark as expected" appends Falco exceptions to (loaded after the built-in pack). */
+export const EXPECTATIONS_FILE = 'glasshouse_expected.yaml';
+
+/** Adds the exception for this finding to the user's expectations file; a failed write leaves the file as it was. */
+export function writeExpectation(dataDir: string, finding: Finding, scope: ExpectationScope): string {
+  const path = join(userRulesDir(dataDir), EXPECTATIONS_FILE);
+  const before = existsSync(path) ? readFileSync(path, 'utf8') : '# Findings marked as expected in Glasshouse. Falco rule format: edit freely.\n';
+  const after = markExpected(before, finding, scope);
+  if (after !== before) {
+    writeFileSync(`${path}.tmp`, after);
+    renameSync(`${path}.tmp`, path);
+  }
+  return path;
 }
