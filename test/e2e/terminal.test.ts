@@ -36,6 +36,34 @@ async function openContainer(page: Page, name: string) {
 const screenText = (page: Page) => page.locator('.xterm-rows').first().innerText();
 
 describe('terminal in the browser host', () => {
+  it('copies a selection with Ctrl+Shift+C and pastes with Ctrl+Shift+V, keeping Ctrl+C for the shell', async () => {
+    const c = await runActionsContainer();
+    await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.origin });
+    const page = await newPage(browser);
+    await openContainer(page, c.name);
+    await page.getByTestId('tab-terminal').click();
+    await page.getByTestId('terminal-open').click();
+    await page.locator('.xterm-rows').waitFor();
+    await waitFor('a shell prompt', async () => /[#$][ \u00a0]*$/m.test(await screenText(page)), 10_000);
+    await page.locator('.xterm').click();
+
+    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((2+3))'));
+    await page.keyboard.press('Control+Shift+V');
+    await page.keyboard.press('Enter');
+    await waitFor('the pasted command ran', async () => /^pasted-5[\s\u00a0]*$/m.test(await screenText(page)), 10_000)
+      .catch(async (e) => { await screenshot(page, 'terminal-paste-failed'); console.log('SCREEN', JSON.stringify(await screenText(page))); throw e; });
+
+    await page.keyboard.type('echo copy-me-123');
+    await page.keyboard.press('Enter');
+    const out = page.locator('.xterm-rows > div', { hasText: /^copy-me-123[\s\u00a0]*$/ }).first();
+    await out.waitFor();
+    const box = (await out.boundingBox())!;
+    await page.mouse.dblclick(box.x + 8, box.y + box.height / 2);
+    await page.keyboard.press('Control+Shift+C');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('copy-me-123');
+    expect(page.problems).toEqual([]);
+  });
+
   it('round-trips a command, resizes, and runs several terminals; survives a reload', async () => {
     const c = await runActionsContainer();
     const page = await newPage(browser);

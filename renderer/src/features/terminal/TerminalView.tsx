@@ -4,9 +4,10 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import { getClient } from '../../api/client';
-import { installConstructedStyles } from './constructedStyles';
+import { installConstructedStyles, routeSpanStyleAttributes } from './constructedStyles';
 
 installConstructedStyles();
+routeSpanStyleAttributes();
 
 const THEME = { background: '#0d1117', foreground: '#d6dde6', cursor: '#5eead4', selectionBackground: '#1c2a33' };
 
@@ -36,7 +37,8 @@ export function TerminalView({ terminalId, ended }: { terminalId: string; ended:
         return false;
       }
       if (e.code === 'KeyV') {
-        void navigator.clipboard?.readText().then((t) => term.paste(t), () => undefined);
+        // Chromium (and Electron) turn Ctrl+Shift+V into a native paste event, which xterm already handles:
+        // only keep xterm from sending ^V. Pasting here as well put every paste in twice.
         return false;
       }
       return true;

@@ -41,3 +41,24 @@ export function installConstructedStyles(doc: Document = document): void {
     return stand;
   } as typeof doc.createElement;
 }
+
+let spansPatched = false;
+
+/**
+ * xterm's DOM renderer also writes true-colour cell colours (selected text included) as `style` attributes on its
+ * cell <span>s via setAttribute, which style-src blocks, so selections were not highlighted. Those writes go
+ * through CSSOM (element.style.cssText) instead, which the CSP does not govern. Only script calls on <span>s are
+ * affected; a style attribute in parsed HTML stays blocked.
+ */
+export function routeSpanStyleAttributes(): void {
+  if (spansPatched || typeof HTMLSpanElement === 'undefined') return;
+  spansPatched = true;
+  const original = Element.prototype.setAttribute;
+  HTMLSpanElement.prototype.setAttribute = function setAttribute(this: HTMLSpanElement, name: string, value: string) {
+    if (name.toLowerCase() === 'style') {
+      this.style.cssText = String(value);
+      return;
+    }
+    original.call(this, name, value);
+  };
+}
