@@ -8,6 +8,7 @@ import { ACTION_COMMANDS } from './actions';
 import { recordCommand } from './record';
 import { reportCommand } from './report';
 import { ticketsCommand } from './tickets';
+import { helperCommand } from './helper';
 
 export const COMMANDS: CliCommand[] = [
   serveCommand,
@@ -18,4 +19,5 @@ export const COMMANDS: CliCommand[] = [
   recordCommand,
   reportCommand,
   ticketsCommand,
+  helperCommand,
 ];
