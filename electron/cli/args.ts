@@ -26,3 +26,9 @@ export function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || n < 0 || n > 65535) throw new UserInputError(`"${text}" is not a TCP port.`, 'Use a number from 1 to 65535 (0 picks a free one).');
   return n;
 }
+
+/** `glasshouse X [options] -- COMMAND ARGS…`: our options before `--`, the command to run after it. */
+export function splitAtDoubleDash(argv: string[]): { own: string[]; command: string[]; hasDash: boolean } {
+  const dash = argv.indexOf('--');
+  return dash >= 0 ? { own: argv.slice(0, dash), command: argv.slice(dash + 1), hasDash: true } : { own: argv, command: [], hasDash: false };
+}

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { CliCommand, CliIo } from '../command';
-import { parseCommandArgs, parseDuration } from '../args';
+import { parseCommandArgs, parseDuration, splitAtDoubleDash } from '../args';
 import { DockerUnavailableError, UserInputError, deserializeError, describeError } from '../../common/ipc/errors';
 import { Engine } from '../../node/engine';
 import type { RecorderSummary } from '../../node/recorder';
@@ -78,9 +78,7 @@ export const recordCommand: CliCommand = {
   summary: 'Record what containers do into a .glasshouse file',
   usage: USAGE,
   async run(argv, io) {
-    const dash = argv.indexOf('--');
-    const own = dash >= 0 ? argv.slice(0, dash) : argv;
-    const command = dash >= 0 ? argv.slice(dash + 1) : [];
+    const { own, command, hasDash } = splitAtDoubleDash(argv);
     const { values } = parseCommandArgs('record', own, {
       container: { type: 'string', multiple: true },
       compose: { type: 'string', multiple: true },
@@ -90,7 +88,7 @@ export const recordCommand: CliCommand = {
       synthetic: { type: 'string' },
     });
     if (!values.out) throw new UserInputError('No output file was given.', 'Add --out FILE.glasshouse.');
-    if (dash >= 0 && !command.length) throw new UserInputError('Nothing follows --.', 'Put the command to run after --, or leave -- out.');
+    if (hasDash && !command.length) throw new UserInputError('Nothing follows --.', 'Put the command to run after --, or leave -- out.');
     const durationMs = values.duration ? parseDuration(values.duration) : undefined;
     const out = resolve(io.cwd, values.out);
     const ui = statusLine(io);

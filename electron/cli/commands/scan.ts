@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command';
-import { parseCommandArgs, parseDuration } from '../args';
+import { parseCommandArgs, parseDuration, splitAtDoubleDash } from '../args';
 import { UserInputError, DockerUnavailableError, FileFormatError, deserializeError, describeError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from '../../common/model/finding';
 import type { ContainerRef } from '../../common/model/container';
@@ -106,9 +106,7 @@ export const scanCommand: CliCommand = {
   summary: 'Run a command, watch its containers, and fail CI on risky runtime behaviour',
   usage: USAGE,
   async run(argv, io) {
-    const dash = argv.indexOf('--');
-    const own = dash >= 0 ? argv.slice(0, dash) : argv;
-    const command = dash >= 0 ? argv.slice(dash + 1) : [];
+    const { own, command, hasDash } = splitAtDoubleDash(argv);
     const { values } = parseCommandArgs('scan', own, {
       compose: { type: 'string', multiple: true },
       container: { type: 'string', multiple: true },
