@@ -355,11 +355,18 @@ export class CaptureSession {
   queryEvents(q: { from: number; to: number; containerId?: string; kinds?: string[]; limit: number }) {
     const path = this.current.recordingPath;
     if (!path) return [];
+    const query = { from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit };
+    // While recording, ask the live store: it hands pending events to its writer and waits for them first.
+    if (this.store && this.current.state === 'capturing' && !this.store.failed) {
+      this.store.flush();
+      return this.store.eventsInWindow(query);
+    }
     const store = RecordingStore.open(path, { readonly: true });
     try {
-      return store.eventsInWindow({ from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit });
+      return store.eventsInWindow(query);
     } finally {
       store.close();
     }
   }
+
 }

@@ -52,3 +52,18 @@ describe('response actions while recording', () => {
     expect(actions.every((x) => x.containerId === a.id)).toBe(true);
   });
 });
+
+describe('the timeline query while recording', () => {
+  it('returns events the writer has not committed yet at the time of the call', async () => {
+    const c = await runContainer();
+    await waitFor('catalog', () => engine.catalog.get(c.id)?.state === 'running');
+    await engine.handlers['capture.start']({ containers: [c.name] });
+    await waitFor('watched', () => engine.session.status.containers?.includes(c.id));
+    const from = Date.now();
+    await execIn(c.id, ['sh', '-c', 'echo z > /tmp/z-file']);
+    await waitFor('the write seen live', () => !!engine.session.world?.files.get(c.id, '/tmp/z-file'), 20_000);
+    const rows = await engine.handlers['events.query']({ from, to: Date.now() + 1000, containerId: c.id, limit: 1000 });
+    expect(rows.some((e) => e.kind === 'open' && e.path === '/tmp/z-file')).toBe(true);
+    await engine.handlers['capture.stop']({});
+  });
+});

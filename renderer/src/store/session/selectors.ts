@@ -24,7 +24,7 @@ export function describeLoss(loss: LossCounters | undefined, w?: readonly [numbe
     out.push({ severity: 'warn', text: `${n(loss.corruptFrames)} damaged records from the sensor were skipped.` });
   }
   if (loss.unsupportedKinds.length > 0) {
-    out.push({ severity: 'warn', text: `This kernel cannot report ${loss.unsupportedKinds.join(', ')}: rules and views that need them see nothing.` });
+    out.push({ severity: 'warn', text: `This kernel cannot report ${loss.unsupportedKinds.join(', ')} events: the rules and views that need them see nothing of that kind.` });
   }
   const gaps = loss.gaps.filter(([a, b]) => !w || (a <= w[1] && b >= w[0]));
   if (gaps.length > 0) {
