@@ -22,7 +22,15 @@ describe('forced drops', () => {
     expect(sensor.hello?.ringBytes).toBe(4096);
     await sensor.watchContainer(c.id);
     const N = 5000;
-    await execIn(c.id, ['sh', '-c', `i=0; while [ $i -lt ${N} ]; do echo x > /tmp/storm$i; i=$((i+1)); done; for j in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done`]);
+    // Stall the consumer for the storm (SIGSTOP the local helper): the 4 KiB ring must overflow on any machine,
+    // however fast it drains; on resume the kernel's drop counter has to account for everything not delivered.
+    const pid = Number(/pid (\d+)/.exec(sensor.helper!.label)![1]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await execIn(c.id, ['sh', '-c', `i=0; while [ $i -lt ${N} ]; do echo x > /tmp/storm$i; i=$((i+1)); done; for j in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done`]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
     await new Promise((r) => setTimeout(r, 2500)); // the next stats frames
     const seen = all.filter((e) => e.kind === 'open' && e.path.startsWith('/tmp/storm')).length;
     expect(stats).toBeDefined();
