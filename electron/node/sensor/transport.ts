@@ -29,36 +29,37 @@ function tail(buf: string[], chunk: string): void {
   while (buf.join('').length > 4000) buf.shift();
 }
 
-export class LocalHelperRun extends EventEmitter implements HelperRun {
-  readonly stdout: Readable;
-  readonly stdin: Writable;
-  readonly label: string;
-  private readonly child: ChildProcess;
-  private readonly err: string[] = [];
-  private exited = false;
+/** A helper running as a local process: exit bookkeeping, stderr tail, polite stop and kill, shared by both transports. */
+abstract class LocalProcessRun extends EventEmitter implements HelperRun {
+  abstract readonly stdout: Readable;
+  abstract readonly stdin: Writable;
+  abstract readonly label: string;
+  protected child!: ChildProcess;
+  protected readonly err: string[] = [];
+  protected exited = false;
 
-  constructor(helperPath: string, args: string[]) {
-    super();
-    this.child = spawn(helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.stdout = this.child.stdout!;
-    this.stdin = this.child.stdin!;
-    this.stdin.on('error', () => undefined); // EPIPE after the helper died is reported through 'exit'
-    this.label = `local helper pid ${this.child.pid}`;
-    this.child.stderr!.on('data', (d: Buffer) => tail(this.err, d.toString()));
-    this.child.on('error', (e) => {
+  /** Follows the spawned helper: its stderr, spawn errors and exit. */
+  protected follow(child: ChildProcess): void {
+    this.child = child;
+    child.stderr!.on('data', (d: Buffer) => tail(this.err, d.toString()));
+    child.on('error', (e) => {
       tail(this.err, e.message);
       this.finish(undefined);
     });
-    this.child.on('exit', (code) => this.finish(code ?? undefined));
+    child.on('exit', (code) => this.finish(code ?? undefined));
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  private finish(code: number | undefined): void {
+  /** Extra cleanup when the helper is gone (e.g. its socket directory). */
+  protected onExit(): void {}
+
+  protected finish(code: number | undefined): void {
     if (this.exited) return;
     this.exited = true;
+    this.onExit();
     this.emit('exit', code);
   }
 
@@ -66,17 +67,43 @@ export class LocalHelperRun extends EventEmitter implements HelperRun {
     return this.err.join('');
   }
 
+  /** Closing its input is how the helper is asked to exit; SIGTERM follows if it has not after 2 s. */
+  protected abstract closeInput(): void;
+
   async stop(): Promise<void> {
     if (this.exited) return;
-    this.stdin.end(); // the helper exits on stdin EOF
+    this.closeInput();
     const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
-    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+    await this.gone();
     clearTimeout(t);
   }
 
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
-    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+    await this.gone();
+  }
+
+  private gone(): Promise<void> {
+    return new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+  }
+}
+
+export class LocalHelperRun extends LocalProcessRun {
+  readonly stdout: Readable;
+  readonly stdin: Writable;
+  readonly label: string;
+
+  constructor(helperPath: string, args: string[]) {
+    super();
+    this.follow(spawn(helperPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    this.stdout = this.child.stdout!;
+    this.stdin = this.child.stdin!;
+    this.stdin.on('error', () => undefined); // EPIPE after the helper died is reported through 'exit'
+    this.label = `local helper pid ${this.child.pid}`;
+  }
+
+  protected closeInput(): void {
+    this.stdin.end(); // the helper exits on stdin EOF
   }
 }
 
@@ -85,24 +112,19 @@ export class LocalHelperRun extends EventEmitter implements HelperRun {
  * directory, accepts this one client, and exits when it disconnects. Useful when the helper's stdio is
  * not ours (e.g. started through sudo or a service manager); here it is spawned directly.
  */
-export class LocalSocketHelperRun extends EventEmitter implements HelperRun {
+export class LocalSocketHelperRun extends LocalProcessRun {
   stdout!: Readable;
   stdin!: Writable;
   label = 'local helper (socket)';
-  private child!: ChildProcess;
   private socket!: Socket;
-  private readonly err: string[] = [];
-  private exited = false;
   private dir = '';
 
   static async start(helperPath: string, args: string[]): Promise<LocalSocketHelperRun> {
     const run = new LocalSocketHelperRun();
     run.dir = mkdtempSync(join(tmpdir(), 'glasshouse-helper-'));
     const path = join(run.dir, 'helper.sock');
-    run.child = spawn(helperPath, [...args, '--socket', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    run.follow(spawn(helperPath, [...args, '--socket', path], { stdio: ['ignore', 'ignore', 'pipe'] }));
     run.label = `local helper pid ${run.child.pid} on ${path}`;
-    run.child.stderr!.on('data', (d: Buffer) => tail(run.err, d.toString()));
-    run.child.on('exit', (code) => run.finish(code ?? undefined));
     // the socket appears once the BPF object is loaded: retry until then (or until the helper dies)
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -114,7 +136,7 @@ export class LocalSocketHelperRun extends EventEmitter implements HelperRun {
         break;
       } catch (e) {
         if (run.exited || Date.now() > deadline) {
-          run.cleanup();
+          run.onExit();
           throw new Error(`cannot connect to the helper socket ${path}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -126,32 +148,12 @@ export class LocalSocketHelperRun extends EventEmitter implements HelperRun {
     return run;
   }
 
-  private cleanup(): void {
+  protected override onExit(): void {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private finish(code: number | undefined): void {
-    if (this.exited) return;
-    this.exited = true;
-    this.cleanup();
-    this.emit('exit', code);
-  }
-
-  stderrTail(): string {
-    return this.err.join('');
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
+  protected closeInput(): void {
     this.socket?.end(); // the helper exits when its client goes away
-    const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
-    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
-    clearTimeout(t);
-  }
-
-  async kill(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
   }
 }
 
