@@ -330,6 +330,27 @@ static __always_inline struct gh_inflight *inflight__take(__u64 *id)
 	return bpf_map_lookup_elem(&inflight, id);
 }
 
+/* The start every family's builder shares: the arguments stashed at enter (none when the syscall was filtered
+ * there), the config, and the scratch buffer the record is built in. Returns NULL when there is nothing to
+ * build; if *in is set the stash must still be dropped (emit__done). */
+static __always_inline __u8 *emit__begin(__u64 *id, struct gh_inflight **in, struct gh_config **c)
+{
+	*in = inflight__take(id);
+	if (!*in)
+		return 0;
+	*c = config__get();
+	if (!*c)
+		return 0;
+	return scratch__get(0);
+}
+
+/* Drops the stashed enter arguments of this thread: every builder ends here, emitted or not. */
+static __always_inline int emit__done(__u64 id)
+{
+	bpf_map_delete_elem(&inflight, &id);
+	return 0;
+}
+
 /* The record builders are big (strings, cwd walk, socket reads); verifying a copy in each of ~50 exit
  * programs took the load past 30 s on a 2-core VM. Each exit program therefore tail-calls one shared
  * builder program per family, verified once. */

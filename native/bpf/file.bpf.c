@@ -31,13 +31,11 @@ __noinline int prefix__match(struct gh_pathbuf *path, __u32 plen)
 static __always_inline int file__emit(long ret)
 {
 	__u64 id;
-	struct gh_inflight *in = inflight__take(&id);
-	if (!in)
-		return 0;
-	struct gh_config *c = config__get();
-	__u8 *buf = scratch__get(0);
-	if (!buf || !c)
-		goto out;
+	struct gh_inflight *in;
+	struct gh_config *c;
+	__u8 *buf = emit__begin(&id, &in, &c);
+	if (!buf)
+		return in ? emit__done(id) : 0;
 	struct gh_file *r = (struct gh_file *)buf;
 	event__fill(&r->e, in->kind);
 	r->e.ts_ns = in->ts;
@@ -74,8 +72,7 @@ static __always_inline int file__emit(long ret)
 	}
 	record__submit(c, buf, off, GH_OP_FILE, in->kind);
 out:
-	bpf_map_delete_elem(&inflight, &id);
-	return 0;
+	return emit__done(id);
 }
 
 SEC("tracepoint")

@@ -84,13 +84,11 @@ static __always_inline void sock__read(struct gh_net *r, struct sock *sk)
 static __always_inline int net__emit(long ret)
 {
 	__u64 id;
-	struct gh_inflight *in = inflight__take(&id);
-	if (!in)
-		return 0;
-	struct gh_config *c = config__get();
-	__u8 *buf = scratch__get(0);
-	if (!buf || !c)
-		goto out;
+	struct gh_inflight *in;
+	struct gh_config *c;
+	__u8 *buf = emit__begin(&id, &in, &c);
+	if (!buf)
+		return in ? emit__done(id) : 0;
 	struct gh_net *r = (struct gh_net *)buf;
 	__builtin_memset(&r->family, 0, sizeof(*r) - __builtin_offsetof(struct gh_net, family));
 	event__fill(&r->e, in->kind);
@@ -122,9 +120,7 @@ static __always_inline int net__emit(long ret)
 		break;
 	}
 	record__submit(c, buf, off, GH_OP_NET, in->kind);
-out:
-	bpf_map_delete_elem(&inflight, &id);
-	return 0;
+	return emit__done(id);
 }
 
 SEC("tracepoint")

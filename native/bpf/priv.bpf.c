@@ -8,13 +8,11 @@
 static __always_inline int priv__emit(long ret)
 {
 	__u64 id;
-	struct gh_inflight *in = inflight__take(&id);
-	if (!in)
-		return 0;
-	struct gh_config *c = config__get();
-	__u8 *buf = scratch__get(0);
-	if (!buf || !c)
-		goto out;
+	struct gh_inflight *in;
+	struct gh_config *c;
+	__u8 *buf = emit__begin(&id, &in, &c);
+	if (!buf)
+		return in ? emit__done(id) : 0;
 	struct gh_priv *r = (struct gh_priv *)buf;
 	event__fill(&r->e, in->kind);
 	r->e.ts_ns = in->ts;
@@ -29,9 +27,7 @@ static __always_inline int priv__emit(long ret)
 	__u32 n = str__user(buf, off, (void *)in->p1, &r->e.flags);
 	r->str_len = n;
 	record__submit(c, buf, off + n, GH_OP_PRIV, in->kind);
-out:
-	bpf_map_delete_elem(&inflight, &id);
-	return 0;
+	return emit__done(id);
 }
 
 static __always_inline int priv__enter(struct trace_event_raw_sys_enter *ctx, __u16 kind, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 str)
