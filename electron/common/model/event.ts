@@ -135,18 +135,7 @@ export interface SensorStats {
 
 /** A process that already ran when the sensor began watching its container (seeded from /proc), so the
  * process tree is whole. Same identity fields as events; `startTs` is when the process started. */
-export interface ProcessSeed {
-  ts: number;
-  seq: number;
-  pid: number;
-  tgid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  comm: string;
-  cgroupId: string;
-  mntns: number;
-  containerId?: string;
+export interface ProcessSeed extends EventBase {
   exe: string;
   argv: string[];
   cwd?: string;
