@@ -2,6 +2,8 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli as runCliInProcess } from '../../electron/cli/main';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'electron', 'cli.cjs');
@@ -24,4 +26,16 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
     const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`glasshouse ${args.join(' ')} did not finish in time:\n${stdout}\n${stderr}`)); }, opts.timeoutMs ?? 30_000);
     child.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
   });
+}
+
+/** Runs a CLI command inside this process (same code as the bundle), capturing its output. */
+export async function cliInProcess(argv: string[], opts: { cwd: string; interrupted?: Promise<void> }): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b) => (out += b));
+  stderr.on('data', (b) => (err += b));
+  const code = await runCliInProcess(argv, { stdout, stderr, env: process.env, cwd: opts.cwd, interrupted: opts.interrupted ?? new Promise<void>(() => {}) });
+  return { code, out, err };
 }

@@ -1,16 +1,14 @@
 // `glasshouse record` on a real container, `glasshouse report` on the file, and replay rebuilding the recorded state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../../electron/cli/main';
-import type { CliIo } from '../../../electron/cli/command';
 import { RecordingStore } from '../../../electron/node/store/index';
 import { RecordingSource } from '../../../electron/node/capture/recording';
 import { prepareReplay } from '../../../electron/node/replay';
 import { Recorder } from '../../../electron/node/recorder';
 import { ensureBusyboxImage, removeTestContainers, runContainer } from '../../support/docker';
+import { cliInProcess } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-cli-rec-'));
 beforeAll(async () => { await ensureBusyboxImage(); });
@@ -19,17 +17,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], interrupted = new Promise<void>(() => {})): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b) => (out += b));
-  stderr.on('data', (b) => (err += b));
-  const io: CliIo = { stdout, stderr, env: process.env, cwd: dir, interrupted };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[], interrupted?: Promise<void>) => cliInProcess(argv, { cwd: dir, interrupted });
 
 describe('glasshouse record / report', () => {
   it('records a real container for a duration; the report lists it; replay rebuilds the stored processes', async () => {

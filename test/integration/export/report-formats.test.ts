@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../../electron/cli/main';
-import type { CliIo } from '../../../electron/cli/command';
 import { ensureBusyboxImage, removeTestContainers, runContainer } from '../../support/docker';
+import { cliInProcess } from '../../support/cli';
 import { multitoolValidate, sarifSchemaValidator } from '../../support/sarif';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-report-fmt-'));
@@ -16,17 +14,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (b) => (out += b));
-  stderr.on('data', (b) => (err += b));
-  const io: CliIo = { stdout, stderr, env: process.env, cwd: dir, interrupted: new Promise<void>(() => {}) };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => cliInProcess(argv, { cwd: dir });
 
 describe('glasshouse report --format', () => {
   it('renders a recorded container as valid SARIF, Markdown and HTML naming it; json stays the versioned summary', async () => {
