@@ -124,39 +124,45 @@ export class CaptureSession {
     const source = new LiveSource(sensor);
     const path = this.openStore(record, 'live sensor');
     const world = new WorldState();
-    const detector = new Detector(this.deps.rules(), world);
+    const info = this.deps.info();
+    const detector = this.assemble(source, world, info);
     // Reads are traced only below the prefixes the rules care about (shadow, keys, tokens): the pack's list.
     sensor.setSensitivePrefixes?.(detector.rules.list('sensitive_read_prefixes') ?? []);
-    this.detector = detector;
-    this.source = source;
-    const info = this.deps.info();
-    this.recorder = new Recorder({
-      source, store: this.store, world, info,
-      observer: {
-        onBatch: (batch) => detector.observe(batch),
-        beforeClose: (store) => store.saveFindings(detector.list()),
-      },
-    });
-    await this.startRecorder(path);
+    await this.launch(path);
     this.follow(sel, world, detector, info, (id) => sensor.watchContainer(id));
-    void this.recorder.done.then((summary) => this.finished(summary));
     this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
     this.statusTimer.unref?.();
     return this.setStatus({ state: 'capturing', recordingPath: path });
   }
 
   /** Starts the recorder; when the source cannot start, the capture ends in 'error' and the empty recording file is removed. */
-  private async startRecorder(path: string | undefined): Promise<void> {
+  /** Source → state tables → rules (→ the recording, when a store is open): the one pipeline every capture runs. */
+  private assemble(source: CaptureSource, world: WorldState, info?: ContainerInfoProvider): Detector {
+    const detector = new Detector(this.deps.rules(), world);
+    this.detector = detector;
+    this.source = source;
+    this.recorder = new Recorder({
+      source, store: this.store, world, info,
+      observer: { onBatch: (batch) => detector.observe(batch), beforeClose: (store) => store.saveFindings(detector.list()) },
+    });
+    return detector;
+  }
+
+  /** Starts the assembled pipeline; if it cannot start, removes the half-made recording at `createdPath`. */
+  private async launch(createdPath: string | undefined): Promise<void> {
+    const recorder = this.recorder!;
     try {
-      await this.recorder!.start();
+      await recorder.start();
     } catch (err) {
       this.store?.close(`capture could not start: ${(err as Error).message}`);
-      if (path) for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      if (createdPath) for (const f of [createdPath, `${createdPath}-wal`, `${createdPath}-shm`]) rmSync(f, { force: true });
       this.recorder = undefined;
       this.setStatus({ state: 'error', error: serializeError(err) });
       throw err;
     }
+    void recorder.done.then((summary) => this.finished(summary));
   }
+
 
   /** Watches what is running now and what starts later; each container gets its identity and posture at once. */
   private follow(sel: Selection, world: WorldState, detector: Detector, info: ContainerInfoProvider, watchContainer: (id: string) => unknown): void {
@@ -186,18 +192,11 @@ export class CaptureSession {
     this.reset();
     const path = this.openStore(record, source.description);
     const world = new WorldState();
-    const detector = new Detector(this.deps.rules(), world);
-    this.detector = detector;
-    this.source = source;
     const info = follow ? this.deps.info() : undefined;
-    this.recorder = new Recorder({
-      source, store: this.store, world, info,
-      observer: { onBatch: (batch) => detector.observe(batch), beforeClose: (store) => store.saveFindings(detector.list()) },
-    });
+    const detector = this.assemble(source, world, info);
     this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: follow && restricts(follow) ? [] : undefined });
-    await this.startRecorder(path);
+    await this.launch(path);
     if (follow && info) this.follow(follow, world, detector, info, (id) => source.watchContainer?.(id));
-    void this.recorder.done.then((summary) => this.finished(summary));
     return this.current;
   }
 
@@ -234,21 +233,11 @@ export class CaptureSession {
       this.setStatus({ state: 'error', source: 'recording', recordingPath: path, error: serializeError(err) });
       throw err;
     }
-    const world = replay.world;
-    const detector = new Detector(this.deps.rules(), world);
-    for (const c of world.containers.list()) if (c.detail) detector.addPosture(c.detail);
-    this.detector = detector;
-    this.source = source;
-    this.recorder = new Recorder({ source, world, info: replay.info, observer: { onBatch: (batch) => detector.observe(batch) } });
+    const detector = this.assemble(source, replay.world, replay.info);
+    for (const c of replay.world.containers.list()) if (c.detail) detector.addPosture(c.detail);
     this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined });
-    try {
-      await this.recorder.start(); // a bad file fails here with a FileFormatError naming it
-    } catch (err) {
-      this.recorder = undefined;
-      this.setStatus({ state: 'error', error: serializeError(err) });
-      throw err;
-    }
-    void this.recorder.done.then((summary) => this.finished(summary));
+    // A bad file fails here with a FileFormatError naming it; the file is only read, never removed.
+    await this.launch(undefined);
     return this.current;
   }
 
