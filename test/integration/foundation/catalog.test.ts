@@ -88,10 +88,12 @@ describe('reconnect', () => {
     // Fast retries so the test does not wait for the production backoff.
     (e.connection as any).opts.retryMs = 200;
     (e.connection as any).opts.maxRetryMs = 400;
+    let loaded = false;
+    e.catalog.once('delta', () => (loaded = true));
     try {
       await e.start();
       expect(e.connection.status.connection).toBe('connected');
-      await waitFor('catalog loaded', () => e.catalog.snapshot().containers.length > 0 || true);
+      await waitFor('the first catalog list through the proxy', () => loaded);
 
       await proxy.down();
       const lost = await waitFor('disconnected', () => e.connection.status.connection === 'disconnected' && e.connection.status);
