@@ -106,6 +106,13 @@ export class ProcessPollerSource extends BaseSource {
       const pid = Number(row[iPid]);
       const ppid = iPpid >= 0 ? Number(row[iPpid]) : 0;
       const args = row[iArgs] ?? '';
+      // `ps` shows "[comm]" for a process with no command line any more (exiting, or a zombie awaiting its
+      // parent): that is the same process dying, never a new program. Keep what was known of it.
+      if (/^\[[^\]]*\]$/.test(args)) {
+        const prev = before.get(pid);
+        if (prev) now.set(pid, prev);
+        continue;
+      }
       const key = `${pid}|${args}`;
       now.set(pid, { key, pid });
       if (before.get(pid)?.key === key) continue;
