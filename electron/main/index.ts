@@ -1,5 +1,5 @@
 // Electron main: app lifecycle, the app:// protocol, hardened windows, and one validating IPC handler.
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, safeStorage, session, shell } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_ORIGIN, IPC_CHANNEL_CALL, IPC_CHANNEL_EVENT } from '../common/ipc/channels';
@@ -7,6 +7,8 @@ import { dispatch } from '../common/ipc/dispatch';
 import { PeerSubscriptions } from '../common/ipc/peer';
 import { Engine } from '../node/engine';
 import { APP_CSP, WEB_PREFERENCES, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
+import { SafeStorageSecretStore } from './secrets';
+import { exportWithDialog } from './exportDialog';
 
 const rendererRoot = join(__dirname, '..', 'renderer');
 
@@ -57,7 +59,10 @@ app.whenReady().then(async () => {
 
   // Packaged apps carry the helper as an extra resource (build/electron-builder.yml); dev runs use native/build.
   const helperPath = app.isPackaged ? join(process.resourcesPath, 'helper', 'glasshouse-helper') : undefined;
-  engine = new Engine({ dataDir: app.getPath('userData'), helperPath });
+  // Tokens typed into the app are encrypted with safeStorage; when it cannot encrypt, none are stored (the reason is shown).
+  const secretStore = new SafeStorageSecretStore(safeStorage, app.getPath('userData'));
+  const secretNote = secretStore.unavailableReason();
+  engine = new Engine({ dataDir: app.getPath('userData'), helperPath, secrets: secretNote ? { note: secretNote } : { store: secretStore } });
   const eng = engine;
   // One subscription book per window: frames go only to the window that subscribed; closing it unsubscribes.
   const peers = new Map<number, PeerSubscriptions>();
@@ -78,7 +83,14 @@ app.whenReady().then(async () => {
     if (!frame || !isTrustedSender(frame.url, frame === event.sender.mainFrame)) {
       return { ok: false, error: { name: 'PermissionDeniedError', message: 'This frame may not call the Glasshouse engine.' } };
     }
-    const envelope = await dispatch(eng.handlers, method, params);
+    // "Export…" in the app: the engine renders, main asks where to save (the renderer never names a path).
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const handlers = method !== 'export.report' ? eng.handlers : {
+      ...eng.handlers,
+      'export.report': (p: Parameters<typeof eng.handlers['export.report']>[0]) => exportWithDialog(eng.handlers, p,
+        (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)), app.getPath('documents')),
+    };
+    const envelope = await dispatch(handlers, method, params);
     peerOf(event.sender).track(method, params, envelope);
     return envelope;
   });

@@ -21,6 +21,8 @@ import { postureOf } from '../common/detect/detector';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
+import { createExportHandlers } from './export/app';
+import { KeychainSecretStore, type SecretStore } from './export/secrets';
 
 export const GLASSHOUSE_VERSION = '0.1.0';
 
@@ -34,6 +36,20 @@ export interface EngineOptions {
   helperPath?: string;
   /** Rule files loaded after the built-in pack and the user's rules folder (`glasshouse scan --rules FILE`). */
   extraRules?: RuleSource[];
+  /**
+   * Where tracker tokens typed into the app are kept: Electron main passes its safeStorage store; without one the
+   * OS keychain (secret-tool) is used when present. Tokens in the environment are always read first.
+   */
+  secrets?: { store?: SecretStore; note?: string };
+}
+
+/** The OS keychain when this machine has one; otherwise none, with the reason. */
+function defaultSecretStore(): { store?: SecretStore; note?: string } {
+  try {
+    return { store: KeychainSecretStore.open(process.env) };
+  } catch (e) {
+    return { note: (e as Error).message };
+  }
 }
 
 /**
@@ -132,7 +148,13 @@ export class Engine {
       docker: docker(), dataDir: this.dataDir,
       journal: (async (e) => { await actionLog(e); await this.response.journal?.(e); }) as ActionJournal,
     });
+    const secrets = options.secrets ?? defaultSecretStore();
+    const exportHandlers = createExportHandlers({
+      session: this.session, dataDir: this.dataDir, toolVersion: GLASSHOUSE_VERSION, env: process.env,
+      store: secrets.store, storeNote: secrets.note, publish: (p) => this.publish('tickets.progress', p),
+    });
     this.handlers = {
+      ...exportHandlers,
       'engine.status': async () => this.connection.status,
       'catalog.snapshot': async () => this.catalog.snapshot(),
       'container.inspect': async ({ id }) => inspectContainer(docker(), id),

@@ -134,6 +134,84 @@ const subscriptionParams = z.object({
 }).strict();
 export type SubscriptionParams = z.output<typeof subscriptionParams>;
 
+// ---- Findings out: reports, tickets and tracker tokens (implemented in electron/node/export/app.ts) ----
+export const EXPORT_FORMATS = ['sarif', 'md', 'html', 'csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const TRACKER_KINDS = ['github', 'gitlab', 'jira-cloud', 'jira-server'] as const;
+export type TrackerKind = (typeof TRACKER_KINDS)[number];
+export const SECRET_NAMES = ['github-token', 'gitlab-token', 'jira-token', 'jira-email'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** One thing a redaction removed: the kind of secret and where it sat, never the value. */
+export interface RedactionInfo { kind: string; where: string; count: number }
+
+export interface ExportResult {
+  format: ExportFormat;
+  fileName: string;
+  mediaType: string;
+  /** The rendered, redacted report (absent when Electron saved it to a file the user chose). */
+  text?: string;
+  bytes: number;
+  findings: number;
+  redactions: RedactionInfo[];
+  /** "Redacted before export: 2 × github-token, …" or "No secrets were found in the evidence." */
+  redactionSummary: string;
+  /** Electron: where the save dialog wrote it; canceled when the user closed the dialog. */
+  savedTo?: string;
+  canceled?: boolean;
+}
+
+/** Where tickets go: everything but the token (tokens only ever come from the secret store or the environment). */
+const trackerTarget = z.object({
+  kind: z.enum(TRACKER_KINDS),
+  /** Default https://api.github.com or https://gitlab.com; required for Jira. */
+  baseUrl: z.string().max(2048).optional(),
+  /** GitHub OWNER/REPO, GitLab GROUP/PROJECT or numeric id, Jira project key. */
+  project: z.string().min(1).max(512),
+  issueType: z.string().min(1).max(100).optional(),
+  labels: z.array(z.string().min(1).max(255)).max(20).optional(),
+}).strict();
+export type TrackerTarget = z.output<typeof trackerTarget>;
+const ticketSelection = {
+  target: trackerTarget,
+  /** Which findings of the session; absent = every open finding. */
+  fingerprints: z.array(z.string().regex(/^[0-9a-f]{12,64}$/)).max(5000).optional(),
+  grouping: z.enum(['finding', 'container', 'recording']).optional(),
+};
+
+export interface TicketPreviewItem {
+  fingerprint: string; label: string; title: string; findingCount: number;
+  method: 'POST'; url: string;
+  /** Secret headers masked ("Bearer ***"); everything else exactly as sent. */
+  headers: Record<string, string>;
+  body: unknown;
+}
+export interface TicketPreview {
+  destination: string;
+  service: string;
+  payloads: TicketPreviewItem[];
+  redactionSummary: string;
+  /** Whether the token this tracker needs is available (stored or in the environment). */
+  tokenSet: boolean;
+}
+export interface TicketSendResult {
+  fingerprint: string; label: string; title: string;
+  outcome: 'created' | 'existing' | 'failed';
+  key?: string; url?: string; via?: 'local-map' | 'remote-search';
+  /** The sentence saying what went wrong and what to do. */
+  error?: string;
+}
+export interface TicketProgress { sendId: string; done: number; total: number; result: TicketSendResult }
+export interface SecretStatus {
+  /** Where tokens are kept, as a sentence ("the OS keychain via secret-tool"). */
+  store: string;
+  writable: boolean;
+  /** Set or not, and from where: a stored token is never sent back. */
+  secrets: Record<SecretName, { set: boolean; from?: 'environment' | 'store' }>;
+  /** Why tokens cannot be stored here, when they cannot. */
+  note?: string;
+}
+
 /** Request methods: name → zod schema of params + TS result type (phantom). */
 const method = <R>() => <P extends z.ZodType>(params: P) => ({ params, result: undefined as unknown as R });
 const none = () => z.object({}).strict();
@@ -183,6 +261,14 @@ export const METHODS = {
   'container.isolation': method<IsolationRecord | null>()(z.object({ id: containerId }).strict()),
   /** Without outDir the bundle goes under the engine's data dir (snapshots/NAME-TIME). Progress: 'action.progress'. */
   'container.snapshot': method<SnapshotResult>()(z.object({ id: containerId, outDir: z.string().min(1).max(4096).startsWith('/').optional(), actionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).strict()),
+  /** Renders the current capture or recording (redacted). save: 'dialog' lets Electron main ask where to write it. */
+  'export.report': method<ExportResult>()(z.object({ format: z.enum(EXPORT_FORMATS), containerId: containerId.optional(), save: z.enum(['dialog']).optional() }).strict()),
+  'tickets.preview': method<TicketPreview>()(z.object(ticketSelection).strict()),
+  /** Progress per ticket arrives as 'tickets.progress' with this sendId. */
+  'tickets.send': method<TicketSendResult[]>()(z.object({ ...ticketSelection, sendId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict()),
+  'secrets.status': method<SecretStatus>()(none()),
+  'secrets.set': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(8192) }).strict()),
+  'secrets.delete': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES) }).strict()),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -200,10 +286,11 @@ export interface EngineEvents {
   'terminal.exit': TerminalExit;
   'logs.lines': LogFollowLines;
   'action.progress': ActionProgress;
+  'tickets.progress': TicketProgress;
 }
 export type EventName = keyof EngineEvents;
 export const EVENT_NAMES: readonly EventName[] = ['engine.status', 'catalog.delta', 'session.status', 'live.frame',
-  'terminal.output', 'terminal.exit', 'logs.lines', 'action.progress'];
+  'terminal.output', 'terminal.exit', 'logs.lines', 'action.progress', 'tickets.progress'];
 
 /** Used by transports to route per-subscription events to the peer that subscribed (and to clean up on close). */
 export const SUBSCRIBE_METHOD = 'live.subscribe' satisfies MethodName;

@@ -4,8 +4,11 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GlasshouseError, PermissionDeniedError } from '../../common/ipc/errors';
 
-export const SECRET_NAMES = ['github-token', 'gitlab-token', 'jira-token', 'jira-email'] as const;
-export type SecretName = (typeof SECRET_NAMES)[number];
+import { SECRET_NAMES, type SecretName } from '../../common/ipc/contract';
+
+// One list of secret names for the engine API and every store.
+export { SECRET_NAMES };
+export type { SecretName };
 
 /**
  * A place that keeps tokens out of plain config and logs. The Electron app implements this in

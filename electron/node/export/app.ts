@@ -1,0 +1,227 @@
+// The app's way out for findings: engine handlers that render the session as a report, preview and send tickets, and keep tokens.
+import type { EngineHandlers, SecretStatus, TicketSendResult, TrackerTarget } from '../../common/ipc/contract';
+import { SECRET_NAMES } from '../../common/ipc/contract';
+import { NotFoundError, UserInputError } from '../../common/ipc/errors';
+import type { ContainerRef, Finding } from '../../common/model';
+import type { WorldState } from '../../common/state/worldState';
+import type { SessionStatus, TicketProgress } from '../../common/ipc/contract';
+import { REPORT_SINKS, redactReportInput, summarizeRedactions } from './index';
+import type { ReportInput } from './types';
+import { EnvSecretStore, type SecretName, type SecretStore } from './secrets';
+import { createTicketSink, type TrackerConfig } from './tickets/index';
+import { redactFindings } from './redact';
+import type { HttpDeps } from './tickets/http';
+
+/** The part of the capture session an export needs (live capture or an opened recording). */
+export interface ExportableSession {
+  readonly status: SessionStatus;
+  readonly world: WorldState | undefined;
+  findings(containerId?: string): Finding[];
+}
+
+export interface ExportDeps {
+  session: ExportableSession;
+  /** Holds the fp → ticket map (tickets.json). */
+  dataDir: string;
+  toolVersion: string;
+  env: NodeJS.ProcessEnv;
+  /** Where tokens typed into the app are kept encrypted (safeStorage in Electron, the OS keychain otherwise). */
+  store?: SecretStore;
+  /** Why there is no store, as a sentence (shown instead of the "save token" button). */
+  storeNote?: string;
+  publish(progress: TicketProgress): void;
+  /** Tests shorten pacing and waits. */
+  http?: HttpDeps & { minIntervalMs?: number };
+}
+
+export type ExportHandlers = Pick<EngineHandlers, 'export.report' | 'tickets.preview' | 'tickets.send' | 'secrets.status' | 'secrets.set' | 'secrets.delete'>;
+
+const EXT: Record<string, string> = { sarif: 'sarif', md: 'md', html: 'html', csv: 'csv', json: 'json' };
+
+function refOf(r: { id: string; ref: ContainerRef; detail?: { facts: { imageDigest?: string } } }): ContainerRef {
+  return { ...r.ref, id: r.id, imageDigest: r.ref.imageDigest ?? r.detail?.facts.imageDigest };
+}
+
+function nothingToExport(): never {
+  throw new NotFoundError('There is no capture or recording to export.', 'Start a capture or open a recording first.');
+}
+
+/** The session as a report input: its findings, containers, process tree, flows and file changes (one container or all). */
+export function sessionReportInput(session: ExportableSession, toolVersion: string, containerId?: string): ReportInput {
+  const world = session.world;
+  const st = session.status;
+  if (!world && !st.startedAt) nothingToExport();
+  const keep = (id: string | undefined) => !containerId || id === containerId;
+  const name = st.recordingPath?.split('/').pop();
+  return {
+    findings: session.findings(containerId),
+    containers: (world?.containers.list() ?? []).filter((c) => keep(c.id)).map(refOf),
+    processes: [...(world?.processes.all() ?? [])].filter((p) => keep(p.containerId)),
+    flows: (world?.flows.flows() ?? []).filter((f) => keep(f.containerId)),
+    fileChanges: (world?.files.list() ?? []).filter((f) => keep(f.containerId)),
+    recording: {
+      ...(name ? { id: name.replace(/\.[^.]+$/, ''), name } : { name: st.source === 'recording' ? 'Recording' : 'Live capture' }),
+      startedAt: st.startedAt ?? Date.now(), ...(st.endedAt ? { endedAt: st.endedAt } : {}), toolVersion,
+    },
+    loss: {
+      ringDrops: st.loss.ringDrops, queueDrops: st.loss.queueDrops + st.loss.sourceDropped, corruptFrames: st.loss.corruptFrames,
+      unsupportedKinds: [...st.loss.unsupportedKinds], gaps: st.loss.gaps.map((g) => [g[0], g[1]]),
+    },
+  };
+}
+
+/** Export file name: glasshouse-<recording or "capture">-<container?>.<ext>, safe on every OS. */
+export function exportFileName(input: ReportInput, format: string, containerName?: string): string {
+  const base = [input.recording.id ?? 'capture', containerName].filter(Boolean).join('-').replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 100);
+  return `glasshouse-${base}.${EXT[format] ?? format}`;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/** Tokens travel only over https; plain http is allowed to this machine (a local proxy or test server) and nowhere else. */
+export function checkBaseUrl(raw: string | undefined, what: string): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let u: URL;
+  try { u = new URL(raw.trim()); } catch {
+    throw new UserInputError(`"${raw}" is not a web address.`, `Give the ${what} as https://HOST[/path].`);
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.test(u.hostname))) {
+    throw new UserInputError(`The ${what} ${u.origin} does not use https, so the token would travel in clear text.`, 'Use its https:// address.');
+  }
+  if (u.username || u.password) throw new UserInputError(`The ${what} must not contain a user name or password.`, 'Store the token with "Save token" instead.');
+  return u.toString().replace(/\/+$/, '');
+}
+
+function tokenNames(kind: TrackerTarget['kind']): SecretName[] {
+  return kind === 'github' ? ['github-token'] : kind === 'gitlab' ? ['gitlab-token'] : kind === 'jira-cloud' ? ['jira-token', 'jira-email'] : ['jira-token'];
+}
+
+export function createExportHandlers(deps: ExportDeps): ExportHandlers {
+  const envStore = new EnvSecretStore(deps.env);
+  const lookup = async (name: SecretName): Promise<{ value?: string; from?: 'environment' | 'store'; error?: string }> => {
+    const fromEnv = await envStore.get(name);
+    if (fromEnv) return { value: fromEnv, from: 'environment' };
+    if (!deps.store) return {};
+    try {
+      const v = await deps.store.get(name);
+      return v ? { value: v, from: 'store' } : {};
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+
+  const status = async (): Promise<SecretStatus> => {
+    const secrets = {} as SecretStatus['secrets'];
+    let note = deps.storeNote;
+    for (const name of SECRET_NAMES) {
+      const r = await lookup(name);
+      if (r.error) note ??= r.error;
+      secrets[name] = { set: !!r.value, ...(r.from ? { from: r.from } : {}) };
+    }
+    return {
+      store: deps.store ? deps.store.description : 'environment variables only',
+      writable: !!deps.store,
+      secrets,
+      ...(note ? { note } : {}),
+    };
+  };
+
+  const requireStore = (): SecretStore => {
+    if (!deps.store) {
+      throw new UserInputError(`Tokens cannot be stored here: ${deps.storeNote ?? 'no encrypted store is available'}`,
+        'Set the token in the environment of `glasshouse serve` instead (e.g. GLASSHOUSE_GITHUB_TOKEN).');
+    }
+    return deps.store;
+  };
+
+  /** The tracker config with tokens from the store or the environment; previews get a placeholder when none is set. */
+  const configFor = async (t: TrackerTarget, forSend: boolean): Promise<{ config: TrackerConfig; tokenSet: boolean }> => {
+    const names = tokenNames(t.kind);
+    const got = await Promise.all(names.map(lookup));
+    const missing = names.filter((_, i) => !got[i].value);
+    if (forSend && missing.length) {
+      const why = got.find((g) => g.error)?.error;
+      throw new UserInputError(`No ${missing.join(' or ').replace(/-/g, ' ')} is set for ${t.kind}.`,
+        `Save it in Export → Tickets${why ? ` (the store said: ${why})` : ''}, or set ${missing[0] === 'jira-email' ? 'GLASSHOUSE_JIRA_EMAIL' : `GLASSHOUSE_${t.kind.split('-')[0].toUpperCase()}_TOKEN`} for the engine.`);
+    }
+    const val = (name: SecretName, placeholder: string) => got[names.indexOf(name)]?.value ?? placeholder;
+    const common = { mapDir: deps.dataDir, labels: t.labels ?? ['security'], ...(deps.http ?? {}) };
+    const baseUrl = checkBaseUrl(t.baseUrl, `${t.kind} server address`);
+    const project = t.project.trim();
+    let config: TrackerConfig;
+    switch (t.kind) {
+      case 'github': {
+        const [owner, repo, extra] = project.split('/');
+        if (!owner || !repo || extra !== undefined) throw new UserInputError(`"${project}" is not OWNER/REPO.`, 'Give the repository as owner/name, e.g. octocat/hello-world.');
+        config = { kind: 'github', owner, repo, token: val('github-token', 'PREVIEW'), ...(baseUrl ? { baseUrl } : {}), ...common };
+        break;
+      }
+      case 'gitlab':
+        config = { kind: 'gitlab', project, token: val('gitlab-token', 'PREVIEW'), ...(baseUrl ? { baseUrl } : {}), ...common };
+        break;
+      case 'jira-cloud':
+        config = { kind: 'jira-cloud', baseUrl: baseUrl ?? '', projectKey: project, email: val('jira-email', 'preview@example.invalid'), apiToken: val('jira-token', 'PREVIEW'),
+          ...(t.issueType ? { issueType: t.issueType } : {}), ...common };
+        break;
+      case 'jira-server':
+        config = { kind: 'jira-server', baseUrl: baseUrl ?? '', projectKey: project, pat: val('jira-token', 'PREVIEW'), ...(t.issueType ? { issueType: t.issueType } : {}), ...common };
+        break;
+    }
+    return { config, tokenSet: missing.length === 0 };
+  };
+
+  const selected = (fingerprints: string[] | undefined): Finding[] => {
+    if (!deps.session.world && !deps.session.status.startedAt) nothingToExport();
+    const all = deps.session.findings();
+    const picked = fingerprints ? all.filter((f) => fingerprints.includes(f.fingerprint)) : all.filter((f) => f.status === 'open');
+    if (!picked.length) {
+      throw new UserInputError(fingerprints ? 'None of the chosen findings is in this session any more.' : 'This session has no open finding to make a ticket of.',
+        'Pick findings in the Findings tab, or wait for the rules to report.');
+    }
+    return picked;
+  };
+
+  const recordingMeta = () => sessionReportInput(deps.session, deps.toolVersion).recording;
+
+  return {
+    'export.report': async ({ format, containerId }) => {
+      const input = redactReportInput(sessionReportInput(deps.session, deps.toolVersion, containerId));
+      const sink = REPORT_SINKS[format];
+      const text = sink.render(input);
+      const name = containerId ? input.containers.find((c) => c.id === containerId)?.name : undefined;
+      return {
+        format, fileName: exportFileName(input, format, name), mediaType: sink.mediaType, text, bytes: Buffer.byteLength(text),
+        findings: input.findings.length, redactions: input.redactions ?? [], redactionSummary: summarizeRedactions(input.redactions),
+      };
+    },
+    'tickets.preview': async ({ target, fingerprints, grouping }) => {
+      const findings = selected(fingerprints);
+      const { config, tokenSet } = await configFor(target, false);
+      const sink = createTicketSink(config);
+      return {
+        destination: sink.destination, service: sink.service, tokenSet,
+        payloads: sink.preview(findings, { grouping, recording: recordingMeta() }),
+        redactionSummary: summarizeRedactions(redactFindings(findings).redactions),
+      };
+    },
+    'tickets.send': async ({ target, fingerprints, grouping, sendId }) => {
+      const findings = selected(fingerprints);
+      const { config } = await configFor(target, true);
+      const sink = createTicketSink(config);
+      const total = sink.preview(findings, { grouping, recording: recordingMeta() }).length;
+      let done = 0;
+      const results: TicketSendResult[] = await sink.send(findings, { grouping, recording: recordingMeta() },
+        (result) => deps.publish({ sendId, done: ++done, total, result }));
+      return results;
+    },
+    'secrets.status': status,
+    'secrets.set': async ({ name, value }) => {
+      await requireStore().set(name, value.trim());
+      return status();
+    },
+    'secrets.delete': async ({ name }) => {
+      await requireStore().delete(name);
+      return status();
+    },
+  };
+}
