@@ -298,69 +298,163 @@ export class ChunkBuilder {
   }
 }
 
-/** One decoded chunk: events without containerId, and each event's containers-table row (or undefined). */
-export interface DecodedChunk {
-  events: RuntimeEvent[];
-  containers: Array<number | undefined>;
+/**
+ * One generated materializer per kind, like the encoders: an object literal for the header, then named stores in
+ * field order, so every event of a kind shares one hidden class (a keyed loop made each event a slow dictionary).
+ * Arguments: (chunk columns, event index, its first int, its first float); returns the event without containerId.
+ */
+type Materializer = (c: ChunkColumns, i: number, ii: number, fi: number) => RuntimeEvent;
+const MATERIALIZERS: Materializer[] = EVENT_KINDS.map((k, code) => {
+  const num = (x: string) => `((v = ${x}) === ${UNDEF} ? undefined : v === ${FLOAT} ? F[fi++] : v)`;
+  const lines = [
+    'const I = c.ints, F = c.floats, S = c.strings, B = c.base; let v;',
+    // Header fields in the encoder's order (floats are consumed in that order).
+    `const e = { ts: c.ts[i], seq: c.seq[i], pid: ${num('B[1][i]')}, tgid: ${num('B[2][i]')}, ppid: ${num('B[3][i]')}, ` +
+      `uid: ${num('B[4][i]')}, gid: ${num('B[5][i]')}, comm: S[B[6][i]], cgroupId: S[B[7][i]], mntns: ${num('B[8][i]')}, kind: ${JSON.stringify(k)} };`,
+  ];
+  KIND_NAMES[code].forEach((name, f) => {
+    const t = KIND_TYPES[code][f];
+    const set = `e[${JSON.stringify(name)}]`;
+    lines.push(`v = I[ii++];`);
+    if (t === 'n') lines.push(`if (v !== ${UNDEF}) ${set} = v === ${FLOAT} ? F[fi++] : v;`);
+    else if (t === 's') lines.push(`if (v !== ${UNDEF}) ${set} = S[v];`);
+    else if (t === 'b') lines.push(`if (v !== ${UNDEF}) ${set} = v === 1;`);
+    else if (t === 'sa') lines.push(`if (v !== ${UNDEF}) { const a = new Array(v); for (let j = 0; j < a.length; j++) a[j] = S[I[ii++]]; ${set} = a; }`);
+    else lines.push(`if (v !== ${UNDEF}) { const a = new Array(v); for (let j = 0; j < a.length; j++) { const x = I[ii++]; a[j] = x === ${FLOAT} ? F[fi++] : x; } ${set} = a; }`);
+  });
+  lines.push('return e;');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('c', 'i', 'ii', 'fi', lines.join('\n')) as Materializer;
+});
+
+/** The raw columns of a decoded chunk (what the generated materializers read). */
+interface ChunkColumns {
+  ts: Float64Array;
+  seq: Float64Array;
+  base: Int32Array[];
+  ints: Int32Array;
+  floats: Float64Array;
+  strings: string[];
 }
+
+/**
+ * One decoded chunk, kept as columns: queries filter on ts, kind and container without building objects, and
+ * only the events they return are materialized (each call gives a fresh object the caller may change).
+ */
+export class DecodedChunk implements ChunkColumns {
+  readonly count: number;
+  readonly ts: Float64Array;
+  /** Kind codes (index into EVENT_KINDS; 255 = a kind this build does not know, kept as JSON). */
+  readonly kindCodes: Uint8Array;
+  readonly seq: Float64Array;
+  readonly base: Int32Array[];
+  readonly ints: Int32Array;
+  readonly floats: Float64Array;
+  readonly strings: string[];
+  private readonly cont: Int32Array;
+  /** Where each event's fields start in the int and float streams (found in one pass, no allocation per event). */
+  private readonly intAt: Int32Array;
+  private readonly floatAt: Int32Array;
+
+  constructor(bytes: Uint8Array) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 24 || dv.getUint32(0, true) !== MAGIC) throw new Error('event chunk has an unknown layout');
+    const n = dv.getUint32(4, true);
+    const nFloats = dv.getUint32(8, true);
+    const nInts = dv.getUint32(12, true);
+    const dictLen = dv.getUint32(16, true);
+    let o = bytes.byteOffset + 24;
+    const need = 24 + 8 * (n + nFloats) + 4 * ((BASE_COLS + 1) * n + nInts) + n + dictLen;
+    if (need !== bytes.length) throw new Error(`event chunk is ${bytes.length} bytes, expected ${need}`);
+    if (o % 8 !== 0) throw new Error('event chunk buffer is not aligned');
+    const buf = bytes.buffer;
+    this.count = n;
+    this.ts = new Float64Array(buf, o, n); o += n * 8;
+    this.floats = new Float64Array(buf, o, nFloats); o += nFloats * 8;
+    this.base = [];
+    for (let c = 0; c < BASE_COLS; c++) { this.base.push(new Int32Array(buf, o, n)); o += n * 4; }
+    this.cont = new Int32Array(buf, o, n); o += n * 4;
+    this.ints = new Int32Array(buf, o, nInts); o += nInts * 4;
+    this.kindCodes = new Uint8Array(buf, o, n); o += n;
+    this.strings = JSON.parse(Buffer.from(buf, o, dictLen).toString('utf8')) as string[];
+    this.seq = new Float64Array(n);
+    this.intAt = new Int32Array(n);
+    this.floatAt = new Int32Array(n);
+    const ints = this.ints;
+    const b = this.base;
+    let ii = 0;
+    let fi = 0;
+    let seq = 0;
+    for (let i = 0; i < n; i++) {
+      const code = this.kindCodes[i];
+      if (code === RAW_JSON) {
+        this.intAt[i] = ii++;
+        continue;
+      }
+      const types = KIND_TYPES[code];
+      if (!types) throw new Error(`event chunk holds unknown kind ${code}`);
+      const d = b[0][i];
+      seq += d === FLOAT ? this.floats[fi++] : d;
+      this.seq[i] = seq;
+      this.intAt[i] = ii;
+      this.floatAt[i] = fi;
+      // Floats are consumed by the header (pid..gid, mntns) and then the kind's numeric fields, in that order.
+      for (const c of [1, 2, 3, 4, 5, 8]) if (b[c][i] === FLOAT) fi++;
+      for (let f = 0; f < types.length; f++) {
+        const v = ints[ii++];
+        if (v === UNDEF) continue;
+        const t = types[f];
+        if (t === 'n') { if (v === FLOAT) fi++; } else if (t === 'sa') ii += v;
+        else if (t === 'na') { for (let j = 0; j < v; j++) if (ints[ii++] === FLOAT) fi++; }
+      }
+      if (ii > nInts || fi > nFloats) throw new Error('event chunk fields run past their columns');
+    }
+  }
+
+  /** The containers-table row of event i, or undefined for a host event. */
+  container(i: number): number | undefined {
+    const c = this.cont[i];
+    return c === UNDEF ? undefined : c;
+  }
+
+  /** The containers-table row of event i, or UNDEF_CONTAINER for a host event (no allocation, for filters). */
+  containerRow(i: number): number {
+    return this.cont[i];
+  }
+
+  /** Event i as a fresh object (without containerId). */
+  event(i: number): RuntimeEvent {
+    const code = this.kindCodes[i];
+    if (code === RAW_JSON) return JSON.parse(this.strings[this.ints[this.intAt[i]]]) as RuntimeEvent;
+    return MATERIALIZERS[code](this, i, this.intAt[i], this.floatAt[i]);
+  }
+
+  /** Every event, in order (fresh objects). */
+  get events(): RuntimeEvent[] {
+    return Array.from({ length: this.count }, (_, i) => this.event(i));
+  }
+
+  /** Every event's containers-table row, in order. */
+  get containers(): Array<number | undefined> {
+    return Array.from({ length: this.count }, (_, i) => this.container(i));
+  }
+}
+
+/** containerRow() of a host event. */
+export const UNDEF_CONTAINER = UNDEF;
 
 /** Unpacks a chunk made by ChunkBuilder.seal(). Throws on bytes that do not parse (the caller reports the file as damaged). */
 export function decodeChunk(buf: Uint8Array): DecodedChunk {
-  // Copy to an aligned buffer: typed views need 8-byte alignment and SQLite blobs come at any offset.
+  // Typed views need 8-byte alignment: copy a blob that arrives at another offset (inflate output is aligned).
+  if (buf.byteOffset % 8 === 0) return new DecodedChunk(buf);
   const bytes = new Uint8Array(buf.length);
   bytes.set(buf);
-  const dv = new DataView(bytes.buffer);
-  if (bytes.length < 24 || dv.getUint32(0, true) !== MAGIC) throw new Error('event chunk has an unknown layout');
-  const n = dv.getUint32(4, true);
-  const nFloats = dv.getUint32(8, true);
-  const nInts = dv.getUint32(12, true);
-  const dictLen = dv.getUint32(16, true);
-  let o = 24;
-  const need = o + 8 * (n + nFloats) + 4 * ((BASE_COLS + 1) * n + nInts) + n + dictLen;
-  if (need !== bytes.length) throw new Error(`event chunk is ${bytes.length} bytes, expected ${need}`);
-  const ts = new Float64Array(bytes.buffer, o, n); o += n * 8;
-  const floats = new Float64Array(bytes.buffer, o, nFloats); o += nFloats * 8;
-  const base: Int32Array[] = [];
-  for (let c = 0; c < BASE_COLS; c++) { base.push(new Int32Array(bytes.buffer, o, n)); o += n * 4; }
-  const cont = new Int32Array(bytes.buffer, o, n); o += n * 4;
-  const ints = new Int32Array(bytes.buffer, o, nInts); o += nInts * 4;
-  const kind = bytes.subarray(o, o + n); o += n;
-  const strings = JSON.parse(Buffer.from(bytes.buffer, o, dictLen).toString('utf8')) as string[];
-  let fi = 0;
-  let ii = 0;
-  const num = (v: number): number | undefined => (v === UNDEF ? undefined : v === FLOAT ? floats[fi++] : v);
-  const events: RuntimeEvent[] = new Array(n);
-  const containers: Array<number | undefined> = new Array(n);
-  let seq = 0;
-  for (let i = 0; i < n; i++) {
-    containers[i] = cont[i] === UNDEF ? undefined : cont[i];
-    const code = kind[i];
-    if (code === RAW_JSON) {
-      events[i] = JSON.parse(strings[ints[ii++]]) as RuntimeEvent;
-      continue;
-    }
-    seq += num(base[0][i])!;
-    const e: Record<string, unknown> = {
-      ts: ts[i], seq, pid: num(base[1][i]), tgid: num(base[2][i]), ppid: num(base[3][i]), uid: num(base[4][i]), gid: num(base[5][i]),
-      comm: strings[base[6][i]], cgroupId: strings[base[7][i]], mntns: num(base[8][i]), kind: EVENT_KINDS[code],
-    };
-    const names = KIND_NAMES[code];
-    const types = KIND_TYPES[code];
-    if (!names) throw new Error(`event chunk holds unknown kind ${code}`);
-    for (let f = 0; f < names.length; f++) {
-      const v = ints[ii++];
-      if (v === UNDEF) continue;
-      switch (types[f]) {
-        case 'n': e[names[f]] = num(v); break;
-        case 's': e[names[f]] = strings[v]; break;
-        case 'b': e[names[f]] = v === 1; break;
-        case 'sa': { const a = new Array<string>(v); for (let j = 0; j < v; j++) a[j] = strings[ints[ii++]]; e[names[f]] = a; break; }
-        case 'na': { const a = new Array<number>(v); for (let j = 0; j < v; j++) a[j] = num(ints[ii++])!; e[names[f]] = a; break; }
-      }
-    }
-    events[i] = e as unknown as RuntimeEvent;
-  }
-  return { events, containers };
+  return new DecodedChunk(bytes);
+}
+
+/** The kind code of a kind as stored in a chunk (DecodedChunk.kindCodes). */
+export function kindCode(kind: EventKind): number {
+  return KIND_CODE[kind];
 }
 
 /** The kinds bitmask bit for a kind (matches SealedChunk.kinds). */

@@ -10,7 +10,7 @@ import type { ContainerRecord, WorldDelta } from '../../common/state/index';
 import { FileFormatError, GlasshouseError, UserInputError } from '../../common/ipc/errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
-import { ChunkBuilder, decodeChunk, endpointOf, kindBit, pathOf, type DecodedChunk, type SealedChunk } from './eventCodec';
+import { ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
 import { WriterThread, type WriteFailure, type WriteOp } from './writer';
 
 export interface StoreOptions {
@@ -18,6 +18,11 @@ export interface StoreOptions {
   flushIntervalMs?: number;
   /** Flush early once this many events are queued. */
   flushEvents?: number;
+  /**
+   * Timer flushes write the changed state rows (processes, files, flows) at most this often (ms); explicit flushes,
+   * reads and close always write them. Rows coalesce by identity in between, so a busy capture rewrites far fewer.
+   */
+  stateIntervalMs?: number;
 }
 
 export interface RecordingMeta {
@@ -132,12 +137,15 @@ export class RecordingStore {
   private readonly failureListeners: Array<(err: GlasshouseError) => void> = [];
   private discarded = 0;
   private readonly flushEvents: number;
+  private readonly stateIntervalMs: number;
+  private lastStateWrite = -Infinity;
 
   private constructor(readonly path: string, db: Database.Database, readonlyMode: boolean, opts: StoreOptions) {
     this.db = db;
     this.readonly = readonlyMode;
     this.layout = (db.pragma('user_version', { simple: true }) as number) < 2 ? 'rows' : 'chunks';
-    this.flushEvents = opts.flushEvents ?? 20_000;
+    this.flushEvents = opts.flushEvents ?? 32_768;
+    this.stateIntervalMs = opts.stateIntervalMs ?? Math.max(1000, opts.flushIntervalMs ?? 0);
     for (const r of db.prepare('SELECT id, container_id FROM containers').all() as Array<{ id: number; container_id: string }>) {
       this.containerIds.set(r.container_id, r.id);
       this.containerById.set(r.id, r.container_id);
@@ -148,7 +156,7 @@ export class RecordingStore {
       this.builder = new ChunkBuilder(next);
       this.writer = new WriterThread(path);
       const ms = opts.flushIntervalMs ?? 100;
-      this.timer = setInterval(() => this.flush(), ms);
+      this.timer = setInterval(() => this.post(true, performance.now() - this.lastStateWrite >= this.stateIntervalMs), ms);
       this.timer.unref();
     }
   }
@@ -249,7 +257,7 @@ export class RecordingStore {
     if (this.sealedEvents >= this.flushEvents && !this.immediate) {
       this.immediate = setImmediate(() => {
         this.immediate = undefined;
-        this.post(false);
+        this.post(false, false);
       });
     }
   }
@@ -307,7 +315,7 @@ export class RecordingStore {
    * Returns false if the recording has failed. Reads on this store wait for it to be committed.
    */
   flush(): boolean {
-    return this.post(true);
+    return this.post(true, true);
   }
 
   /** Writes everything queued, marks the recording finished and closes the file (waits for the writer thread). */
@@ -317,7 +325,7 @@ export class RecordingStore {
     if (this.immediate) clearImmediate(this.immediate);
     const w = this.writer;
     if (w) {
-      this.post(true);
+      this.post(true, true);
       const finish: WriteOp[] = this.failure ? [] : [['meta', ['finished_at', String(Date.now())]]];
       if (reason && !this.failure) finish.push(['meta', ['stop_reason', reason]]);
       w.post([], [], 0, finish, true);
@@ -333,7 +341,8 @@ export class RecordingStore {
     }
   }
 
-  private post(sealPartial: boolean): boolean {
+  /** `withState`: also hand over the queued state rows (otherwise they keep coalescing until a later post). */
+  private post(sealPartial: boolean, withState: boolean): boolean {
     const w = this.writer;
     if (!w || this.closed || this.failure) return !this.failure;
     if (this.checkWriter()) return false;
@@ -345,6 +354,20 @@ export class RecordingStore {
       }
     }
     const ops = this.pendingOps;
+    if (withState) this.stateOps(ops);
+    const chunks = this.sealed;
+    if (ops.length === 0 && chunks.length === 0) return true;
+    this.pendingOps = [];
+    this.sealed = [];
+    const events = this.sealedEvents;
+    this.sealedEvents = 0;
+    w.post(ops, chunks, events);
+    return true;
+  }
+
+  /** The queued view models as upserts (latest version of each), and the samples, in one go. */
+  private stateOps(ops: WriteOp[]): void {
+    this.lastStateWrite = performance.now();
     for (const c of this.queuedContainers) {
       ops.push(['containerUpdate', [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
         c.firstSeen, c.lastSeen, c.events, this.containerRow(c.id)]]);
@@ -368,21 +391,13 @@ export class RecordingStore {
     this.queuedContainers = new Set();
     this.queuedResources = [];
     this.queuedStats = [];
-    const chunks = this.sealed;
-    if (ops.length === 0 && chunks.length === 0) return true;
-    this.pendingOps = [];
-    this.sealed = [];
-    const events = this.sealedEvents;
-    this.sealedEvents = 0;
-    w.post(ops, chunks, events);
-    return true;
   }
 
   /** Small writes (meta, gaps, findings) go out at once, after everything queued before them. */
   private writeNow(ops: WriteOp[]): void {
     if (this.readonly) throw new GlasshouseError(`Recording ${this.path} is open read-only.`);
     if (this.failure || this.closed || this.checkWriter()) return;
-    this.post(false);
+    this.post(false, true);
     this.writer!.post(ops, [], 0);
   }
 
@@ -491,12 +506,21 @@ export class RecordingStore {
     if (q.to !== undefined) { where.push('ts_min < ?'); args.push(q.to); }
     const row = q.containerId === undefined ? undefined : (this.containerIds.get(q.containerId) ?? -1);
     if (row !== undefined) { where.push('first_id IN (SELECT chunk FROM chunk_containers WHERE container = ?)'); args.push(row); }
-    const kinds = q.kinds?.length ? new Set<string>(q.kinds) : undefined;
-    if (q.kinds?.length) { where.push('(kinds & ?) != 0'); args.push(q.kinds.reduce((m, k) => m | BigInt(kindBit(k)), 0n)); }
+    let kinds: Uint8Array | undefined;
+    if (q.kinds?.length) {
+      where.push('(kinds & ?) != 0');
+      args.push(q.kinds.reduce((m, k) => m | BigInt(kindBit(k)), 0n));
+      kinds = new Uint8Array(256);
+      for (const k of q.kinds) if (kindCode(k) !== undefined) kinds[kindCode(k)] = 1;
+    }
     const from = q.from ?? -Infinity;
     const to = q.to ?? Infinity;
+    // Filters read the chunk's columns: only the events returned are ever built as objects.
     return this.collect(`SELECT first_id, ts_min, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_min, first_id`,
-      args, limit, (e, c) => e.ts >= from && e.ts < to && (row === undefined || c === row) && (kinds === undefined || kinds.has(e.kind)));
+      args, limit, (d, i) => {
+        const ts = d.ts[i];
+        return ts >= from && ts < to && (row === undefined || d.containerRow(i) === row) && (kinds === undefined || kinds[d.kindCodes[i]] === 1);
+      });
   }
 
   /** Events in recording order after an event id (ids run 1..n), for replay. */
@@ -512,7 +536,7 @@ export class RecordingStore {
         WHERE first_id >= coalesce((SELECT max(first_id) FROM event_chunks WHERE first_id <= ?), 0) ORDER BY first_id`).iterate(afterId + 1) as Iterable<ChunkRow>;
       for (const r of rows) {
         const d = this.decoded(r);
-        for (let i = Math.max(0, afterId + 1 - r.first_id); i < d.events.length; i++) {
+        for (let i = Math.max(0, afterId + 1 - r.first_id); i < d.count; i++) {
           out.push(this.materialize(d, i, r.first_id + i));
           if (out.length === limit) return out;
         }
@@ -531,8 +555,8 @@ export class RecordingStore {
     }
     return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
       (SELECT chunk FROM chunk_paths WHERE path = ? OR (path >= ? AND path < ?)) ORDER BY ts_min, first_id`, [prefix, dir, upper], limit,
-    (e) => {
-      const p = pathOf(e);
+    (d, i) => {
+      const p = pathOf(d.event(i));
       return p !== null && (p === prefix || (p >= dir && p < upper));
     });
   }
@@ -544,14 +568,14 @@ export class RecordingStore {
         .all(endpoint, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
     }
     return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
-      (SELECT chunk FROM chunk_endpoints WHERE endpoint = ?) ORDER BY ts_min, first_id`, [endpoint], limit, (e) => endpointOf(e) === endpoint);
+      (SELECT chunk FROM chunk_endpoints WHERE endpoint = ?) ORDER BY ts_min, first_id`, [endpoint], limit, (d, i) => endpointOf(d.event(i)) === endpoint);
   }
 
   /**
    * The first `limit` matching events by (ts, id) from chunks listed in ts_min order. Stops once no later chunk
    * can hold an earlier event, so a small limit over a long recording decodes only the first chunks.
    */
-  private collect(sql: string, args: unknown[], limit: number, keep: (e: RuntimeEvent, container: number | undefined) => boolean): StoredEvent[] {
+  private collect(sql: string, args: unknown[], limit: number, keep: (d: DecodedChunk, i: number) => boolean): StoredEvent[] {
     return this.read(() => {
       // Candidates are (ts, id, chunk, index) until the final cut: only the events returned are copied out.
       let hits: Array<{ ts: number; id: number; d: DecodedChunk; i: number }> = [];
@@ -560,9 +584,9 @@ export class RecordingStore {
       for (const r of this.db.prepare(sql).iterate(...args) as Iterable<ChunkRow>) {
         if (r.ts_min > cutoff) break;
         const d = this.decoded(r);
-        const evs = d.events;
-        for (let i = 0; i < evs.length; i++) {
-          if (evs[i].ts <= cutoff && keep(evs[i], d.containers[i])) hits.push({ ts: evs[i].ts, id: r.first_id + i, d, i });
+        const ts = d.ts;
+        for (let i = 0; i < d.count; i++) {
+          if (ts[i] <= cutoff && keep(d, i)) hits.push({ ts: ts[i], id: r.first_id + i, d, i });
         }
         if (hits.length >= limit) {
           hits.sort(byTsThenId);
@@ -583,11 +607,12 @@ export class RecordingStore {
     return d;
   }
 
-  /** A fresh copy (callers may change what they get; the cached chunk stays intact). */
+  /** A fresh object (callers may change what they get; the cached chunk stays intact). */
   private materialize(d: DecodedChunk, i: number, id: number): StoredEvent {
-    const e = { ...d.events[i], id } as StoredEvent;
-    const c = d.containers[i];
-    if (c !== undefined) e.containerId = this.containerById.get(c);
+    const e = d.event(i) as StoredEvent;
+    e.id = id;
+    const c = d.containerRow(i);
+    if (c !== UNDEF_CONTAINER) e.containerId = this.containerById.get(c);
     return e;
   }
 
@@ -689,7 +714,7 @@ export class RecordingStore {
   private read<T>(fn: () => T): T {
     // A store being written answers from what is committed: hand over what is queued and wait for the writer.
     if (this.writer && !this.closed && !this.failure) {
-      this.post(true);
+      this.post(true, true);
       this.writer.settle();
       this.checkWriter();
     }

@@ -33,7 +33,7 @@ const CHUNK_TABLES = `
 
 /** Rewrites a format-1 events table (one JSON row per event) as chunks, keeping every event's id. */
 function chunkRowEvents(db: Database.Database): void {
-  const stmts = Object.fromEntries(['chunk', 'chunkContainer', 'chunkPath', 'chunkEndpoint', 'kindCount']
+  const stmts = Object.fromEntries(['chunk', 'chunkContainers', 'chunkPaths', 'chunkEndpoints', 'kindCount']
     .map((k) => [k, db.prepare(STATEMENTS[k])]));
   const write = (c: SealedChunk | undefined) => {
     if (!c) return;
