@@ -5,6 +5,7 @@ import { LIST_OPS, parseCondition, ConditionSyntaxError, type ConditionNode, typ
 import { kindsForSyscall } from './evttype';
 import { extractorFor, fieldCost, flagBits, flagValue, PATH_KINDS, resolveField, type Extractor, type FieldValue, type ResolvedField } from './fields';
 import type { ListDef, MacroDef, SourceLoc, LocatedText, ExceptionDef } from './loader';
+import { GUARD_FIELDS, atomGuard, guardScore, unionGuards, type Guard } from './prefilter';
 
 export type Predicate = (ev: RuntimeEvent, ctx: RuleContext) => boolean;
 /** A compiled condition for one kind: a predicate, or a constant when the kind decides it alone. */
@@ -219,6 +220,92 @@ export class Compiler {
         return this.compileCmp(node.field, node.op, values, kind, locate(node.pos));
       }
       default: return false;
+    }
+  }
+
+  /**
+   * A necessary condition of `node` for events of `kind`, for the shared prefilter: undefined when nothing
+   * cheap is implied. Must only be called on a tree that compiled without errors. Sound by construction: an
+   * `and` may use any one conjunct's guard, an `or` needs a guard on every branch, `not` implies nothing.
+   */
+  guard(node: Node, kind: EventKind, depth = 0): Guard | undefined {
+    if (depth > 64) return undefined;
+    switch (node.t) {
+      case 'scope': return this.guard(node.item, kind, depth + 1);
+      case 'const': return node.value ? undefined : 'never';
+      case 'not': return undefined;
+      case 'macro': {
+        const m = this.macros.get(node.name);
+        return m && !(m instanceof CompileError) ? this.guard(m, kind, depth + 1) : undefined;
+      }
+      case 'and': {
+        let best: Guard | undefined;
+        for (const item of node.items) {
+          const g = this.guard(item, kind, depth + 1);
+          if (g === 'never') return 'never';
+          if (g && (!best || guardScore(g, kind) < guardScore(best, kind))) best = g;
+        }
+        return best;
+      }
+      case 'or': {
+        let acc: Guard = 'never';
+        for (const item of node.items) {
+          const g = this.guard(item, kind, depth + 1);
+          if (g === undefined) return undefined;
+          acc = unionGuards(acc, g);
+        }
+        return acc;
+      }
+      case 'cmp': return this.cmpGuard(node.field, node.op, this.expandValues(node.values, node.op), kind);
+      case 'cmpx': {
+        const values = node.listItems ? this.expandValues(node.values.map((text) => ({ text, quoted: false, pos: 0 })), node.op) : node.values;
+        return this.cmpGuard(node.field, node.op, values, kind);
+      }
+      default: return undefined;
+    }
+  }
+
+  private cmpGuard(fieldText: string, op: string, values: string[], kind: EventKind): Guard | undefined {
+    const f = this.field(fieldText);
+    if (typeof f === 'string') return undefined;
+    const name = f.spec.name;
+    if (name === 'evt.type' && (op === '=' || op === '==' || op === '!=' || op === 'in')) {
+      const hit = values.some((v) => kindsForSyscall(v).includes(kind));
+      return (op === '!=' ? !hit : hit) ? undefined : 'never';
+    }
+    if (!GUARD_FIELDS.has(name) || f.arg !== undefined) return undefined;
+    // On files fd.typechar is folded to a constant by compileCmp; only sockets read it.
+    if (name === 'fd.typechar' && PATH_KINDS.has(kind)) return undefined;
+    if (!f.spec.prop?.(kind, f.arg) && !f.spec.forKind(kind, f.arg)) return undefined;
+    if (f.spec.type === 'number') {
+      if (op !== '=' && op !== '==' && op !== 'in' && op !== 'intersects') return undefined;
+      const nums = values.map(Number);
+      return nums.some((n) => Number.isNaN(n)) ? undefined : atomGuard(f, nums);
+    }
+    if (f.spec.type !== 'string') return undefined;
+    switch (op) {
+      case '=': case '==': return atomGuard(f, [values[0]]);
+      case 'in': case 'intersects': return atomGuard(f, values);
+      case 'startswith': return atomGuard(f, [], [values[0]]);
+      case 'endswith': return atomGuard(f, [], [], [values[0]]);
+      case 'pmatch': {
+        const exact: string[] = [];
+        const prefixes: string[] = [];
+        for (const v of values) {
+          const p = v.length > 1 && v.endsWith('/') ? v.slice(0, -1) : v;
+          exact.push(p);
+          prefixes.push(p === '/' ? '/' : `${p}/`);
+        }
+        return atomGuard(f, exact, prefixes);
+      }
+      case 'glob': {
+        // The literal text before the first wildcard is a prefix every match has.
+        const g = values[0];
+        const w = g.search(/[*?[]/);
+        if (w < 0) return atomGuard(f, [g]);
+        return w > 0 ? atomGuard(f, [], [g.slice(0, w)]) : undefined;
+      }
+      default: return undefined;
     }
   }
 

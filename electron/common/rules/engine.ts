@@ -6,6 +6,7 @@ import { CompileError, Compiler, MacroTable, exceptionNodes, parseLocated, type 
 import { loadRuleSources, type Diagnostic, type RuleSource, type SourceLoc, type LoadedRules } from './loader';
 import { parseOutput, type OutputFormat } from './output';
 import { nextEpoch } from './fields';
+import { KindPrefilter, type Guard } from './prefilter';
 
 /** Falco priority → Glasshouse severity (shared/reference/integrations.md §8). */
 export function severityOfPriority(priority: string): Severity {
@@ -59,14 +60,21 @@ export interface RuleEngineOptions {
   disabled?: Iterable<string>;
   /** Only rules carrying one of these tags run (Falco's -T inverse, -t). */
   onlyTags?: Iterable<string>;
+  /**
+   * Reject rules through the shared prefilter before running their predicates (default true). Off only to
+   * check that it changes nothing (the equivalence tests compare both).
+   */
+  prefilter?: boolean;
 }
 
-interface IndexEntry { rule: CompiledRule; pred: Predicate | true }
+interface IndexEntry { rule: CompiledRule; pred: Predicate | true; guard?: Guard }
 
 export class RuleEngine {
   readonly rules: CompiledRule[] = [];
   readonly diagnostics: Diagnostic[];
   private index: Record<string, IndexEntry[]> = {};
+  private prefilters: Record<string, KindPrefilter | undefined> = {};
+  private tick = 0;
   private lists: Map<string, { items: string[] }>;
 
   private constructor(loaded: LoadedRules, opts: RuleEngineOptions) {
@@ -109,11 +117,11 @@ export class RuleEngine {
       const exc = exceptionNodes(def.exceptions);
       const root: CompileNode = exc ? { t: 'and', items: [parsed, exc], pos: 0 } : parsed;
       const compiler = new Compiler({ lists: loaded.lists, macros: loaded.macros }, macros);
-      const perKind: Array<[EventKind, Predicate | true]> = [];
+      const perKind: Array<[EventKind, Predicate | true, Guard | undefined]> = [];
       try {
         for (const kind of EVENT_KINDS) {
           const c = compiler.compile(root, kind, def.condition.locate);
-          if (c !== false) perKind.push([kind, c]);
+          if (c !== false) perKind.push([kind, c, opts.prefilter === false || c === true ? undefined : compiler.guard(root, kind)]);
         }
       } catch (e) {
         if (!(e instanceof CompileError)) throw e;
@@ -135,7 +143,11 @@ export class RuleEngine {
       if (off.has(def.name)) { rule.disabledReason = 'disabled by configuration'; continue; }
       if (onlyTags && !def.tags.some((t) => onlyTags.has(t))) { rule.disabledReason = 'no selected tag'; continue; }
       rule.enabled = true;
-      for (const [k, pred] of perKind) this.index[k].push({ rule, pred });
+      for (const [k, pred, guard] of perKind) this.index[k].push({ rule, pred, guard });
+    }
+    for (const k of EVENT_KINDS) {
+      const entries = this.index[k];
+      if (entries.some((e) => e.guard && e.guard !== 'never')) this.prefilters[k] = new KindPrefilter(k, entries.map((e) => e.guard));
     }
   }
 
@@ -163,6 +175,21 @@ export class RuleEngine {
     if (!entries) return 0;
     nextEpoch();
     let n = 0;
+    const pf = this.prefilters[ev.kind];
+    if (pf) {
+      const tick = (this.tick = (this.tick + 1) | 0);
+      pf.admit(ev, ctx, tick);
+      const { guarded, stamp } = pf;
+      for (let i = 0; i < entries.length; i++) {
+        if (guarded[i] === 1 && stamp[i] !== tick) continue;
+        const e = entries[i];
+        if (e.pred === true || e.pred(ev, ctx)) {
+          n++;
+          onMatch({ rule: e.rule, event: ev });
+        }
+      }
+      return n;
+    }
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
       if (e.pred === true || e.pred(ev, ctx)) {
@@ -171,6 +198,13 @@ export class RuleEngine {
       }
     }
     return n;
+  }
+
+  /** How many of a kind's rules the prefilter can reject without running them (for benchmarks and tests). */
+  prefilterCoverage(kind: EventKind): { rules: number; guarded: number; fields: number } {
+    const entries = this.index[kind] ?? [];
+    const pf = this.prefilters[kind];
+    return { rules: entries.length, guarded: pf ? pf.guarded.reduce((a, b) => a + b, 0) : 0, fields: pf?.fieldCount ?? 0 };
   }
 
   /** Convenience for tests and the CLI: the matches as an array. */
