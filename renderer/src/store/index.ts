@@ -9,8 +9,9 @@ import { createFindingsSlice, type FindingsSlice } from './findings/slice';
 import { createSessionSlice, type SessionSlice } from './session/slice';
 import { createTerminalSlice, type TerminalSlice } from './terminal/slice';
 import { createResponseSlice, type ResponseSlice } from './actions/slice';
+import { createExportSlice, type ExportSlice } from './export/slice';
 
-export type AppState = EngineSlice & CatalogSlice & UiSlice & DetailSlice & LiveSlice & FindingsSlice & SessionSlice & TerminalSlice & ResponseSlice;
+export type AppState = EngineSlice & CatalogSlice & UiSlice & DetailSlice & LiveSlice & FindingsSlice & SessionSlice & TerminalSlice & ResponseSlice & ExportSlice;
 
 export const useStore = create<AppState>()((...a) => ({
   ...createEngineSlice(...a),
@@ -22,4 +23,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
   ...createTerminalSlice(...a),
   ...createResponseSlice(...a),
+  ...createExportSlice(...a),
 }));

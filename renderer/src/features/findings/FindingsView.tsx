@@ -7,6 +7,7 @@ import { scopeFor } from '../../store/live/selectors';
 import { windowAround } from '../../store/session/slice';
 import { visible } from '../../ui/text';
 import { formatDateTime, formatTime } from '../../ui/time';
+import { ExportButton } from '../export/ExportPanel';
 import './findings.css';
 
 export function SeverityBadge({ s }: { s: Severity }) {
@@ -50,6 +51,7 @@ export function FindingsView({ id }: { id: string }) {
         </select>
         <label className="check"><input type="checkbox" checked={filter.onlySelected} onChange={(e) => set({ onlySelected: e.target.checked })} /> this container/service only</label>
         <span className="sev-counts">{SEVERITIES.filter((s) => counts[s]).map((s) => <span key={s} className={`sev sev-${s}`}>{counts[s]} {s}</span>)}</span>
+        <ExportButton containerId={id} />
       </div>
       {error && <div className="callout bad">{visible(error)}</div>}
       {posture?.error && <div className="callout bad">Posture checks could not run: {visible(posture.error)}</div>}
