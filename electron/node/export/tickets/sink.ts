@@ -35,7 +35,8 @@ export function planTickets(findings: Finding[], opts: TicketOptions = {}): Tick
         fingerprint: f.fingerprint,
         label: fingerprintLabel(f.fingerprint),
         severity: f.severity,
-        title: `[${f.severity.toUpperCase()}] ${f.title} in container ${f.container.name} (${f.container.image})`,
+        // Runtime titles often name the container already ("… in web-1"): say it once.
+        title: `[${f.severity.toUpperCase()}] ${f.title}${f.title.includes(f.container.name) ? '' : ` in container ${f.container.name}`} (${f.container.image})`,
         findings: [f],
         blocks: findingBlocks(f, 3),
         footer: [...redactionBlocks(redactions), ...footerBlocks(f.fingerprint, opts.recording)],

@@ -31,6 +31,12 @@ function download(r: ExportResult): void {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
+/** Headers and JSON body as the tracker receives them; each line made visible, line breaks kept. */
+function payloadText(headers: Record<string, string>, body: unknown): string {
+  const text = `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${JSON.stringify(body, null, 2)}`;
+  return text.slice(0, 200_000).split('\n').map((l) => visible(l, 20_000)).join('\n');
+}
+
 export function ExportButton({ containerId }: { containerId: string }) {
   const open = useStore((s) => s.exportOpen);
   return (
@@ -178,7 +184,7 @@ function TicketSection({ containerId }: { containerId: string }) {
       </div>
       <div className="secrets" data-testid="ticket-secrets">
         {secretsFor(form.kind).map((n) => <SecretRow key={n} name={n} />)}
-        {st && <div className="muted small" data-testid="secret-store">Tokens are kept {st.writable ? visible(st.store) : 'only in the environment of the engine'}; the app never shows a stored token again.</div>}
+        {st && <div className="muted small" data-testid="secret-store">Where tokens are kept: {st.writable ? visible(st.store) : 'only the environment of the engine'}. A stored token is never shown again.</div>}
         {st?.note && <div className="callout warn small" data-testid="secret-note">{visible(st.note, 600)}</div>}
         {secretError && <div className="callout bad small" role="alert" data-testid="secret-error">{visible(secretError, 600)}</div>}
       </div>
@@ -227,7 +233,7 @@ function TicketSection({ containerId }: { containerId: string }) {
           {preview.payloads.map((p) => (
             <details key={p.fingerprint} open={preview.payloads.length <= 3}>
               <summary><span className="mono small">{p.method} {visible(p.url, 300)}</span> — {visible(p.title, 200)}</summary>
-              <pre className="payload" data-testid="ticket-payload">{visible(`${Object.entries(p.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${JSON.stringify(p.body, null, 2)}`, 200_000)}</pre>
+              <pre className="payload" data-testid="ticket-payload">{payloadText(p.headers, p.body)}</pre>
             </details>
           ))}
         </div>
