@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define GH_SCHEMA_VERSION 1
+#define GH_SCHEMA_VERSION 2
 /* "GHS1" read as a little-endian u32: the resynchronisation anchor of every frame. */
 #define GH_MAGIC 0x31534847u
 /* No valid frame is larger; a header claiming more is corrupt. */
@@ -32,6 +32,7 @@
 #define GH_OP_WATCHED 3  /* answer to GH_CTL_WATCH / GH_CTL_UNWATCH */
 #define GH_OP_SEED    4  /* a process that existed before it was watched (from /proc) */
 #define GH_OP_LOG     5  /* a sentence from the helper (level + code) */
+#define GH_OP_BYE     6  /* last frame of a run (schema 2): the stream ends here, the helper exits after detaching */
 #define GH_OP_EXEC    16
 #define GH_OP_FORK    17
 #define GH_OP_EXIT    18
@@ -169,6 +170,16 @@ struct gh_seed {
 	__u16 cwd_len;
 	__u16 argc;
 };
+
+/* The helper is done: nothing follows. It is sent before the kernel detaches the hooks (seconds), so the
+ * engine need not wait for the process or the container to exit. */
+struct gh_bye {
+	struct gh_frame h;
+	__u32 reason; /* GH_BYE_* */
+	__u32 pad0;
+};
+#define GH_BYE_EOF    0 /* the control channel (stdin or socket) closed */
+#define GH_BYE_SIGNAL 1 /* SIGTERM or SIGINT */
 
 /* Strings: msg. */
 struct gh_log {

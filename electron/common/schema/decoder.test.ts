@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, parseDnsQuestion, resolvePath } from './decoder';
+import { ByteStrings, FrameDecoder, parseDnsQuestion, resolvePath, type DecodedRecord } from './decoder';
+import type { RuntimeEvent } from '../model/event';
 import { encodeKinds, encodePrefixes, encodeWatch } from './control';
 import { FLAG, KIND_CODE, LAYOUT, MAGIC, OP, SCHEMA_VERSION } from './wire';
 
@@ -133,6 +134,38 @@ describe('FrameDecoder', () => {
     new DataView(b.buffer).setUint32(12, 9, true);
     d.push(concat(a, b));
     expect(d.lostFrames).toBe(3);
+  });
+
+  it('decodes the BYE frame that ends a run, and events into a separate array on the hot path', () => {
+    const d = new FrameDecoder();
+    d.push(hello());
+    const open = frame(OP.OP_FILE, LAYOUT.gh_file.size, bytes('/etc/x'));
+    event(open.v, KIND_CODE.open);
+    open.v.setInt32(LAYOUT.gh_file.fields.dirfd, -100, true);
+    open.v.setUint16(LAYOUT.gh_file.fields.path_len, 6, true);
+    const bye = frame(OP.OP_BYE, LAYOUT.gh_bye.size);
+    bye.v.setUint32(LAYOUT.gh_bye.fields.reason, 1, true);
+    const events: RuntimeEvent[] = [], other: DecodedRecord[] = [];
+    d.pushInto(concat(open.b, open.b, bye.b), events, other);
+    expect(events.map((e) => [e.kind, (e as { path?: string }).path, e.comm])).toEqual([['open', '/etc/x', 'sh'], ['open', '/etc/x', 'sh']]);
+    // interned: the same bytes give the same string
+    expect(events[0].comm).toBe(events[1].comm);
+    expect(other).toEqual([{ type: 'bye', reason: 'signal' }]);
+    expect(d.corruptFrames).toBe(0);
+  });
+});
+
+describe('ByteStrings', () => {
+  it('returns the decoded string up to the first NUL, also after a hash collision evicts it', () => {
+    const t = new ByteStrings(1); // one slot: every string collides
+    const b = new Uint8Array([...bytes('abc'), 0, 0, ...bytes('héllo'.replace('é', 'e')), ...bytes('abd')]);
+    expect(t.get(b, 0, 5)).toBe('abc');
+    expect(t.get(b, 5, 10)).toBe('hello');
+    expect(t.get(b, 10, 13)).toBe('abd');
+    expect(t.get(b, 0, 3)).toBe('abc');
+    expect(t.get(b, 3, 5)).toBe('');
+    const u = new Uint8Array([0x63, 0xc3, 0xa9]); // "cé" in UTF-8
+    expect(t.get(u, 0, 3)).toBe('cé');
   });
 });
 

@@ -46,7 +46,9 @@ export type DecodedRecord =
   | { type: 'stats'; stats: HelperStats }
   | { type: 'hello'; hello: HelperHello }
   | { type: 'watched'; watched: WatchedReply }
-  | { type: 'log'; log: HelperLog };
+  | { type: 'log'; log: HelperLog }
+  /** The helper's last frame: its stream ends here (it exits seconds later, once its hooks are detached). */
+  | { type: 'bye'; reason: 'eof' | 'signal' };
 
 const E = LAYOUT.gh_event.fields;
 const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
@@ -75,6 +77,43 @@ export function utf8(b: Uint8Array, start: number, end: number): string {
     i += n;
   }
   return s;
+}
+
+/**
+ * Interns short byte strings (comm, paths): the same few names recur in every event, so a direct-mapped
+ * table keyed by a hash of the bytes returns the one string already built instead of decoding a new one.
+ * The string ends at the first NUL, like utf8().
+ */
+export class ByteStrings {
+  private readonly keys: Array<Uint8Array | undefined>;
+  private readonly vals: string[];
+  private readonly mask: number;
+
+  constructor(slots = 4096) {
+    this.keys = new Array<Uint8Array | undefined>(slots).fill(undefined);
+    this.vals = new Array<string>(slots).fill('');
+    this.mask = slots - 1;
+  }
+
+  get(b: Uint8Array, start: number, end: number): string {
+    let e = start;
+    let h = 0x811c9dc5;
+    while (e < end && b[e] !== 0) h = Math.imul(h ^ b[e++], 16777619);
+    const n = e - start;
+    if (n === 0) return '';
+    if (n > 160) return utf8(b, start, e);
+    const slot = (h ^ n) & this.mask;
+    const k = this.keys[slot];
+    if (k !== undefined && k.length === n) {
+      let i = 0;
+      while (i < n && k[i] === b[start + i]) i++;
+      if (i === n) return this.vals[slot];
+    }
+    const str = utf8(b, start, e);
+    this.keys[slot] = b.slice(start, e);
+    this.vals[slot] = str;
+    return str;
+  }
 }
 
 function kindsOf(mask: number, maskHi: number): EventKind[] {
@@ -170,6 +209,8 @@ export class FrameDecoder {
   private readonly byCgroup = new Map<string, string>();
   private readonly byMntns = new Map<number, string>();
   private readonly cgroupIdCache = new Map<number, string>();
+  private readonly strs = new ByteStrings();
+  private readonly so = new Int32Array(5);
 
   constructor(private readonly opts: FrameDecoderOptions = {}) {}
 
@@ -185,6 +226,17 @@ export class FrameDecoder {
   }
 
   push(chunk: Uint8Array): DecodedRecord[] {
+    const out: DecodedRecord[] = [];
+    this.pushInto(chunk, undefined, out);
+    return out;
+  }
+
+  /**
+   * The hot path: kernel events go straight into `events` (no wrapper object per record), everything else
+   * (hello, stats, watched, seed, log) into `other`. Without `events`, events are wrapped into `other` in
+   * stream order.
+   */
+  pushInto(chunk: Uint8Array, events: RuntimeEvent[] | undefined, other: DecodedRecord[]): void {
     if (this.buf.length === 0) {
       this.buf = chunk;
     } else {
@@ -194,7 +246,6 @@ export class FrameDecoder {
       this.buf = joined;
     }
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    const out: DecodedRecord[] = [];
     const b = this.buf, v = this.view;
     let pos = 0;
     let resyncing = false;
@@ -220,23 +271,22 @@ export class FrameDecoder {
       if (!struct) {
         this.unknownFrames++;
       } else {
-        let rec: DecodedRecord | undefined;
+        let rec: DecodedRecord | RuntimeEvent | undefined;
+        const isEvent = op >= OP.OP_EXEC;
         try {
-          rec = this.decode(op, pos, len);
+          rec = isEvent ? this.decodeEvent(op, pos, len) : this.decode(op, pos, len);
         } catch {
           rec = undefined;
         }
-        if (rec === undefined) {
-          this.corruptFrames++;
-        } else {
-          out.push(rec);
-        }
+        if (rec === undefined) this.corruptFrames++;
+        else if (!isEvent) other.push(rec as DecodedRecord);
+        else if (events) events.push(rec as RuntimeEvent);
+        else other.push({ type: 'event', event: rec as RuntimeEvent });
       }
       pos += len;
     }
     // keep a copy of the incomplete tail: the caller may reuse the chunk's memory
     this.buf = pos === b.length ? new Uint8Array(0) : b.slice(pos);
-    return out;
   }
 
   private u64(o: number): number {
@@ -283,7 +333,7 @@ export class FrameDecoder {
       ppid: v.getUint32(o + E.ppid, true),
       uid: v.getUint32(o + E.uid, true),
       gid: v.getUint32(o + E.gid, true),
-      comm: utf8(b, o + E.comm, o + E.comm + 16),
+      comm: this.strs.get(b, o + E.comm, o + E.comm + 16),
       cgroupId,
       mntns,
       containerId,
@@ -291,16 +341,18 @@ export class FrameDecoder {
     return e;
   }
 
-  /** Cuts the string tail of a record into pieces of the given lengths; undefined if they overrun. */
-  private strings(pos: number, len: number, start: number, lens: number[]): Array<[number, number]> | undefined {
-    const out: Array<[number, number]> = [];
-    let o = pos + start;
-    for (const l of lens) {
-      if (o + l > pos + len) return undefined;
-      out.push([o, o + l]);
-      o += l;
-    }
-    return out;
+  /**
+   * Cuts the string tail of a record into pieces of the given lengths: piece i is [so[i], so[i+1]) of the
+   * buffer (a reused array, no allocation per record); false if the pieces overrun the frame.
+   */
+  private cut(pos: number, len: number, start: number, l0: number, l1 = 0, l2 = 0, l3 = 0): boolean {
+    const so = this.so, end = pos + len;
+    so[0] = pos + start;
+    so[1] = so[0] + l0;
+    so[2] = so[1] + l1;
+    so[3] = so[2] + l2;
+    so[4] = so[3] + l3;
+    return so[4] <= end;
   }
 
   private argv(s: number, e: number): string[] {
@@ -377,131 +429,137 @@ export class FrameDecoder {
         }
         return { type: 'watched', watched: w };
       }
+      case OP.OP_BYE:
+        return { type: 'bye', reason: v.getUint32(pos + LAYOUT.gh_bye.fields.reason, true) === 1 ? 'signal' : 'eof' };
       case OP.OP_LOG: {
         const F = LAYOUT.gh_log.fields;
         const n = v.getUint16(pos + F.msg_len, true);
-        const s = this.strings(pos, len, LAYOUT.gh_log.size, [n]);
-        if (!s) return undefined;
+        const ok = this.cut(pos, len, LAYOUT.gh_log.size, n);
+        const so = this.so;
+        if (!ok) return undefined;
         const level = v.getInt32(pos + F.level, true);
         return {
           type: 'log',
-          log: { level: level >= 2 ? 'error' : level === 1 ? 'warn' : 'info', code: v.getInt32(pos + F.code, true), message: utf8(b, s[0][0], s[0][1]) },
+          log: { level: level >= 2 ? 'error' : level === 1 ? 'warn' : 'info', code: v.getInt32(pos + F.code, true), message: utf8(b, so[0], so[1]) },
         };
       }
       case OP.OP_SEED: {
         const F = LAYOUT.gh_seed.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_seed.size, [
-          v.getUint16(pos + F.exe_len, true), v.getUint16(pos + F.argv_len, true), v.getUint16(pos + F.cwd_len, true),
-        ]);
-        if (!s) return undefined;
+        const ok = this.cut(pos, len, LAYOUT.gh_seed.size, v.getUint16(pos + F.exe_len, true), v.getUint16(pos + F.argv_len, true), v.getUint16(pos + F.cwd_len, true));
+        const so = this.so;
+        if (!ok) return undefined;
         const e = this.base(pos + F.e);
         const seed: ProcessSeed = {
           ts: e.ts, seq: e.seq, pid: e.pid, tgid: e.tgid, ppid: e.ppid, uid: e.uid, gid: e.gid, comm: e.comm,
           cgroupId: e.cgroupId, mntns: e.mntns,
-          exe: utf8(b, s[0][0], s[0][1]),
-          argv: this.argv(s[1][0], s[1][1]),
+          exe: utf8(b, so[0], so[1]),
+          argv: this.argv(so[1], so[2]),
           startTs: this.wallMs(this.u64(pos + F.start_ns)),
         };
         if (e.containerId) seed.containerId = e.containerId;
-        if (s[2][1] > s[2][0]) seed.cwd = utf8(b, s[2][0], s[2][1]);
+        if (so[3] > so[2]) seed.cwd = utf8(b, so[2], so[3]);
         return { type: 'seed', seed };
       }
       default:
-        return this.decodeEvent(op, pos, len);
+        return undefined;
     }
   }
 
-  private decodeEvent(op: number, pos: number, len: number): DecodedRecord | undefined {
+  private decodeEvent(op: number, pos: number, len: number): RuntimeEvent | undefined {
     const v = this.view, b = this.buf;
     const eo = pos + LAYOUT.gh_exec.fields.e;
     const flags = v.getUint16(eo + E.flags, true), ret = v.getInt32(eo + E.ret, true);
     const kind = EVENT_KINDS[v.getUint16(eo + E.kind, true)];
-    const base = this.base(eo);
     if (kind === undefined) return undefined;
-    let event: RuntimeEvent;
+    const base = this.base(eo);
+    // properties are added in one fixed order per kind (one hidden class each), not merged with Object.assign
+    const m = base as EventBase & Record<string, unknown>;
+    let event = m as unknown as RuntimeEvent;
     switch (op) {
       case OP.OP_EXEC: {
         const F = LAYOUT.gh_exec.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_exec.size, [
-          v.getUint16(pos + F.filename_len, true), v.getUint16(pos + F.argv_len, true), v.getUint16(pos + F.cwd_len, true),
-        ]);
-        if (!s || kind !== 'exec') return undefined;
-        const argv = this.argv(s[1][0], s[1][1]);
-        let filename = utf8(b, s[0][0], s[0][1]);
+        const ok = this.cut(pos, len, LAYOUT.gh_exec.size, v.getUint16(pos + F.filename_len, true), v.getUint16(pos + F.argv_len, true), v.getUint16(pos + F.cwd_len, true));
+        const so = this.so;
+        if (!ok || kind !== 'exec') return undefined;
+        const argv = this.argv(so[1], so[2]);
+        let filename = this.strs.get(b, so[0], so[1]);
         // busybox applets re-exec /proc/self/exe: argv[0] names what really runs
         if (filename === '/proc/self/exe' && argv[0]) filename = argv[0];
-        const ev = Object.assign(base, { kind, filename, argv, ret }) as ExecEvent;
+        m.kind = kind; m.filename = filename; m.argv = argv; m.ret = ret;
+        const ev = m as unknown as ExecEvent;
         if (flags & FLAG.F_TRUNCATED) ev.argvTruncated = true;
         if (flags & FLAG.F_MEMFD) ev.memfd = true;
-        ev.cwd = cwdFrom(utf8(b, s[2][0], s[2][1]), (flags & FLAG.F_CWD_REVERSED) !== 0);
+        ev.cwd = cwdFrom(utf8(b, so[2], so[3]), (flags & FLAG.F_CWD_REVERSED) !== 0);
         event = ev;
         break;
       }
       case OP.OP_FORK: {
         const F = LAYOUT.gh_fork.fields;
         if (kind !== 'fork') return undefined;
-        event = (Object.assign(base, { kind, childPid: v.getUint32(pos + F.child_pid, true), childTgid: v.getUint32(pos + F.child_tgid, true), thread: (flags & FLAG.F_THREAD) !== 0 }) as RuntimeEvent);
+        m.kind = kind; m.childPid = v.getUint32(pos + F.child_pid, true); m.childTgid = v.getUint32(pos + F.child_tgid, true); m.thread = (flags & FLAG.F_THREAD) !== 0;
         break;
       }
       case OP.OP_EXIT: {
         const F = LAYOUT.gh_exit.fields;
         if (kind !== 'exit') return undefined;
-        event = (Object.assign(base, { kind, code: v.getInt32(pos + F.code, true), signal: v.getInt32(pos + F.signal, true), thread: (flags & FLAG.F_THREAD) !== 0 }) as RuntimeEvent);
+        m.kind = kind; m.code = v.getInt32(pos + F.code, true); m.signal = v.getInt32(pos + F.signal, true); m.thread = (flags & FLAG.F_THREAD) !== 0;
         break;
       }
       case OP.OP_FILE: {
         const F = LAYOUT.gh_file.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_file.size, [
-          v.getUint16(pos + F.path_len, true), v.getUint16(pos + F.path2_len, true), v.getUint16(pos + F.aux_len, true), v.getUint16(pos + F.cwd_len, true),
-        ]);
-        if (!s) return undefined;
+        const ok = this.cut(pos, len, LAYOUT.gh_file.size, v.getUint16(pos + F.path_len, true), v.getUint16(pos + F.path2_len, true), v.getUint16(pos + F.aux_len, true), v.getUint16(pos + F.cwd_len, true));
+        const so = this.so;
+        if (!ok) return undefined;
         const dirfd = v.getInt32(pos + F.dirfd, true), fd = v.getInt32(pos + F.fd, true);
-        const cwd = s[3][1] > s[3][0] ? cwdFrom(utf8(b, s[3][0], s[3][1]), (flags & FLAG.F_CWD_REVERSED) !== 0) : undefined;
-        const raw = utf8(b, s[0][0], s[0][1]);
+        const cwd = so[4] > so[3] ? cwdFrom(this.strs.get(b, so[3], so[4]), (flags & FLAG.F_CWD_REVERSED) !== 0) : undefined;
+        const raw = this.strs.get(b, so[0], so[1]);
         const path = raw ? (dirfd === AT_FDCWD ? resolvePath(raw, cwd) : raw) : fd >= 0 ? `fd:${fd}` : '';
-        const raw2 = utf8(b, s[1][0], s[1][1]);
+        const raw2 = so[2] > so[1] ? this.strs.get(b, so[1], so[2]) : '';
         const mode = v.getUint32(pos + F.mode, true), fl = v.getUint32(pos + F.flags, true);
         switch (kind) {
-          case 'open': event = (Object.assign(base, { kind, path, flags: fl, mode, ret }) as RuntimeEvent); break;
-          case 'unlink': case 'mkdir': case 'chroot': case 'umount': event = (Object.assign(base, { kind, path, ret }) as RuntimeEvent); break;
+          case 'open': m.kind = kind; m.path = path; m.flags = fl; m.mode = mode; m.ret = ret; break;
+          case 'unlink': case 'mkdir': case 'chroot': case 'umount': m.kind = kind; m.path = path; m.ret = ret; break;
           case 'rename': case 'link': case 'symlink': {
             // the new path shares the cwd sent for a relative first path
             const newPath = cwd !== undefined || raw2.startsWith('/') ? resolvePath(raw2, cwd) : raw2;
             // symlink: path is the link target as written (not resolved); newPath is the new link
-            event = (Object.assign(base, { kind, path: kind === 'symlink' ? raw : path, newPath, ret }) as RuntimeEvent);
+            m.kind = kind; m.path = kind === 'symlink' ? raw : path; m.newPath = newPath; m.ret = ret;
             break;
           }
-          case 'chmod': event = (Object.assign(base, { kind, path, mode, ret }) as RuntimeEvent); break;
-          case 'chown': event = (Object.assign(base, { kind, path, owner: v.getUint32(pos + F.owner, true), group: v.getUint32(pos + F.group, true), ret }) as RuntimeEvent); break;
-          case 'mount': event = (Object.assign(base, { kind, path, source: raw2, fstype: utf8(b, s[2][0], s[2][1]), flags: fl, ret }) as RuntimeEvent); break;
+          case 'chmod': m.kind = kind; m.path = path; m.mode = mode; m.ret = ret; break;
+          case 'chown': m.kind = kind; m.path = path; m.owner = v.getUint32(pos + F.owner, true); m.group = v.getUint32(pos + F.group, true); m.ret = ret; break;
+          case 'mount': m.kind = kind; m.path = path; m.source = raw2; m.fstype = utf8(b, so[2], so[3]); m.flags = fl; m.ret = ret; break;
           default: return undefined;
         }
         break;
       }
       case OP.OP_NET: {
         const F = LAYOUT.gh_net.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_net.size, [v.getUint16(pos + F.unix_len, true)]);
-        if (!s || !(kind === 'connect' || kind === 'accept' || kind === 'bind' || kind === 'listen')) return undefined;
+        const ok = this.cut(pos, len, LAYOUT.gh_net.size, v.getUint16(pos + F.unix_len, true));
+        const so = this.so;
+        if (!ok || !(kind === 'connect' || kind === 'accept' || kind === 'bind' || kind === 'listen')) return undefined;
         const fam = v.getUint16(pos + F.family, true), type = v.getUint16(pos + F.type, true);
         const family: SockFamily = fam === AF_INET ? 'inet' : fam === AF_INET6 ? 'inet6' : fam === AF_UNIX ? 'unix' : 'other';
         const proto: L4Proto = family === 'unix' ? 'unix' : type === 1 ? 'tcp' : type === 2 ? 'udp' : 'other';
-        const ev = Object.assign(base, { kind, family, proto, fd: v.getInt32(pos + F.fd, true), ret }) as NetEvent;
+        m.kind = kind; m.family = family; m.proto = proto; m.fd = v.getInt32(pos + F.fd, true); m.ret = ret;
+        const ev = m as unknown as NetEvent;
         const sport = v.getUint16(pos + F.sport, true), dport = v.getUint16(pos + F.dport, true);
         if (family === 'inet' || family === 'inet6') {
           const addr = family === 'inet' ? ipv4 : ipv6;
           if (kind !== 'connect' || sport) { ev.saddr = addr(b, pos + F.saddr); ev.sport = sport; }
           if (kind === 'connect' || kind === 'accept') { ev.daddr = addr(b, pos + F.daddr); ev.dport = dport; }
-        } else if (family === 'unix' && s[0][1] > s[0][0]) {
-          ev.unixPath = `${flags & FLAG.F_ABSTRACT ? '@' : ''}${utf8(b, s[0][0], s[0][1])}`;
+        } else if (family === 'unix' && so[1] > so[0]) {
+          ev.unixPath = `${flags & FLAG.F_ABSTRACT ? '@' : ''}${utf8(b, so[0], so[1])}`;
         }
         event = ev;
         break;
       }
       case OP.OP_DNS: {
         const F = LAYOUT.gh_dns.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_dns.size, [v.getUint16(pos + F.payload_len, true)]);
-        if (!s || kind !== 'dns') return undefined;
-        const q = parseDnsQuestion(b, s[0][0], s[0][1]);
+        const ok = this.cut(pos, len, LAYOUT.gh_dns.size, v.getUint16(pos + F.payload_len, true));
+        const so = this.so;
+        if (!ok || kind !== 'dns') return undefined;
+        const q = parseDnsQuestion(b, so[0], so[1]);
         const fam = v.getUint16(pos + F.family, true);
         event = {
           ...base, kind, qname: q?.qname ?? '', qtype: q?.qtype ?? 0,
@@ -511,25 +569,27 @@ export class FrameDecoder {
       }
       case OP.OP_PRIV: {
         const F = LAYOUT.gh_priv.fields;
-        const s = this.strings(pos, len, LAYOUT.gh_priv.size, [v.getUint16(pos + F.str_len, true)]);
-        if (!s) return undefined;
-        const str = utf8(b, s[0][0], s[0][1]);
+        const ok = this.cut(pos, len, LAYOUT.gh_priv.size, v.getUint16(pos + F.str_len, true));
+        const so = this.so;
+        if (!ok) return undefined;
+        const str = utf8(b, so[0], so[1]);
         const a = (i: number) => this.u64(pos + F.args + 8 * i);
         const sysnr = v.getUint32(pos + F.sysnr, true);
         switch (kind) {
           case 'setuid': case 'setgid': {
-            const target = [a(0), a(1), a(2)].filter((x) => x !== 0xffffffff);
-            event = (Object.assign(base, { kind, syscall: SETID_SYSCALLS[sysnr] ?? `syscall ${sysnr}`, target, ret }) as RuntimeEvent);
+            const target: number[] = [];
+            for (let i = 0; i < 3; i++) { const x = a(i); if (x !== 0xffffffff) target.push(x); }
+            m.kind = kind; m.syscall = SETID_SYSCALLS[sysnr] ?? `syscall ${sysnr}`; m.target = target; m.ret = ret;
             break;
           }
-          case 'capset': event = (Object.assign(base, { kind, effective: this.hex64(pos + F.args), permitted: this.hex64(pos + F.args + 8), ret }) as RuntimeEvent); break;
-          case 'ptrace': event = (Object.assign(base, { kind, request: a(0), targetPid: a(1), ret }) as RuntimeEvent); break;
-          case 'module': event = (Object.assign(base, { kind, name: str, ret }) as RuntimeEvent); break;
-          case 'bpf': event = (Object.assign(base, { kind, cmd: a(0), ret }) as RuntimeEvent); break;
-          case 'unshare': case 'setns': event = (Object.assign(base, { kind, flags: a(0), ret }) as RuntimeEvent); break;
-          case 'memfd': event = (Object.assign(base, { kind, name: str, flags: a(0), ret }) as RuntimeEvent); break;
+          case 'capset': m.kind = kind; m.effective = this.hex64(pos + F.args); m.permitted = this.hex64(pos + F.args + 8); m.ret = ret; break;
+          case 'ptrace': m.kind = kind; m.request = a(0); m.targetPid = a(1); m.ret = ret; break;
+          case 'module': m.kind = kind; m.name = str; m.ret = ret; break;
+          case 'bpf': m.kind = kind; m.cmd = a(0); m.ret = ret; break;
+          case 'unshare': case 'setns': m.kind = kind; m.flags = a(0); m.ret = ret; break;
+          case 'memfd': m.kind = kind; m.name = str; m.flags = a(0); m.ret = ret; break;
           case 'mprotect': case 'mmap':
-            event = (Object.assign(base, { kind, addr: this.hex64(pos + F.args), len: a(1), prot: a(2), flags: a(3), ret }) as RuntimeEvent);
+            m.kind = kind; m.addr = this.hex64(pos + F.args); m.len = a(1); m.prot = a(2); m.flags = a(3); m.ret = ret;
             break;
           default: return undefined;
         }
@@ -538,6 +598,6 @@ export class FrameDecoder {
       default:
         return undefined;
     }
-    return { type: 'event', event };
+    return event;
   }
 }

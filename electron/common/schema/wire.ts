@@ -3,7 +3,7 @@
 // compiled C structs, so a drift between the two fails CI instead of corrupting a recording.
 import { EVENT_KINDS, type EventKind } from '../model/event';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const MAGIC = 0x31534847; // "GHS1" little-endian
 export const MAX_FRAME = 16384;
 export const FRAME_HEADER_BYTES = 16;
@@ -17,6 +17,7 @@ export const OP = {
   OP_WATCHED: 3,
   OP_SEED: 4,
   OP_LOG: 5,
+  OP_BYE: 6,
   OP_EXEC: 16,
   OP_FORK: 17,
   OP_EXIT: 18,
@@ -50,6 +51,9 @@ export const FLAG = {
 
 export const LOG_LEVEL = { LOG_INFO: 0, LOG_WARN: 1, LOG_ERROR: 2 } as const;
 
+/** gh_bye.reason */
+export const BYE_REASON = { BYE_EOF: 0, BYE_SIGNAL: 1 } as const;
+
 export interface StructLayout {
   size: number;
   /** Byte offset of each field from the start of the struct (arrays: offset of element 0). */
@@ -76,6 +80,7 @@ export const LAYOUT = {
   },
   gh_watched: { size: 104, fields: { h: 0, container_id: 16, cgroup_id: 80, mntns: 88, status: 92, pid: 96, watching: 100 } },
   gh_seed: { size: 96, fields: { h: 0, e: 16, start_ns: 80, exe_len: 88, argv_len: 90, cwd_len: 92, argc: 94 } },
+  gh_bye: { size: 24, fields: { h: 0, reason: 16 } },
   gh_log: { size: 32, fields: { h: 0, level: 16, code: 20, msg_len: 24 } },
   gh_exec: { size: 88, fields: { h: 0, e: 16, filename_len: 80, argv_len: 82, cwd_len: 84, argc: 86 } },
   gh_fork: { size: 88, fields: { h: 0, e: 16, child_pid: 80, child_tgid: 84 } },
@@ -105,6 +110,7 @@ export const OP_STRUCT: Readonly<Record<number, StructName>> = {
   [OP.OP_WATCHED]: 'gh_watched',
   [OP.OP_SEED]: 'gh_seed',
   [OP.OP_LOG]: 'gh_log',
+  [OP.OP_BYE]: 'gh_bye',
   [OP.OP_EXEC]: 'gh_exec',
   [OP.OP_FORK]: 'gh_fork',
   [OP.OP_EXIT]: 'gh_exit',

@@ -8,7 +8,7 @@ import { SensorError } from '../../common/ipc/errors';
 import type { EventKind, ProcessSeed, RuntimeEvent, SensorGap, SensorStats } from '../../common/model/event';
 import { EVENT_KINDS } from '../../common/model/event';
 import { encodeHost, encodeKinds, encodePrefixes, encodeWatch } from '../../common/schema/control';
-import { FrameDecoder, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
+import { FrameDecoder, type DecodedRecord, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
 import { containerIdentity, engineFacts } from '../docker/helper-container';
 import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, type HelperRun } from './transport';
 import { preflight, type PreflightReport } from './preflight';
@@ -73,6 +73,7 @@ export class Sensor extends EventEmitter {
   private lastHello: HelperHello | undefined;
   readonly logs: HelperLog[] = [];
   private deferredErrors: SensorError[] = [];
+  private readonly otherScratch: DecodedRecord[] = [];
 
   constructor(private readonly opts: SensorOptions) {
     super();
@@ -263,7 +264,7 @@ export class Sensor extends EventEmitter {
     this.run = run;
     this.decoder.resetStream();
     this.runDecoded = {};
-    run.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    run.stdout.on('data', (chunk: Buffer) => this.onData(chunk, run));
     run.once('exit', (code: number | undefined) => void this.onExit(run, code));
   }
 
@@ -295,15 +296,23 @@ export class Sensor extends EventEmitter {
     return new SensorError(`The sensor helper (${run.label}) exited${code !== undefined ? ` with code ${code}` : ''} before it was ready${why ? `: ${why}` : '.'}`, 'Run the preflight for a full report.');
   }
 
-  private onData(chunk: Buffer): void {
-    const recs = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    let events: RuntimeEvent[] | undefined;
+  private onData(chunk: Buffer, run: HelperRun): void {
+    const events: RuntimeEvent[] = [];
+    const other = this.otherScratch;
+    other.length = 0;
+    this.decoder.pushInto(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), events, other);
     let seeds: ProcessSeed[] | undefined;
-    for (const r of recs) {
+    const counts = this.runDecoded;
+    for (let i = 0; i < events.length; i++) {
+      const k = events[i].kind;
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+    for (const r of other) {
       switch (r.type) {
-        case 'event':
-          (events ??= []).push(r.event);
-          this.runDecoded[r.event.kind] = (this.runDecoded[r.event.kind] ?? 0) + 1;
+        case 'event': // not produced when an events array is given
+          break;
+        case 'bye':
+          run.markEnded();
           break;
         case 'seed':
           (seeds ??= []).push(r.seed);
@@ -332,7 +341,7 @@ export class Sensor extends EventEmitter {
       }
     }
     if (seeds) this.emit('seed', seeds);
-    if (events) this.emit('events', events);
+    if (events.length) this.emit('events', events);
   }
 
   private onHello(h: HelperHello): void {

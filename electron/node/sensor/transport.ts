@@ -22,11 +22,25 @@ export interface HelperRun extends EventEmitter {
   stop(): Promise<void>;
   /** Kill without the polite stdin close (tests use it to simulate a crash). */
   kill(): Promise<void>;
+  /** The sensor decoded the helper's BYE frame: the stream is over even if the pipe or attach stream stays open. */
+  markEnded(): void;
 }
 
 function tail(buf: string[], chunk: string): void {
   buf.push(chunk);
   while (buf.join('').length > 4000) buf.shift();
+}
+
+/** Resolves when the helper's stream is over: BYE decoded, `stream` ended or errored, or the run exited. */
+function streamEnd(stream: Readable, run: EventEmitter & { ended: boolean }): Promise<void> {
+  if (run.ended || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise<void>((r) => {
+    stream.once('end', () => r());
+    stream.once('close', () => r());
+    stream.once('error', () => r());
+    run.once('ended', () => r());
+    run.once('exit', () => r());
+  });
 }
 
 /** A helper running as a local process: exit bookkeeping, stderr tail, polite stop and kill, shared by both transports. */
@@ -37,6 +51,12 @@ abstract class LocalProcessRun extends EventEmitter implements HelperRun {
   protected child!: ChildProcess;
   protected readonly err: string[] = [];
   protected exited = false;
+  ended = false;
+
+  markEnded(): void {
+    this.ended = true;
+    this.emit('ended');
+  }
 
   /** Follows the spawned helper: its stderr, spawn errors and exit. */
   protected follow(child: ChildProcess): void {
@@ -70,11 +90,16 @@ abstract class LocalProcessRun extends EventEmitter implements HelperRun {
   /** Closing its input is how the helper is asked to exit; SIGTERM follows if it has not after 2 s. */
   protected abstract closeInput(): void;
 
+  /**
+   * Resolves when the helper's stream has ended: it ends the stream before the kernel detaches its ~110
+   * hooks (3-4 s more), and that detach needs nothing from us. The process still exits on its own.
+   */
   async stop(): Promise<void> {
     if (this.exited) return;
+    const ended = streamEnd(this.stdout, this);
     this.closeInput();
     const t = setTimeout(() => this.child.kill('SIGTERM'), 2000);
-    await this.gone();
+    await ended;
     clearTimeout(t);
   }
 
@@ -165,6 +190,7 @@ export class ContainerHelperRun extends EventEmitter implements HelperRun {
   private streams!: HelperStreams;
   private readonly err: string[] = [];
   private exited = false;
+  ended = false;
 
   private constructor(private readonly docker: Dockerode) {
     super();
@@ -202,12 +228,23 @@ export class ContainerHelperRun extends EventEmitter implements HelperRun {
     return this.err.join('');
   }
 
+  markEnded(): void {
+    this.ended = true;
+    this.emit('ended');
+  }
+
+  /**
+   * StdinOnce: stdin EOF → the helper sends BYE at once, then detaches its hooks (3-4 s) and exits →
+   * AutoRemove (the attach stream itself only ends at exit). Resolves on BYE or the stream's end; only a helper that did not end it within 3 s is removed
+   * by force (and awaited).
+   */
   async stop(): Promise<void> {
     if (!this.exited) {
-      this.streams.close(); // StdinOnce: stdin EOF → helper exits → AutoRemove
-      await Promise.race([new Promise<void>((r) => this.once('exit', () => r())), new Promise((r) => setTimeout(r, 3000))]);
+      const ended = streamEnd(this.stdout, this).then(() => true);
+      this.streams.close();
+      const clean = await Promise.race([ended, new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+      if (!clean) await removeContainer(this.docker, this.containerId).catch(() => undefined);
     }
-    await removeContainer(this.docker, this.containerId).catch(() => undefined);
     this.finish(undefined);
   }
 
