@@ -320,7 +320,8 @@ all('glasshouse.exe_written', 'bool', 'Glasshouse: the container wrote the execu
 some('proc.is_exe_from_memfd', 'bool', 'The program was executed from a memfd (fileless).', (k) => (k === 'exec' ? (ev) => (ev as E<'exec'>).memfd === true || (ev as E<'exec'>).filename.startsWith('/memfd:') : undefined));
 
 // user.*
-all('user.uid', 'number', 'User id.', (ev) => ev.uid);
+all('user.uid', 'number', 'User id (read when the syscall returns: after a successful setuid(0) it is already 0).', (ev) => ev.uid);
+all('glasshouse.exec_uid', 'number', 'Glasshouse: the user id the process had when it started its program (exec); set*id calls do not change it, so rules can tell who became root.', (ev, ctx) => (ev.kind === 'exec' ? ev.uid : selfProcess(ev, ctx)?.uid));
 all('user.name', 'string', 'User name (root for uid 0 when the container\'s passwd is unknown).', (ev, ctx) => ctx.userName?.(ev.uid, ev.containerId) ?? (ev.uid === 0 ? 'root' : String(ev.uid)));
 all('group.gid', 'number', 'Group id.', (ev) => ev.gid);
 

@@ -98,7 +98,8 @@ const POSITIVE: Record<string, Case> = {
   'BPF program loaded from container': [ev({ kind: 'bpf', cmd: 5, ret: 3 })],
   'Chroot in container': [ev({ kind: 'chroot', path: '/mnt', ret: 0 })],
   'Set setuid or setgid bit': [ev({ kind: 'chmod', path: '/tmp/sh', mode: 0o4755, ret: 0 })],
-  'Non-root process became root': [ev({ kind: 'setuid', syscall: 'setuid', target: [0], ret: 0, uid: 1000 })],
+  // As the sensor reports it: uid already 0 when setuid(0) returns; the program was started by uid 1000.
+  'Non-root process became root': [ev({ kind: 'setuid', syscall: 'setuid', target: [0], ret: 0, uid: 0 }), (c) => { c.procs.get(100)!.uid = 1000; }],
   'Capabilities changed at runtime': [ev({ kind: 'capset', effective: '0x3fffffffff', permitted: '0x3fffffffff', ret: 0 }), asProc('/tmp/exploit')],
   'Sudo or su run in container': [exec('/bin/su', ['su', 'root'])],
   'Pkexec run in container': [exec('/usr/bin/pkexec', ['pkexec', 'sh'])],

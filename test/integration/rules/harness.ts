@@ -76,8 +76,8 @@ export interface Rig {
 }
 
 /** Starts a container from the tools image, the helper watching it, and state + rules fed from the sensor. */
-export async function startRig(runArgs: string[] = []): Promise<Rig> {
-  const image = await ensureRulesImage();
+export async function startRig(runArgs: string[] = [], image?: string): Promise<Rig> {
+  image ??= await ensureRulesImage();
   const name = `gh-test-rules-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const id = await docker(['run', '-d', '--name', name, '--label', `${RULES_LABEL}=1`, ...runArgs, image, 'sleep', '100000']);
   const inspect = JSON.parse(await docker(['inspect', id]))[0];

@@ -1,7 +1,8 @@
 // Every built-in rule that a busybox container can act out: a real behaviour fires it (helper → state → rules)
-// and a benign neighbour does not. Rules without a scenario here are listed in UNVERIFIED with the reason.
+// and a benign neighbour does not. Rules busybox cannot act out are in probe.test.ts (PROBE_SCENARIOS).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPack, observe, startRig, type Rig } from './harness';
+import { PROBE_SCENARIOS } from './probe';
 
 /** [rule, behaviour that must fire it, benign behaviour that must not]. */
 const SCENARIOS: Array<[string, string, string]> = [
@@ -85,18 +86,7 @@ const SCENARIOS: Array<[string, string, string]> = [
  */
 const KNOWN_GAPS: Record<string, string> = {};
 
-/** Rules this harness cannot act out with busybox and default capabilities, and why. */
-export const UNVERIFIED: Record<string, string> = {
-  'Fileless execution via memfd': 'busybox cannot memfd_create + execveat; needs a small C probe',
-  'Anonymous memory file created': 'busybox never calls memfd_create',
-  'Writable and executable memory mapped': 'static busybox maps no W+X memory; needs a probe',
-  'Shell opens network connection': 'busybox sh has no /dev/tcp; needs bash in the image',
-  'Container runtime socket accessed': 'needs a container started with the Docker socket mounted and a client that speaks unix sockets',
-  'BPF program loaded from container': 'needs CAP_BPF and a bpf() caller',
-  'Non-root process became root': 'needs a setuid-root program that calls setuid(0) as a non-root user',
-  'Capabilities changed at runtime': 'busybox does not call capset',
-  'Process attached with ptrace': 'needs SYS_PTRACE and a real tracer',
-};
+/** Rules busybox cannot act out run in probe.test.ts (ghprobe, a real bash): PROBE_SCENARIOS. */
 
 describe('built-in pack on real behaviour (helper → state → rules)', () => {
   let rig: Rig;
@@ -109,7 +99,7 @@ describe('built-in pack on real behaviour (helper → state → rules)', () => {
 
   it('has a scenario or a stated reason for every rule', () => {
     const names = loadPack().rules.map((r) => r.name).sort();
-    expect([...SCENARIOS.map((s) => s[0]), ...Object.keys(UNVERIFIED)].sort()).toEqual(names);
+    expect([...SCENARIOS.map((s) => s[0]), ...PROBE_SCENARIOS.map((s) => s.rule)].sort()).toEqual(names);
   });
 
   // `!cmd` runs the program directly with docker exec, without a shell in between.
