@@ -27,8 +27,8 @@ describe('KeychainSecretStore', () => {
     expect(note).toMatch(/No OS keychain is available/);
   });
 
-  // secret-tool itself needs a desktop keyring daemon that this machine lacks; a stand-in records its argv/stdin
-  // so we can prove the secret never travels on a command line or through a shell.
+  // A stand-in records argv/stdin to prove the secret never travels on a command line or through a shell; the real
+  // secret-tool + gnome-keyring is exercised in test/integration/export/keychain.test.ts.
   it('passes the secret on stdin and attributes as argv, never through a shell', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-keychain-'));
     dirs.push(dir);
