@@ -196,6 +196,21 @@ describe('findings out from the app', () => {
     expect(github.issues).toHaveLength(1);
     expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 
+    // A refusal is shown per ticket as the tracker's sentence plus what to do, and nothing is created.
+    for (let i = 0; i < await boxes.count(); i++) {
+      const row = boxes.nth(i);
+      const label = (await row.locator('xpath=..').textContent()) ?? '';
+      if (/Runs as root/.test(label) !== await row.isChecked()) await row.setChecked(/Runs as root/.test(label));
+    }
+    await page.getByTestId('ticket-preview').click();
+    await expect.poll(async () => (await page.getByTestId('ticket-payload').first().textContent()) ?? '').toMatch(/Runs as root/);
+    github.forced.push({ status: 403, body: { message: 'Resource not accessible by integration' } });
+    await page.getByTestId('ticket-send').click();
+    await expect.poll(async () => page.getByTestId('ticket-result').first().getAttribute('data-outcome'), { timeout: 30_000 }).toBe('failed');
+    expect(await page.getByTestId('ticket-result').first().textContent())
+      .toMatch(/GitHub refused to search for existing tickets in acme\/shop \(HTTP 403: Resource not accessible by integration\)\. The token may not create issues in acme\/shop/);
+    expect(github.issues).toHaveLength(1);
+
     // The token never reached the page.
     expect(await page.content()).not.toContain(GH_TOKEN);
     await screenshot(page, 'export-ticket-sent');
