@@ -1,7 +1,7 @@
 // Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
 // with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { docker } from '../../support/docker';
 
@@ -9,7 +9,8 @@ const run = promisify(execFile);
 export const WORKLOAD = '/tmp/glasshouse-bench-workload';
 
 export function buildWorkload(): void {
-  if (!existsSync(WORKLOAD)) execFileSync('cc', ['-static', '-O2', '-o', WORKLOAD, `${__dirname}/workload.c`]);
+  const src = `${__dirname}/workload.c`;
+  if (!existsSync(WORKLOAD) || statSync(WORKLOAD).mtimeMs < statSync(src).mtimeMs) execFileSync('cc', ['-static', '-O2', '-o', WORKLOAD, src]);
 }
 
 export async function installWorkload(containerId: string): Promise<void> {
@@ -70,11 +71,17 @@ export function cgroupInode(containerId: string): number {
 }
 
 /** Per-program BPF run time (kernel.bpf_stats_enabled must be 1 while the programs run). */
-export function bpfProgStats(names: string[]): Array<{ name: string; runCnt: number; nsPerRun: number }> {
-  const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ name?: string; run_cnt?: number; run_time_ns?: number }>;
+export function bpfProgStats(names: string[], loadedAfterId = 0): Array<{ name: string; runCnt: number; nsPerRun: number }> {
+  const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ id: number; name?: string; run_cnt?: number; run_time_ns?: number }>;
   return all
-    .filter((p) => p.name && names.includes(p.name) && (p.run_cnt ?? 0) > 0)
+    .filter((p) => p.name && names.includes(p.name) && (p.run_cnt ?? 0) > 0 && p.id > loadedAfterId)
     .map((p) => ({ name: p.name!, runCnt: p.run_cnt!, nsPerRun: Math.round((p.run_time_ns ?? 0) / (p.run_cnt ?? 1)) }));
+}
+
+/** The highest BPF program id now: programs loaded later (by the helper about to start) have larger ids. */
+export function maxBpfProgId(): number {
+  const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ id: number }>;
+  return all.reduce((m, p) => Math.max(m, p.id), 0);
 }
 
 export const fmt = (x: number, d = 2) => x.toFixed(d);
