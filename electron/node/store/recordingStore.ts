@@ -72,6 +72,8 @@ export interface WriteStats {
   flushes: number;
   lastFlushMs: number;
   maxFlushMs: number;
+  /** Time the writer thread spent compressing and writing, in total (ms). */
+  writerBusyMs?: number;
   queued: number;
   /** Events discarded because the recording had already failed (e.g. the disk was full). */
   discarded: number;
@@ -303,9 +305,9 @@ export class RecordingStore {
   stats(): WriteStats {
     const w = this.writer;
     const written = w?.committed ?? 0;
-    const t = w?.timing() ?? { flushes: 0, lastFlushMs: 0, maxFlushMs: 0 };
+    const t = w?.timing() ?? { flushes: 0, lastFlushMs: 0, maxFlushMs: 0, busyMs: 0 };
     return {
-      eventsWritten: written, flushes: t.flushes, lastFlushMs: t.lastFlushMs, maxFlushMs: t.maxFlushMs,
+      eventsWritten: written, flushes: t.flushes, lastFlushMs: t.lastFlushMs, maxFlushMs: t.maxFlushMs, writerBusyMs: t.busyMs,
       queued: this.failure ? 0 : Math.max(0, this.appended - written), discarded: this.discarded,
     };
   }

@@ -48,7 +48,8 @@ export function chunkOps(c: SealedChunk, data: Uint8Array): WriteOp[] {
 }
 
 // Plain CommonJS run with `eval: true`, so it needs no bundling step of its own. Shared state (Int32 slots):
-// 0 = last batch committed, 1 = failed; Float64 slots: 0 events committed, 1 flushes, 2 last flush ms, 3 max flush ms.
+// 0 = last batch committed, 1 = failed; Float64 slots: 0 events committed, 1 flushes, 2 last flush ms, 3 max flush ms,
+// 4 total ms spent writing (the thread's busy time).
 const THREAD_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { deflateRawSync } = require('node:zlib');
@@ -100,6 +101,7 @@ parentPort.on('message', (m) => {
         num[1]++;
         num[2] = ms;
         if (ms > num[3]) num[3] = ms;
+        num[4] += ms;
       }
       if (m.close) db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
@@ -125,7 +127,7 @@ function sqliteModulePath(): string {
 export class WriterThread {
   private readonly worker: Worker;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(8));
-  private readonly num = new Float64Array(new SharedArrayBuffer(32));
+  private readonly num = new Float64Array(new SharedArrayBuffer(40));
   private readonly reply: MessagePort;
   private sent = 0;
   private failure: WriteFailure | undefined;
@@ -158,8 +160,8 @@ export class WriterThread {
     return this.num[0];
   }
 
-  timing(): { flushes: number; lastFlushMs: number; maxFlushMs: number } {
-    return { flushes: this.num[1], lastFlushMs: this.num[2], maxFlushMs: this.num[3] };
+  timing(): { flushes: number; lastFlushMs: number; maxFlushMs: number; busyMs: number } {
+    return { flushes: this.num[1], lastFlushMs: this.num[2], maxFlushMs: this.num[3], busyMs: this.num[4] };
   }
 
   /** The thread's write failure, if it had one (checked without waiting). */
