@@ -180,7 +180,13 @@ export class CaptureSession {
       })().catch(() => undefined);
     };
     this.deps.containers().forEach(watch);
-    this.stopFollowing = this.deps.onContainers(watch);
+    const stopContainers = this.deps.onContainers(watch);
+    // CIS 5.23 needs each exec's configuration, which only Docker's exec events and exec inspect carry.
+    const stopExecs = info.watchExecs?.((e) => {
+      const detail = this.watched.has(e.containerId) ? world.containers.get(e.containerId)?.detail : undefined;
+      if (detail) detector.addExec(detail, e);
+    });
+    this.stopFollowing = () => { stopContainers(); stopExecs?.(); };
   }
 
   /**

@@ -6,7 +6,7 @@ import { FindingTracker } from '../rules/findings';
 import type { RuleEngine } from '../rules/engine';
 import type { WorldState } from '../state/worldState';
 import type { ContainerDetail } from '../model/container';
-import { POSTURE_EXPECTED_LIST, runPostureChecks } from '../rules/posture';
+import { POSTURE_EXPECTED_LIST, runPostureChecks, execPostureFindings, type ContainerExecInfo } from '../rules/posture';
 
 /** CIS posture findings for a container; the rules' expected-list marks matching ones as expected. */
 export function postureOf(rules: RuleEngine, detail: ContainerDetail): Finding[] {
@@ -77,6 +77,11 @@ export class Detector {
   /** Posture of a container, honouring the user's "expected" marks (the glasshouse_posture_expected list). */
   addPosture(detail: ContainerDetail): void {
     this.add(postureOf(this.rules, detail));
+  }
+
+  /** CIS 5.23: one `docker exec` into a watched container, judged from Docker's exec inspect. */
+  addExec(detail: ContainerDetail, exec: ContainerExecInfo): void {
+    this.add(execPostureFindings(detail, exec, { expected: new Set(this.rules.list(POSTURE_EXPECTED_LIST) ?? []) }));
   }
 
   /** Adds posture (or policy) findings made outside the event path. */

@@ -5,6 +5,7 @@ import type { ResourceSample } from '../../common/model/process';
 import type { DockerDiffEntry } from '../../common/state/fileTable';
 import { inspectContainer } from './containers';
 import { summaryFromListEntry } from './inspect';
+import { watchExecs } from './execs';
 
 interface StatsJson {
   read: string;
@@ -50,6 +51,7 @@ export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
     inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
     diff: async (id) => ((await docker.getContainer(id).changes()) as DockerDiffEntry[] | null) ?? [],
     list: async () => (await docker.listContainers({ all: false })).map(summaryFromListEntry),
+    watchExecs: (onExec) => watchExecs(docker, onExec),
     streamStats(id, onSample) {
       let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
       let stopped = false;

@@ -6,6 +6,7 @@ import type { ContainerDetail, ContainerFacts } from '../../model/container';
 import { RuleEngine, FindingTracker } from '../index';
 import { ev, MemoryContext, CID } from '../testkit';
 import { POSTURE_CHECKS, runPostureChecks } from './checks';
+import { execPostureFindings } from './exec';
 import { markExpected, POSTURE_EXPECTED_LIST } from './expectations';
 
 const hardenedFacts: ContainerFacts = {
@@ -139,5 +140,20 @@ describe('mark as expected', () => {
   it('refuses to edit a malformed file', () => {
     const [f] = runPostureChecks(detail({ privileged: true }));
     expect(() => markExpected('- rule: [x\n', f, 'image')).toThrow(/not valid YAML/);
+  });
+});
+
+describe('CIS 5.23 (exec --privileged)', () => {
+  const exec = (privileged: boolean) => ({ execId: 'e1', containerId: CID, privileged, user: 'root', command: ['sh', '-c', 'id'], ts: 5 });
+
+  it('fires for a privileged exec only, with the command as evidence, and honours expected marks', () => {
+    expect(execPostureFindings(detail(), exec(false))).toEqual([]);
+    const [f] = execPostureFindings(detail(), exec(true));
+    expect(f).toMatchObject({ ruleId: 'cis-docker-5.23', source: 'posture', severity: 'high', status: 'open', first: 5 });
+    expect(f.evidence).toMatchObject({ field: 'ExecConfig.Privileged', value: 'sh -c id (user root)' });
+    expect(f.mitre).toContain('T1609');
+    // Deduplicated per container like the other posture checks.
+    expect(execPostureFindings(detail(), { ...exec(true), command: ['ls'] })[0].fingerprint).toBe(f.fingerprint);
+    expect(execPostureFindings(detail(), exec(true), { expected: new Set(['5.23:service:shop/web']) })[0].status).toBe('expected');
   });
 });
