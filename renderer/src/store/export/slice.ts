@@ -3,6 +3,7 @@ import type { StateCreator } from 'zustand';
 import type {
   ExportFormat, ExportResult, SecretName, SecretStatus, TicketPreview, TicketSendResult, TrackerKind, TrackerTarget,
 } from '../../../../electron/common/ipc/contract';
+import { TRACKER_KINDS } from '../../../../electron/common/ipc/contract';
 import { describeError } from '../../../../electron/common/ipc/errors';
 import { getClient } from '../../api/client';
 import type { AppState } from '../index';
@@ -45,7 +46,10 @@ function loadForm(): TicketForm {
   try {
     const raw = globalThis.localStorage?.getItem(FORM_KEY);
     const v = raw ? (JSON.parse(raw) as Partial<TicketForm>) : {};
-    return { ...DEFAULT_FORM, ...Object.fromEntries(Object.entries(v).filter(([k, x]) => k in DEFAULT_FORM && typeof x === 'string')) };
+    const form: TicketForm = { ...DEFAULT_FORM, ...Object.fromEntries(Object.entries(v).filter(([k, x]) => k in DEFAULT_FORM && typeof x === 'string')) };
+    if (!(TRACKER_KINDS as readonly string[]).includes(form.kind)) form.kind = DEFAULT_FORM.kind;
+    if (!['finding', 'container', 'recording'].includes(form.grouping)) form.grouping = DEFAULT_FORM.grouping;
+    return form;
   } catch {
     return DEFAULT_FORM;
   }
