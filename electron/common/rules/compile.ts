@@ -5,7 +5,7 @@ import { LIST_OPS, parseCondition, ConditionSyntaxError, type ConditionNode, typ
 import { kindsForSyscall } from './evttype';
 import { extractorFor, fieldCost, flagBits, flagValue, PATH_KINDS, resolveField, type Extractor, type FieldValue, type ResolvedField } from './fields';
 import type { ListDef, MacroDef, SourceLoc, LocatedText, ExceptionDef } from './loader';
-import { GUARD_FIELDS, atomGuard, guardScore, unionGuards, type Guard } from './prefilter';
+import { GUARD_FIELDS, atomGuard, directoryAsName, guardScore, unionGuards, type Guard } from './prefilter';
 
 export type Predicate = (ev: RuntimeEvent, ctx: RuleContext) => boolean;
 /** A compiled condition for one kind: a predicate, or a constant when the kind decides it alone. */
@@ -266,6 +266,16 @@ export class Compiler {
   }
 
   private cmpGuard(fieldText: string, op: string, values: string[], kind: EventKind): Guard | undefined {
+    const g = this.cmpGuardOn(fieldText, op, values, kind);
+    const name = this.field('fd.name');
+    if (!g || g === 'never' || typeof name === 'string' || !PATH_KINDS.has(kind)) return g;
+    const atom = g.atoms.get(fieldText);
+    if (!atom || atom.field.spec.name !== 'fd.directory') return g;
+    const moved = directoryAsName(atom, name);
+    return moved === atom ? g : { atoms: new Map([[name.text, moved]]) };
+  }
+
+  private cmpGuardOn(fieldText: string, op: string, values: string[], kind: EventKind): Guard | undefined {
     const f = this.field(fieldText);
     if (typeof f === 'string') return undefined;
     const name = f.spec.name;

@@ -141,6 +141,11 @@ describe('shared prefilter', () => {
   condition: evt.type in (open, unlink, rename) and (fd.directory in (/, /etc) or fd.filename startswith ".")
   output: o
   priority: INFO
+- rule: directory said on the name
+  desc: d
+  condition: evt.type in (open, rename, mkdir) and (fd.directory in (/etc, /root/.ssh, tmp) or fd.directory endswith /.ssh or fd.directory startswith /var or fd.directory glob "/proc/*")
+  output: o
+  priority: INFO
 - rule: glob and suffix
   desc: d
   condition: evt.type = open and (fd.name glob "/proc/*/environ" or fd.name glob "*.gz" or fd.name endswith .pyc or fd.name = "")
@@ -179,6 +184,6 @@ describe('shared prefilter', () => {
 `;
     const r = compare([{ name: 'mixed.yaml', text }], 20_000, 7);
     expect(r.matches).toBeGreaterThan(1000);
-    expect(r.rulesHit).toBeGreaterThanOrEqual(7);
+    expect(r.rulesHit).toBeGreaterThanOrEqual(8);
   });
 });

@@ -6,13 +6,14 @@ import { extractorFor, PATH_KINDS, type FieldValue, type ResolvedField } from '.
 
 /**
  * What one field must look like for a rule to have any chance of matching: equal to one of `exact`, or
- * starting with one of `prefixes`, or ending with one of `suffixes`.
+ * starting with one of `prefixes`, or ending with one of `suffixes`, or containing one of `contains`.
  */
 export interface GuardAtom {
   field: ResolvedField;
   exact: Set<string | number>;
   prefixes: Set<string>;
   suffixes: Set<string>;
+  contains: Set<string>;
 }
 
 /**
@@ -33,7 +34,8 @@ function fieldCost(name: string, kind: EventKind): number {
     case 'fd.name': return PATH_KINDS.has(kind) ? 1 : 5; // sockets: a tuple string is built
     case 'proc.name': return kind === 'exec' ? 1.5 : 3; // other kinds: a process-table lookup
     case 'proc.exepath': return kind === 'exec' ? 1.2 : 3;
-    case 'fd.filename': case 'fd.directory': return 2;
+    case 'fd.filename': return 2;
+    case 'fd.directory': return 2.5; // a string is built; most directory atoms move to fd.name anyway
     case 'fd.typechar': return 4;
     default: return 1;
   }
@@ -43,12 +45,29 @@ function fieldCost(name: string, kind: EventKind): number {
 export function guardScore(g: Guard, kind: EventKind): number {
   if (g === 'never') return -1;
   let s = 0;
-  for (const a of g.atoms.values()) s += fieldCost(a.field.spec.name, kind) + a.prefixes.size * 0.3 + a.suffixes.size * 0.5;
+  for (const a of g.atoms.values()) s += fieldCost(a.field.spec.name, kind) + a.prefixes.size * 0.3 + (a.suffixes.size + a.contains.size) * 0.5;
   return s;
 }
 
-export function atomGuard(field: ResolvedField, exact: Iterable<string | number>, prefixes: Iterable<string> = [], suffixes: Iterable<string> = []): Guard {
-  return { atoms: new Map([[field.text, { field, exact: new Set(exact), prefixes: new Set(prefixes), suffixes: new Set(suffixes) }]]) };
+export function atomGuard(field: ResolvedField, exact: Iterable<string | number>, prefixes: Iterable<string> = [], suffixes: Iterable<string> = [], contains: Iterable<string> = []): Guard {
+  return { atoms: new Map([[field.text, { field, exact: new Set(exact), prefixes: new Set(prefixes), suffixes: new Set(suffixes), contains: new Set(contains) }]]) };
+}
+
+/**
+ * The same constraint on fd.directory said on fd.name, so file events need not build the directory string:
+ * dirname(p) = D (D ≠ "/") ⇒ p starts with "D/"; starts with X ⇒ p starts with X; ends with S ⇒ p contains "S/".
+ * Only "/" (the directory of "/x" and of names without a slash) has no such form: then the atom stays as it is.
+ */
+export function directoryAsName(atom: GuardAtom, name: ResolvedField): GuardAtom {
+  const trivial = (x: string) => x === '' || x === '/';
+  if ([...atom.exact].some((d) => d === '/') || [...atom.prefixes].some(trivial) || [...atom.suffixes].some(trivial)) return atom;
+  return {
+    field: name,
+    exact: new Set(),
+    prefixes: new Set([...[...atom.exact].filter((d) => d !== '').map((d) => `${d}/`), ...atom.prefixes]),
+    suffixes: new Set(),
+    contains: new Set([...atom.contains, ...[...atom.suffixes].map((s) => `${s}/`)]),
+  };
 }
 
 /** Either guard holds (an `or`): the union of their atoms, field by field. */
@@ -59,11 +78,12 @@ export function unionGuards(a: Guard, b: Guard): Guard {
   for (const g of [a, b]) {
     for (const [k, at] of g.atoms) {
       const have = atoms.get(k);
-      if (!have) atoms.set(k, { field: at.field, exact: new Set(at.exact), prefixes: new Set(at.prefixes), suffixes: new Set(at.suffixes) });
+      if (!have) atoms.set(k, { field: at.field, exact: new Set(at.exact), prefixes: new Set(at.prefixes), suffixes: new Set(at.suffixes), contains: new Set(at.contains) });
       else {
         for (const x of at.exact) have.exact.add(x);
         for (const x of at.prefixes) have.prefixes.add(x);
         for (const x of at.suffixes) have.suffixes.add(x);
+        for (const x of at.contains) have.contains.add(x);
       }
     }
   }
@@ -83,6 +103,7 @@ class FieldTable {
   readonly buckets = new Map<number, Array<[string, number[]]>>();
   readonly short: Array<[string, number[]]> = [];
   readonly suffixes: Array<[string, number[]]> = [];
+  readonly contains: Array<[string, number[]]> = [];
   constructor(readonly read: Reader) {}
 
   add(atom: GuardAtom, pos: number): void {
@@ -97,6 +118,7 @@ class FieldTable {
       }
     }
     for (const s of atom.suffixes) pushPair(this.suffixes, s, pos);
+    for (const s of atom.contains) pushPair(this.contains, s, pos);
   }
 
   mark(ev: RuntimeEvent, ctx: RuleContext, stamp: Int32Array, tick: number): void {
@@ -121,6 +143,10 @@ class FieldTable {
     for (let i = 0; i < this.suffixes.length; i++) {
       const [s, ids] = this.suffixes[i];
       if (v.endsWith(s)) for (let j = 0; j < ids.length; j++) stamp[ids[j]] = tick;
+    }
+    for (let i = 0; i < this.contains.length; i++) {
+      const [s, ids] = this.contains[i];
+      if (v.includes(s)) for (let j = 0; j < ids.length; j++) stamp[ids[j]] = tick;
     }
   }
 }

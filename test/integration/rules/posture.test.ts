@@ -1,5 +1,9 @@
 // CIS posture checks on real containers: each misconfiguration is created for real and detected from
 // `docker inspect` (through the engine's own toContainerDetail); the hardened opposite passes.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPostureChecks } from '../../../electron/common/rules';
 import { toContainerDetail } from '../../../electron/node/docker/inspect';
@@ -42,7 +46,22 @@ describe('posture on real containers', () => {
     }
   });
 
-  // 5.20 (shared propagation) is unit-tested only: this host's / is not a shared mount, so dockerd refuses rshared binds.
+  // dockerd refuses an rshared bind whose source is not on a shared mount (this host's / is private): the test makes
+  // its own shared bind mount of a temporary directory, and undoes it.
+  it('detects shared mount propagation (5.20), and not with the default propagation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-shared-'));
+    execFileSync('mount', ['--bind', dir, dir]);
+    try {
+      execFileSync('mount', ['--make-shared', dir]);
+      expect(await start(['-v', `${dir}:/shared:rshared`])).toContain('5.20');
+      expect(await start(['-v', `${dir}:/shared`])).not.toContain('5.20');
+    } finally {
+      if (created.length) await docker(['rm', '-f', ...created.splice(0)]).catch(() => undefined);
+      execFileSync('umount', [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('detects a privileged host port published on all interfaces', async () => {
     const failed = await start(['-p', '1023:80']);
     for (const id of ['5.8', '5.14']) expect(failed, id).toContain(id);
