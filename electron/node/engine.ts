@@ -12,7 +12,7 @@ import { snapshotContainer, type RecordingSliceProvider } from './docker/snapsho
 import { TerminalManager } from './docker/exec';
 import { LogFollowers } from './docker/logs';
 import { CaptureSession, type SensorFactory } from './session';
-import { Sensor } from './sensor/index';
+import { Sensor, sensorModeFromEnv } from './sensor/index';
 import { SensorError } from '../common/ipc/errors';
 import { cachedRuleEngine, writeExpectation } from './rules/files';
 import type { RuleSource } from '../common/rules';
@@ -54,13 +54,13 @@ function defaultSecretStore(): { store?: SecretStore; note?: string } {
 
 /**
  * The eBPF helper as the session's sensor. Container mode by default: it is the one mode that also reaches
- * containers inside Docker Desktop's VM; GLASSHOUSE_SENSOR=local runs it as a local root process on Linux.
+ * containers inside Docker Desktop's VM; GLASSHOUSE_SENSOR=local runs it as a local root process on Linux, and
+ * GLASSHOUSE_SENSOR=socket:PATH connects to `sudo glasshouse helper run --socket PATH` (see sensorModeFromEnv).
  * When the helper cannot start, the preflight explains why: a SensorError whose sentences say what is blocked and what to do.
  */
 export function helperSensor(docker: () => Dockerode, helperPath?: string, env: NodeJS.ProcessEnv = process.env): SensorFactory {
   return async () => {
-    const mode = env.GLASSHOUSE_SENSOR === 'local' ? 'local' : 'container';
-    const opts = { mode, docker: docker(), ...(helperPath ? { helperPath } : {}) } as const;
+    const opts = { ...sensorModeFromEnv(env), docker: docker(), ...(helperPath ? { helperPath } : {}) };
     // Start the helper straight away (~1.5 s) and run the preflight (a throwaway helper container, ~4.5 s, most of
     // it the kernel detaching its hooks at exit) only to explain a failure: it checked nothing the start does not.
     const sensor = new Sensor(opts);

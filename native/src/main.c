@@ -1,9 +1,11 @@
 /* glasshouse-helper: loads the BPF object, attaches what this kernel supports, drains the ring buffer
  * into framed records on stdout (or a socket), obeys control frames on stdin, reports stats each second.
  * Usage: glasshouse-helper [--ring-bytes N] [--cgroup-root DIR] [--proc DIR] [--host] [--kinds HEX]
- *                          [--watch ID:PID]... [--socket PATH] [--preflight] [--version]
+ *                          [--watch ID:PID]... [--socket PATH [--socket-owner UID:GID]] [--preflight] [--version]
  * --socket: local mode over a Unix socket (mode 0600) instead of stdio: the helper accepts one client,
- * sends frames to it and reads control frames from it; the client closing ends the helper. */
+ * sends frames to it and reads control frames from it; the client closing ends the helper.
+ * --socket-owner UID:GID: chown the socket, so an unprivileged engine can connect to a root helper
+ * (`glasshouse helper run` passes the sudo user's ids). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -287,6 +289,7 @@ int main(int argc, char **argv)
 	const char *cg_root = "/sys/fs/cgroup";
 	bool preflight_only = false;
 	const char *socket_path = NULL;
+	const char *socket_owner = NULL;
 	const char *watch_args[16];
 	int n_watch = 0;
 	for (int i = 1; i < argc; i++) {
@@ -300,6 +303,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--watch") && v && n_watch < 16) watch_args[n_watch++] = argv[++i];
 		else if (!strcmp(a, "--preflight")) preflight_only = true;
 		else if (!strcmp(a, "--socket") && v) socket_path = argv[++i];
+		else if (!strcmp(a, "--socket-owner") && v) socket_owner = argv[++i];
 		else if (!strcmp(a, "--version")) { printf("glasshouse-helper %s schema %d\n", GH_VERSION, GH_SCHEMA_VERSION); return 0; }
 		else { fprintf(stderr, "glasshouse-helper: unknown argument %s\n", a); return 64; }
 	}
@@ -310,8 +314,10 @@ int main(int argc, char **argv)
 	g.ring_bytes = rb;
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* no SA_RESTART: a signal must interrupt a blocking accept() of the socket mode */
+	struct sigaction sa_stop = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa_stop, NULL);
+	sigaction(SIGTERM, &sa_stop, NULL);
 	libbpf_set_print(libbpf_print);
 	/* 32 MiB absorbs ~1 s of a stalled engine at 250 k events/s; pages are touched only under backlog */
 	out__init(1, 32 << 20);
@@ -442,9 +448,22 @@ report:
 			return 2;
 		}
 		umask(old);
-		int cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		if (socket_owner) {
+			unsigned uid = 0, gid = 0;
+			if (sscanf(socket_owner, "%u:%u", &uid, &gid) != 2 || chown(socket_path, uid, gid)) {
+				fprintf(stderr, "glasshouse-helper: cannot give %s to %s: %s\n", socket_path, socket_owner, strerror(errno));
+				unlink(socket_path);
+				return 2;
+			}
+		}
+		int cs;
+		do
+			cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		while (cs < 0 && errno == EINTR && !stop);
 		close(ls);
 		unlink(socket_path);
+		if (cs < 0 && stop)
+			return 0; /* asked to stop before any client came */
 		if (cs < 0) {
 			fprintf(stderr, "glasshouse-helper: accept on %s failed: %s\n", socket_path, strerror(errno));
 			return 2;

@@ -10,7 +10,7 @@ import { EVENT_KINDS } from '../../common/model/event';
 import { encodeHost, encodeKinds, encodePrefixes, encodeWatch } from '../../common/schema/control';
 import { FrameDecoder, type DecodedRecord, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
 import { containerIdentity, engineFacts } from '../docker/helper-container';
-import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, type HelperRun } from './transport';
+import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, SocketClientHelperRun, type HelperRun } from './transport';
 import { preflight, type PreflightReport } from './preflight';
 
 export type { PreflightReport } from './preflight';
@@ -28,8 +28,29 @@ export interface SensorOptions {
   host?: boolean;
   /** Local mode channel: the helper's stdio (default) or a private Unix socket. */
   localTransport?: 'stdio' | 'socket';
+  /**
+   * Local mode without spawning: connect to a helper already running as root on this Unix socket
+   * (`sudo glasshouse helper run --socket PATH`); Glasshouse itself then needs no privileges.
+   */
+  socketPath?: string;
   /** Restarts allowed within one minute before the sensor gives up (default 5). */
   maxRestarts?: number;
+}
+
+/**
+ * GLASSHOUSE_SENSOR → sensor mode: unset or `container` (the helper container), `local` (spawn the helper as a
+ * root child process), `socket:PATH` (connect to `glasshouse helper run --socket PATH`, started as root).
+ */
+export function sensorModeFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<SensorOptions, 'mode' | 'socketPath'> {
+  const v = env.GLASSHOUSE_SENSOR ?? '';
+  if (v.startsWith('socket:')) {
+    const socketPath = v.slice('socket:'.length);
+    if (!socketPath.startsWith('/')) {
+      throw new SensorError(`GLASSHOUSE_SENSOR=${v} needs an absolute socket path.`, 'Use GLASSHOUSE_SENSOR=socket:/run/glasshouse/helper.sock (the path given to `glasshouse helper run --socket`).');
+    }
+    return { mode: 'local', socketPath };
+  }
+  return { mode: v === 'local' ? 'local' : 'container' };
 }
 
 export function defaultHelperPath(): string {
@@ -49,7 +70,19 @@ interface PendingWatch {
  * user-facing sentence; only emitted when someone listens).
  */
 export class Sensor extends EventEmitter {
-  static preflight(opts: SensorOptions): Promise<PreflightReport> {
+  static async preflight(opts: SensorOptions): Promise<PreflightReport> {
+    if (opts.mode === 'local' && opts.socketPath) {
+      // the root helper checked itself when `glasshouse helper run` started it; here: is it listening?
+      const report: PreflightReport = { ok: false, mode: 'local', capabilities: [], unsupportedKinds: [], sentences: [] };
+      try {
+        const run = await SocketClientHelperRun.connect(opts.socketPath, 1000);
+        await run.stop();
+        report.ok = true;
+      } catch (e) {
+        report.sentences.push(`No sensor helper is listening on ${opts.socketPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): start it as root with \`sudo glasshouse helper run --socket ${opts.socketPath}\`, or unset GLASSHOUSE_SENSOR to use the helper container.`);
+      }
+      return report;
+    }
     return preflight(opts, opts.helperPath ?? defaultHelperPath(), HELPER_VERSION);
   }
 
@@ -210,8 +243,20 @@ export class Sensor extends EventEmitter {
   }
 
   private async launch(): Promise<void> {
-    const path = this.helperPath();
     let run: HelperRun;
+    if (this.opts.mode === 'local' && this.opts.socketPath) {
+      const sock = this.opts.socketPath;
+      try {
+        run = await SocketClientHelperRun.connect(sock);
+      } catch (e) {
+        throw new SensorError(`No sensor helper is listening on ${sock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+          `Start it as root with \`sudo glasshouse helper run --socket ${sock}\`, or unset GLASSHOUSE_SENSOR to use the helper container.`);
+      }
+      this.attach(run);
+      await this.configure(run);
+      return;
+    }
+    const path = this.helperPath();
     if (this.opts.mode === 'container') {
       const docker = this.opts.docker;
       if (!docker) throw new SensorError('Container mode needs the engine\'s Docker client (SensorOptions.docker).');
@@ -243,6 +288,11 @@ export class Sensor extends EventEmitter {
       }
     }
     this.attach(run);
+    await this.configure(run);
+  }
+
+  /** After HELLO: (re-)applies what the engine asked for, on the first start and after every restart. */
+  private async configure(run: HelperRun): Promise<void> {
     const hello = await this.waitHello(run, 30_000);
     this.lastHello = hello;
     // re-apply what the engine asked for (first start or restart)

@@ -182,6 +182,75 @@ export class LocalSocketHelperRun extends LocalProcessRun {
   }
 }
 
+/**
+ * A helper someone else started as root (`sudo glasshouse helper run --socket PATH`): we only connect. The
+ * run is over when the socket closes; `glasshouse helper run` then starts a fresh helper for the next client.
+ */
+export class SocketClientHelperRun extends EventEmitter implements HelperRun {
+  stdout!: Readable;
+  stdin!: Writable;
+  readonly label: string;
+  ended = false;
+  private socket!: Socket;
+  private exited = false;
+
+  private constructor(readonly path: string) {
+    super();
+    this.label = `helper on ${path}`;
+  }
+
+  /** Connects, retrying for `waitMs` (the helper re-listens ~0.3 s after its previous client left). */
+  static async connect(path: string, waitMs = 5000): Promise<SocketClientHelperRun> {
+    const run = new SocketClientHelperRun(path);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        run.socket = await new Promise<Socket>((resolve, reject) => {
+          const s = connect(path, () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    run.socket.on('error', () => undefined);
+    run.socket.on('close', () => run.finish());
+    run.stdout = run.socket;
+    run.stdin = run.socket;
+    return run;
+  }
+
+  private finish(): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.emit('exit', undefined);
+  }
+
+  stderrTail(): string {
+    return '';
+  }
+
+  markEnded(): void {
+    this.ended = true;
+    this.emit('ended');
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const ended = streamEnd(this.stdout, this);
+    this.socket.end(); // the helper sends BYE and exits when its client goes away
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    this.socket.destroy();
+  }
+
+  async kill(): Promise<void> {
+    this.socket.destroy();
+    await new Promise<void>((r) => (this.exited ? r() : this.once('exit', () => r())));
+  }
+}
+
 export class ContainerHelperRun extends EventEmitter implements HelperRun {
   stdout!: Readable;
   stdin!: Writable;

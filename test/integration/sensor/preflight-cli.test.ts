@@ -28,6 +28,6 @@ describe('glasshouse helper preflight', () => {
   it('refuses an unknown action with the usage', async () => {
     const r = await runCli(['helper', 'start']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Unknown helper action "start"\. Use `glasshouse helper preflight`\./);
+    expect(r.stderr).toMatch(/Unknown helper action "start"\. Use `glasshouse helper preflight` or `glasshouse helper run`\./);
   });
 });
