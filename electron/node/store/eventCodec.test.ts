@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SyntheticSource } from '../capture/synthetic';
 import type { RuntimeEvent } from '../../common/model/event';
-import { CHUNK_EVENTS, ChunkBuilder, decodeChunk, kindBit } from './eventCodec';
+import { CHUNK_EVENTS, ChunkBuilder, decodeChunk, kindBit, kindCode } from './eventCodec';
 
 const base = { pid: 7, tgid: 7, ppid: 1, uid: 0, gid: 0, comm: 'sh', cgroupId: '18446744073709551615', mntns: 4026531840 };
 
@@ -34,6 +34,25 @@ describe('eventCodec', () => {
     expect(chunks.map((c) => [c.firstId, c.count])).toEqual([[1, CHUNK_EVENTS], [CHUNK_EVENTS + 1, CHUNK_EVENTS], [2 * CHUNK_EVENTS + 1, 17]]);
     const back = chunks.flatMap((c) => decodeChunk(c.packed).events);
     expect(back).toEqual(all.map(({ containerId: _, ...e }) => e));
+  });
+
+  it('builds only the events asked for, a fresh object each time, from a blob at any offset', () => {
+    const all = new SyntheticSource({ events: 300, seed: 4 }).all();
+    const b = new ChunkBuilder(1);
+    all.forEach((e) => b.add(e, 2));
+    const packed = b.seal()!.packed;
+    const odd = new Uint8Array(packed.length + 3);
+    odd.set(packed, 3);
+    const d = decodeChunk(odd.subarray(3));
+    expect(d.count).toBe(300);
+    expect(d.ts[299]).toBe(all[299].ts);
+    expect(d.kindCodes[0]).toBe(kindCode(all[0].kind));
+    expect(d.containerRow(7)).toBe(2);
+    const { containerId: _, ...expected } = all[150];
+    const first = d.event(150);
+    expect(first).toEqual(expected);
+    (first as { pid: number }).pid = -1;
+    expect(d.event(150)).toEqual(expected);
   });
 
   it('refuses bytes that are not a chunk', () => {

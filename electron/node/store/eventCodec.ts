@@ -53,16 +53,26 @@ const KIND_NAMES: string[][] = EVENT_KINDS.map((k) => Object.keys(FIELDS[k]));
 const KIND_TYPES: FieldType[][] = EVENT_KINDS.map((k) => Object.values(FIELDS[k]) as FieldType[]);
 if (BASE_NAMES.join() !== 'seq,pid,tgid,ppid,uid,gid,comm,cgroupId,mntns') throw new Error('eventCodec: base columns changed; update add() and decodeChunk()');
 /**
- * One straight-line encoder per kind, generated from FIELDS: named property reads stay monomorphic per kind,
- * where a loop over field names would make every read a slow keyed lookup on the capture path.
+ * One straight-line encoder per kind, generated from FIELDS: named property reads stay monomorphic per kind, and
+ * values go straight into the int stream (one capacity check per event), where a loop over field names and a call
+ * per field made every event cost several slow keyed lookups on the capture path.
  */
-const KIND_ENCODERS: Array<(e: RuntimeEvent, w: ChunkBuilder) => void> = EVENT_KINDS.map((k, code) =>
+const KIND_ENCODERS: Array<(e: RuntimeEvent, w: ChunkBuilder) => void> = EVENT_KINDS.map((k, code) => {
+  const types = KIND_TYPES[code];
+  const lines = [`let I = w.ints, n = w.nInts, v;`, `if (n + ${types.length} > I.length) { w.grow(${types.length}); I = w.ints; }`];
+  KIND_NAMES[code].forEach((name, f) => {
+    const t = types[f];
+    lines.push(`v = e[${JSON.stringify(name)}];`);
+    if (t === 'n') lines.push(`I[n++] = v === undefined ? ${UNDEF} : ((v | 0) === v && v > ${FLOAT}) ? v : w.float(v);`);
+    else if (t === 's') lines.push(`I[n++] = v === undefined || v === null ? ${UNDEF} : w.str(typeof v === 'string' ? v : String(v));`);
+    else if (t === 'b') lines.push(`I[n++] = v === undefined || v === null ? ${UNDEF} : v ? 1 : 0;`);
+    // Arrays (argv, uid lists) are rare and variable: the general path, which grows the stream as it goes.
+    else lines.push(`w.nInts = n; w.put(${JSON.stringify(t)}, v); n = w.nInts; I = w.ints;`, `if (n + ${types.length} > I.length) { w.grow(${types.length}); I = w.ints; }`);
+  });
+  lines.push('w.nInts = n;');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  new Function('e', 'w', KIND_NAMES[code].map((name, f) => {
-    const t = KIND_TYPES[code][f];
-    const v = `e[${JSON.stringify(name)}]`;
-    return t === 'n' ? `w.putNum(${v});` : t === 's' ? `w.putStr(${v});` : `w.put(${JSON.stringify(t)}, ${v});`;
-  }).join('\n')) as never);
+  return new Function('e', 'w', lines.join('\n')) as never;
+});
 
 export function endpointOf(e: RuntimeEvent): string | null {
   switch (e.kind) {
@@ -113,8 +123,9 @@ export class ChunkBuilder {
   private readonly kind = new Uint8Array(CHUNK_EVENTS);
   private readonly container = new Int32Array(CHUNK_EVENTS);
   private readonly base: Int32Array[] = Array.from({ length: BASE_COLS }, () => new Int32Array(CHUNK_EVENTS));
-  private ints = new Int32Array(CHUNK_EVENTS * 8);
-  private nInts = 0;
+  /** The int stream and its length: written directly by the generated per-kind encoders. */
+  ints = new Int32Array(CHUNK_EVENTS * 8);
+  nInts = 0;
   private floats: number[] = [];
   private dict = new Map<string, number>();
   private strings: string[] = [];
@@ -125,6 +136,11 @@ export class ChunkBuilder {
   private paths = new Set<string>();
   private endpoints = new Set<string>();
   private lastSeq = 0;
+  // comm and cgroup id repeat from event to event: remember the last dictionary entry of each.
+  private lastComm: string | undefined;
+  private lastCommIdx = 0;
+  private lastCgroup: string | undefined;
+  private lastCgroupIdx = 0;
 
   constructor(private nextId: number) {}
 
@@ -166,8 +182,10 @@ export class ChunkBuilder {
       b[3][i] = this.numOrUndef(e.ppid);
       b[4][i] = this.numOrUndef(e.uid);
       b[5][i] = this.numOrUndef(e.gid);
-      b[6][i] = e.comm === undefined ? UNDEF : this.str(e.comm);
-      b[7][i] = e.cgroupId === undefined ? UNDEF : this.str(e.cgroupId);
+      const comm = e.comm;
+      b[6][i] = comm === undefined ? UNDEF : comm === this.lastComm ? this.lastCommIdx : (this.lastCommIdx = this.str((this.lastComm = comm)));
+      const cg = e.cgroupId;
+      b[7][i] = cg === undefined ? UNDEF : cg === this.lastCgroup ? this.lastCgroupIdx : (this.lastCgroupIdx = this.str((this.lastCgroup = cg)));
       b[8][i] = this.numOrUndef(e.mntns);
       KIND_ENCODERS[code](e, this);
       const p = pathOf(e);
@@ -218,6 +236,8 @@ export class ChunkBuilder {
     this.nInts = 0;
     this.floats = [];
     this.dict = new Map();
+    this.lastComm = undefined;
+    this.lastCgroup = undefined;
     this.strings = [];
     this.tsMin = Infinity;
     this.tsMax = -Infinity;
@@ -235,7 +255,8 @@ export class ChunkBuilder {
     return sealed;
   }
 
-  private str(s: string): number {
+  /** Used by the generated per-kind encoders. */
+  str(s: string): number {
     let i = this.dict.get(s);
     if (i === undefined) {
       i = this.strings.length;
@@ -253,23 +274,22 @@ export class ChunkBuilder {
     return FLOAT;
   }
 
-  /** Used by the generated per-kind encoders. */
-  putNum(v: number | undefined): void {
-    this.putInt(v === undefined ? UNDEF : this.numOrUndef(v));
-  }
-
-  /** Used by the generated per-kind encoders. */
-  putStr(v: string | undefined): void {
-    this.putInt(v === undefined || v === null ? UNDEF : this.str(typeof v === 'string' ? v : String(v)));
-  }
-
   private putInt(v: number): void {
-    if (this.nInts === this.ints.length) {
-      const grown = new Int32Array(this.ints.length * 2);
-      grown.set(this.ints);
-      this.ints = grown;
-    }
+    if (this.nInts === this.ints.length) this.grow(1);
     this.ints[this.nInts++] = v;
+  }
+
+  /** Makes room for at least `more` ints (used by the generated per-kind encoders). */
+  grow(more: number): void {
+    const grown = new Int32Array(Math.max(this.ints.length * 2, this.nInts + more));
+    grown.set(this.ints.subarray(0, this.nInts));
+    this.ints = grown;
+  }
+
+  /** Stores a number that is not a small integer in the float column; returns the marker (generated encoders). */
+  float(v: number): number {
+    this.floats.push(v);
+    return FLOAT;
   }
 
   /** Used by the generated per-kind encoders. */

@@ -268,6 +268,36 @@ describe('recording format 2 (chunked events)', () => {
     expect(s.stats()).toMatchObject({ eventsWritten: 1234, queued: 0, discarded: 0 });
     s.close();
   });
+
+  it('holds state rows back on timer flushes until their interval, coalesced to the latest version, and writes them on flush', async () => {
+    const p = join(tmp(), 'cadence.glasshouse');
+    const s = RecordingStore.create(p, {}, { flushIntervalMs: 10, stateIntervalMs: 60_000 });
+    const world = new WorldState();
+    const events = new SyntheticSource({ events: 3000, seed: 2 }).all();
+    world.applyBatch(events.slice(0, 1500));
+    s.appendEvents(events.slice(0, 1500));
+    s.applyDelta(world.takeDelta());
+    await new Promise((r) => setTimeout(r, 50)); // the first timer flush writes state (nothing was written yet)
+    world.applyBatch(events.slice(1500));
+    s.appendEvents(events.slice(1500));
+    s.applyDelta(world.takeDelta());
+    // Later timer flushes write events only (polled: the writer thread commits on its own time).
+    for (let t = 0; t < 200 && s.stats().eventsWritten < 3000; t++) await new Promise((r) => setTimeout(r, 25));
+    expect(s.stats().eventsWritten).toBe(3000);
+    // A second connection sees what is committed without making the writer hand anything over.
+    const ro = RecordingStore.open(p, { readonly: true });
+    const early = ro.processes().length;
+    ro.close();
+    expect(early).toBeGreaterThan(0);
+    expect(early).toBeLessThan(world.processes.size);
+    s.flush();
+    const all = s.processes();
+    expect(all).toHaveLength(world.processes.size);
+    // Upserts keep one row per process, with its latest state.
+    const byKey = new Map([...world.processes.all()].map((n) => [n.key, n]));
+    for (const n of all) expect(n).toEqual(JSON.parse(JSON.stringify(byKey.get(n.key))));
+    s.close();
+  });
 });
 
 describe('RecentRecordings', () => {
