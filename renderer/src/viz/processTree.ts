@@ -35,9 +35,15 @@ export interface TreeRow {
   match: boolean;
 }
 
+/** Row index by key (a Map, or the forest's own node index). */
+export interface RowIndex {
+  get(key: string): number | undefined;
+  has(key: string): boolean;
+}
+
 export interface TreeLayout {
   rows: TreeRow[];
-  byKey: Map<string, number>;
+  byKey: RowIndex;
   /** Row of the newest process (latest start), for "follow newest". */
   newest: number;
   maxDepth: number;
@@ -129,6 +135,268 @@ export function layoutProcessTree(procs: readonly ProcessNode[], opts: TreeOptio
   };
   for (const c of h.children ?? []) if (keep.get(c.data)) walk(c, 0, -1);
   return { rows, byKey, newest, maxDepth, matches };
+}
+
+interface ForestNode {
+  key: string;
+  proc: ProcessNode;
+  /** Undefined: hangs under its container root (no parent known, or the parent is filtered out). */
+  parent?: ForestNode;
+  /** Sorted by start; equal starts in arrival order. */
+  children: ForestNode[];
+  /** The container root it hangs under when it has no parent. */
+  rootId: string;
+  /** Lower-cased searchable text, made on first search. */
+  text?: string;
+  /** This node's row, reused by every layout (a live frame allocates no rows); valid while stamp matches. */
+  row?: TreeRow;
+  stamp: number;
+}
+
+/** Where `n` goes in `arr` (sorted by start): after every node that started at the same time or earlier. */
+function insertSorted(arr: ForestNode[], n: ForestNode): void {
+  let lo = 0;
+  let hi = arr.length;
+  const s = n.proc.start;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid].proc.start <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === arr.length) arr.push(n);
+  else arr.splice(lo, 0, n);
+}
+
+function removeFrom(arr: ForestNode[], n: ForestNode): void {
+  // Children are sorted by start: search near the node's own start first.
+  const i = arr.lastIndexOf(n);
+  if (i >= 0) arr.splice(i, 1);
+}
+
+/**
+ * The process tree kept up to date incrementally: a live frame's changed processes are inserted, moved or updated
+ * in place (children stay sorted by start), so a frame costs O(changed · log n) plus one flattening pass over the
+ * visible rows, instead of rebuilding a d3 hierarchy of every process. Its rows equal layoutProcessTree's.
+ */
+export class ProcessForest {
+  private readonly nodes = new Map<string, ForestNode>();
+  /** Container id → processes hung directly under that container, sorted by start (discovery order of containers). */
+  private readonly tops = new Map<string, ForestNode[]>();
+  /** Parent key → children waiting for that parent to (re)appear. */
+  private readonly waiting = new Map<string, Set<ForestNode>>();
+  /** Bumped on every change, so layouts can be memoised on it. */
+  version = 0;
+  exited = 0;
+  private stamp = 0;
+
+  /** `accept` filters processes (scope, time window): a changed process that no longer passes leaves the tree. */
+  constructor(private readonly accept: (p: ProcessNode) => boolean = () => true) {}
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Applies the changed keys (all of `procs` when keys is omitted). */
+  apply(procs: ReadonlyMap<string, ProcessNode>, keys?: Iterable<string>): void {
+    for (const k of keys ?? procs.keys()) {
+      const p = procs.get(k);
+      if (p && this.accept(p)) this.set(p);
+      else this.remove(k);
+    }
+  }
+
+  set(p: ProcessNode): void {
+    const n = this.nodes.get(p.key);
+    if (!n) {
+      const m: ForestNode = { key: p.key, proc: p, children: [], rootId: '', stamp: 0 };
+      this.nodes.set(p.key, m);
+      if (p.exit !== undefined) this.exited++;
+      this.attach(m);
+      const kids = this.waiting.get(p.key);
+      if (kids) {
+        this.waiting.delete(p.key);
+        for (const c of kids) {
+          this.detach(c);
+          this.attach(c);
+        }
+      }
+    } else if (n.proc !== p) {
+      if ((n.proc.exit !== undefined) !== (p.exit !== undefined)) this.exited += p.exit !== undefined ? 1 : -1;
+      const moved = n.proc.start !== p.start || n.proc.parentKey !== p.parentKey || n.proc.containerId !== p.containerId;
+      if (moved) this.detach(n);
+      n.proc = p;
+      n.text = undefined;
+      if (moved) this.attach(n);
+    } else return;
+    this.version++;
+  }
+
+  remove(key: string): void {
+    const n = this.nodes.get(key);
+    if (!n) return;
+    this.detach(n);
+    this.nodes.delete(key);
+    if (n.proc.exit !== undefined) this.exited--;
+    // Its children hang under their containers until it comes back.
+    for (const c of n.children) {
+      c.parent = undefined;
+      this.attach(c);
+    }
+    n.children = [];
+    this.version++;
+  }
+
+  private attach(n: ForestNode): void {
+    const pk = n.proc.parentKey;
+    let par = pk && pk !== n.key ? this.nodes.get(pk) : undefined;
+    // A parent inside n's own subtree (pid reuse gone wrong) would make a cycle: hang n under its container instead.
+    for (let a = par; a; a = a.parent) if (a === n) { par = undefined; break; }
+    if (par) {
+      n.parent = par;
+      insertSorted(par.children, n);
+      return;
+    }
+    n.parent = undefined;
+    n.rootId = n.proc.containerId ?? '?';
+    let top = this.tops.get(n.rootId);
+    if (!top) this.tops.set(n.rootId, (top = []));
+    insertSorted(top, n);
+    if (pk && pk !== n.key) {
+      let w = this.waiting.get(pk);
+      if (!w) this.waiting.set(pk, (w = new Set()));
+      w.add(n);
+    }
+  }
+
+  private detach(n: ForestNode): void {
+    if (n.parent) removeFrom(n.parent.children, n);
+    else {
+      const top = this.tops.get(n.rootId);
+      if (top) removeFrom(top, n);
+      const pk = n.proc.parentKey;
+      const w = pk ? this.waiting.get(pk) : undefined;
+      if (w) {
+        w.delete(n);
+        if (!w.size) this.waiting.delete(pk!);
+      }
+    }
+    n.parent = undefined;
+  }
+
+  /** The visible rows, as layoutProcessTree would lay them out for the same processes and options. */
+  layout(opts: TreeOptions & { labelOf?: (containerId: string) => string }): TreeLayout {
+    const q = opts.search?.trim().toLowerCase() ?? '';
+    const filtering = q !== '' || !!opts.hideExited;
+    const textOf = (n: ForestNode) => (n.text ??= processText(n.proc));
+    const selfMatch = (n: ForestNode) => !q || textOf(n).includes(q);
+    // Container roots: the requested ones first, then containers met in the processes, unattributed last.
+    const roots: Array<{ root: TreeRoot; kids: ForestNode[] }> = [];
+    const given = new Set<string>();
+    for (const r of opts.roots) {
+      given.add(r.id);
+      roots.push({ root: r, kids: this.tops.get(r.id) ?? [] });
+    }
+    for (const [id, kids] of this.tops) {
+      if (given.has(id) || id === '?' || kids.length === 0) continue;
+      roots.push({ root: { id, label: opts.labelOf?.(id) ?? id.slice(0, 12) }, kids });
+    }
+    const other = this.tops.get('?');
+    if (other?.length && !given.has('?')) roots.push({ root: { id: '?', label: 'host / unattributed' }, kids: other });
+
+    // With a search or hidden exited processes, a subtree stays if anything in it qualifies (post-order).
+    let keep: Set<ForestNode> | undefined;
+    if (filtering) {
+      keep = new Set();
+      const order: ForestNode[] = [];
+      const stack: ForestNode[] = [];
+      for (const r of roots) for (const k of r.kids) stack.push(k);
+      while (stack.length) {
+        const n = stack.pop()!;
+        order.push(n);
+        for (const c of n.children) stack.push(c);
+      }
+      for (let i = order.length - 1; i >= 0; i--) {
+        const n = order[i];
+        let k = selfMatch(n) && !(opts.hideExited && n.proc.exit !== undefined);
+        if (!k) for (const c of n.children) if (keep.has(c)) { k = true; break; }
+        if (k) keep.add(n);
+      }
+    }
+    const kept = (arr: ForestNode[]) => (keep ? arr.filter((c) => keep!.has(c)) : arr);
+    const subtree = (n: ForestNode): number => {
+      let t = 0;
+      const st = [n];
+      while (st.length) {
+        const x = st.pop()!;
+        t++;
+        for (const c of x.children) st.push(c);
+      }
+      return t;
+    };
+
+    const stamp = ++this.stamp;
+    const rows: TreeRow[] = [];
+    const rootRows = new Map<string, number>();
+    let newest = -1;
+    let newestStart = -Infinity;
+    let maxDepth = 0;
+    let matches = 0;
+    // Parallel stacks: no allocation per visited node.
+    const sn: ForestNode[] = [];
+    const sd: number[] = [];
+    const sp: number[] = [];
+    for (const r of roots) {
+      const kids = kept(r.kids);
+      if (q && kids.length === 0) continue;
+      const key = `container:${r.root.id}`;
+      const collapsed = opts.collapsed.has(key) && kids.length > 0 && !q;
+      const index = rows.length;
+      rows.push({
+        key, depth: 0, index, root: r.root, parent: -1, match: !q || r.root.label.toLowerCase().includes(q),
+        childCount: kids.length, hiddenDescendants: collapsed ? kids.reduce((t, c) => t + subtree(c), 0) : 0,
+      });
+      rootRows.set(key, index);
+      if (collapsed) continue;
+      for (let i = kids.length - 1; i >= 0; i--) { sn.push(kids[i]); sd.push(1); sp.push(index); }
+      while (sn.length) {
+        const n = sn.pop()!;
+        const depth = sd.pop()!;
+        const parent = sp.pop()!;
+        const ks = kept(n.children);
+        const coll = ks.length > 0 && !q && opts.collapsed.has(n.key);
+        const match = !q || selfMatch(n);
+        if (q && match) matches++;
+        const idx = rows.length;
+        const hidden = coll ? ks.reduce((t, c) => t + subtree(c), 0) : 0;
+        let row = n.row;
+        if (!row) row = n.row = { key: n.key, depth, index: idx, proc: n.proc, parent, match, childCount: ks.length, hiddenDescendants: hidden };
+        else {
+          row.depth = depth; row.index = idx; row.proc = n.proc; row.parent = parent; row.match = match;
+          row.childCount = ks.length; row.hiddenDescendants = hidden;
+        }
+        n.stamp = stamp;
+        rows.push(row);
+        if (depth > maxDepth) maxDepth = depth;
+        if (n.proc.start > newestStart) {
+          newestStart = n.proc.start;
+          newest = idx;
+        }
+        if (!coll) for (let i = ks.length - 1; i >= 0; i--) { sn.push(ks[i]); sd.push(depth + 1); sp.push(idx); }
+      }
+    }
+    const nodes = this.nodes;
+    const current = () => stamp === this.stamp;
+    const byKey: RowIndex = {
+      get: (key) => {
+        const r = rootRows.get(key);
+        if (r !== undefined) return r;
+        const n = nodes.get(key);
+        return n && n.stamp === stamp && current() ? n.row!.index : undefined;
+      },
+      has: (key) => byKey.get(key) !== undefined,
+    };
+    return { rows, byKey, newest, maxDepth, matches };
+  }
 }
 
 /** Ancestors' keys of a process, so revealing it can expand every collapsed parent. */

@@ -1,23 +1,80 @@
-// Benchmark: the exploration views in Chromium on a 1M-event recording (synthetic source through the real Recorder
-// and SQLite store, replayed by the real engine): time to first render of each view, frame times while panning the
-// process tree, and frame times while the replay streams events in. Prints figures; asserts only liveness.
+// Benchmark: the exploration views in Chromium against the real engine (in this process, served like `glasshouse
+// serve`). (1) A 1M-event recording (synthetic source through the real Recorder and SQLite store) replayed by the real
+// session: first tree rows, frames while the replay streams in, panning the tree, first render of each view.
+// (2) A steady 20 000 events/s synthetic feed through the real CaptureSession (state, rules, live frames, websocket)
+// on top of a prefilled ~10 000-process world: frame times on the tree and the timeline. Prints figures, targets
+// and met / NOT met; asserts only liveness.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
 import type { Page } from 'playwright-core';
+import type { RuntimeEvent } from '../../../electron/common/model/event';
+import { Engine } from '../../../electron/node/engine';
+import { startServer } from '../../../electron/server/server';
+import { SyntheticSource } from '../../../electron/node/capture/synthetic';
+import { BaseSource, type CaptureSourceKind } from '../../../electron/node/capture/source';
 import { launchBrowser, newPage, screenshot } from '../../support/browser';
-import { serve } from '../../support/serve';
+import { ROOT } from '../../support/cli';
 import { writeSyntheticRecording } from '../../support/recordings';
 
 const EVENTS = Number(process.env.GH_BENCH_VIEW_EVENTS ?? 1_000_000);
+const LIVE_RATE = Number(process.env.GH_BENCH_LIVE_RATE ?? 20_000);
+const LIVE_PREFILL = Number(process.env.GH_BENCH_LIVE_PREFILL ?? 330_000);
+const LIVE_SECONDS = Number(process.env.GH_BENCH_LIVE_SECONDS ?? 24);
+/** Each live measurement (tree, then timeline) lasts this long, inside the paced stretch. */
+const MEASURE_MS = Number(process.env.GH_BENCH_MEASURE_MS ?? 6000);
+const TARGET_MS = 32;
 
-/** Records rAF frame intervals in the page until stop() is called; returns them. */
-async function startFrames(page: Page): Promise<() => Promise<number[]>> {
+/** The synthetic workload at a steady wall-clock rate after a full-speed prefill (the world a long capture has built). */
+class PacedSynthetic extends BaseSource {
+  readonly kind: CaptureSourceKind = 'synthetic';
+  readonly description: string;
+  private readonly inner: SyntheticSource;
+  /** When the paced phase began (performance.now()), once it has. */
+  pacedSince = 0;
+
+  constructor(private readonly o: { prefill: number; rate: number; seconds: number; seed: number }) {
+    super();
+    const total = o.prefill + o.rate * o.seconds;
+    // Timestamps at the paced rate ending about now + seconds: the prefill is the recent past of a live capture.
+    this.inner = new SyntheticSource({ events: total, seed: o.seed, containers: 2, batchSize: 2000, eventsPerMs: o.rate / 1000, startTs: Date.now() - (o.prefill / o.rate) * 1000 });
+    this.description = `paced synthetic ${o.rate}/s`;
+  }
+
+  async start(): Promise<void> { /* nothing to attach */ }
+
+  async *batches(): AsyncIterable<RuntimeEvent[]> {
+    let sent = 0;
+    let t0 = 0;
+    for await (const b of this.inner.batches()) {
+      if (this.stopped) break;
+      if (sent >= this.o.prefill) {
+        if (!t0) this.pacedSince = t0 = performance.now();
+        const due = t0 + ((sent - this.o.prefill) / this.o.rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      sent += b.length;
+      this.count(b);
+      yield b;
+    }
+    this.end({ reason: this.stopped ? 'stopped' : 'exhausted' });
+  }
+}
+
+/** Records rAF frame intervals in the page until stop() is called; returns them (and long tasks seen meanwhile). */
+async function startFrames(page: Page): Promise<() => Promise<{ frames: number[]; longTasks: number[] }>> {
   await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __stop: boolean };
+    const w = window as unknown as { __frames: number[]; __long: number[]; __stop: boolean; __obs?: PerformanceObserver };
     w.__frames = [];
+    w.__long = [];
     w.__stop = false;
+    w.__obs?.disconnect();
+    try {
+      w.__obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) w.__long.push(e.duration); });
+      w.__obs.observe({ type: 'longtask', buffered: false });
+    } catch { /* no long-task timing in this browser */ }
     let prev = performance.now();
     const step = (now: number) => {
       w.__frames.push(now - prev);
@@ -27,86 +84,162 @@ async function startFrames(page: Page): Promise<() => Promise<number[]>> {
     requestAnimationFrame(step);
   });
   return () => page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __stop: boolean };
+    const w = window as unknown as { __frames: number[]; __long: number[]; __stop: boolean; __obs?: PerformanceObserver };
     w.__stop = true;
-    return w.__frames.slice(1);
+    w.__obs?.disconnect();
+    return { frames: w.__frames.slice(1), longTasks: w.__long.slice() };
   });
+}
+
+/** CPU profile of the page (for finding hot spots; GH_BENCH_PROFILE=1 with an unminified build): top self times. */
+async function startProfile(page: Page): Promise<() => Promise<string>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop') as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
+    const self = new Map<string, number>();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id)!.callFrame;
+      const k = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+      self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    });
+    return [...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n');
+  };
 }
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const fmt = (xs: number[]) => `n=${xs.length} median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms`;
+const verdict = (xs: number[]) => `p95 ${pct(xs, 95).toFixed(1)} ms vs target < ${TARGET_MS} ms: ${pct(xs, 95) < TARGET_MS ? 'met' : 'NOT met'}`;
+const fmt = (r: { frames: number[]; longTasks: number[] }) =>
+  `n=${r.frames.length} p50 ${pct(r.frames, 50).toFixed(1)} ms, max ${Math.max(...r.frames).toFixed(1)} ms, long tasks ${r.longTasks.length} (max ${Math.max(0, ...r.longTasks).toFixed(0)} ms); ${verdict(r.frames)}`;
 
-it(`views on a ${EVENTS.toLocaleString()}-event recording`, async () => {
+async function panTree(page: Page): Promise<{ frames: number[]; longTasks: number[] }> {
+  const box = (await page.locator('[data-testid=process-tree] canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const stop = await startFrames(page);
+  for (let i = 0; i < 120; i++) {
+    await page.mouse.wheel(0, i < 80 ? 400 : -300);
+    await page.waitForTimeout(8);
+  }
+  await page.mouse.down();
+  for (let i = 0; i < 40; i++) await page.mouse.move(box.x + box.width / 2 - i * 5, box.y + box.height / 2 - i * 10);
+  await page.mouse.up();
+  return stop();
+}
+
+it(`views: ${EVENTS.toLocaleString()}-event recording, then ${LIVE_RATE.toLocaleString()} events/s live`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-views-'));
-  const path = join(dir, 'bench.glasshouse');
-  const made = await writeSyntheticRecording(path, { events: EVENTS, seed: 5, containers: 1, batchSize: 4096 });
-  console.log(`recording: ${made.events.toLocaleString()} events written in ${(made.ms / 1000).toFixed(1)} s`);
-
-  const srv = await serve({ DOCKER_HOST: 'unix:///var/run/docker.sock', XDG_CONFIG_HOME: dir });
+  const engine = new Engine({ dataDir: join(dir, 'data') });
+  await engine.start();
+  const server = await startServer(engine, { host: '127.0.0.1', port: 0, rendererDir: process.env.GH_BENCH_RENDERER_DIR ?? join(ROOT, 'dist', 'renderer') });
   const browser = await launchBrowser();
+  const summary: string[] = [];
   try {
     const page = await newPage(browser);
-    await page.goto(srv.url);
+    await page.goto(server.url);
     await page.getByTestId('session-bar').waitFor();
 
-    // Live arrival: the replay streams every event through state and rules at full speed while the tree is shown.
-    await page.getByTestId('open-recording').click();
-    await page.getByTestId('recording-path').fill(path);
-    const t0 = performance.now();
-    await page.getByTestId('recording-path-open').click();
+    if (EVENTS > 0) {
+      const path = join(dir, 'bench.glasshouse');
+      const made = await writeSyntheticRecording(path, { events: EVENTS, seed: 5, containers: 1, batchSize: 4096 });
+      console.log(`recording: ${made.events.toLocaleString()} events written in ${(made.ms / 1000).toFixed(1)} s`);
+
+      // The replay streams every event through state and rules at full speed while the tree is shown.
+      await page.getByTestId('open-recording').click();
+      await page.getByTestId('recording-path').fill(path);
+      const t0 = performance.now();
+      await page.getByTestId('recording-path-open').click();
+      await page.getByTestId('recorded-container').first().click();
+      await page.getByTestId('tab-processes').click();
+      const stopReplay = await startFrames(page);
+      await page.getByTestId('process-tree').and(page.locator('[data-rows]:not([data-rows="0"])')).waitFor({ timeout: 120_000 });
+      const tFirstTree = performance.now() - t0;
+      await page.getByTestId('session-state').filter({ hasText: 'Recording loaded' }).waitFor({ timeout: 600_000 });
+      const tLoaded = performance.now() - t0;
+      const replay = await stopReplay();
+      const rate = EVENTS / (tLoaded / 1000);
+      console.log(`replay → first tree rows: ${tFirstTree.toFixed(0)} ms; all ${EVENTS.toLocaleString()} events in ${(tLoaded / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString()} events/s arriving)`);
+      console.log(`frames while the replay streams in (${Math.round(rate).toLocaleString()} events/s): ${fmt(replay)}`);
+      summary.push(`replay of ${EVENTS.toLocaleString()} events at ${Math.round(rate).toLocaleString()}/s: ${verdict(replay.frames)}`);
+
+      await page.locator('select[aria-label=Scope]').selectOption('all');
+      const rows = Number(await page.getByTestId('process-tree').getAttribute('data-rows'));
+      const count = await page.getByTestId('tree-count').textContent();
+      console.log(`process tree: ${rows.toLocaleString()} rows (${count})`);
+      const pan = await panTree(page);
+      console.log(`panning the ${rows.toLocaleString()}-row tree: ${fmt(pan)}`);
+      summary.push(`panning ${rows.toLocaleString()} rows: ${verdict(pan.frames)}`);
+      await screenshot(page, 'bench-tree');
+
+      // Time to first render of each view with the full world loaded (click → the view's marker element painted).
+      const views: Array<[string, string]> = [['files', 'file-tree'], ['network', 'flow-graph'], ['timeline', 'timeline-svg'], ['findings', 'findings-table'], ['resources', 'resource-charts'], ['processes', 'process-tree']];
+      const line: string[] = [];
+      for (const [tab, marker] of views) {
+        const t = performance.now();
+        await page.getByTestId(`tab-${tab}`).click();
+        await page.getByTestId(marker).waitFor();
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        line.push(`${tab} ${(performance.now() - t).toFixed(0)} ms`);
+      }
+      console.log(`first render per view (click → painted, ${EVENTS.toLocaleString()}-event world): ${line.join(', ')}`);
+      summary.push(`first render: ${line.join(', ')}`);
+      await page.getByTestId('tab-timeline').click();
+      await screenshot(page, 'bench-timeline');
+    }
+
+    // Live: a steady feed through the real session and websocket, after a full-speed prefill.
+    const source = new PacedSynthetic({ prefill: LIVE_PREFILL, rate: LIVE_RATE, seconds: LIVE_SECONDS, seed: 11 });
+    await engine.session.startSource(source, false);
+    await page.getByTestId('session-state').filter({ hasText: 'Capturing' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('recorded-container').first().click();
     await page.getByTestId('tab-processes').click();
-    const stopLive = await startFrames(page);
-    await page.getByTestId('process-tree').and(page.locator('[data-rows]:not([data-rows="0"])')).waitFor({ timeout: 120_000 });
-    const tFirstTree = performance.now() - t0;
-    await page.getByTestId('session-state').filter({ hasText: 'Recording loaded' }).waitFor({ timeout: 600_000 });
-    const tLoaded = performance.now() - t0;
-    const liveFrames = await stopLive();
-    const rate = EVENTS / (tLoaded / 1000);
-    console.log(`replay → first tree rows: ${tFirstTree.toFixed(0)} ms; all ${EVENTS.toLocaleString()} events in ${(tLoaded / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString()} events/s arriving)`);
-    console.log(`frame times while events arrive (${Math.round(rate).toLocaleString()}/s): ${fmt(liveFrames)}; p95 < 32 ms: ${pct(liveFrames, 95) < 32 ? 'yes' : 'NO'}`);
-
-    // The whole tree (all containers) to pan.
     await page.locator('select[aria-label=Scope]').selectOption('all');
-    const rows = Number(await page.getByTestId('process-tree').getAttribute('data-rows'));
-    const count = await page.getByTestId('tree-count').textContent();
-    console.log(`process tree: ${rows.toLocaleString()} rows (${count})`);
-
-    // Pan: 120 wheel steps over the canvas.
-    const box = (await page.locator('[data-testid=process-tree] canvas').boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const stopPan = await startFrames(page);
-    for (let i = 0; i < 120; i++) {
-      await page.mouse.wheel(0, i < 80 ? 400 : -300);
-      await page.waitForTimeout(8);
-    }
-    // Drag-pan too.
-    await page.mouse.down();
-    for (let i = 0; i < 40; i++) await page.mouse.move(box.x + box.width / 2 - i * 5, box.y + box.height / 2 - i * 10);
-    await page.mouse.up();
-    const panFrames = await stopPan();
-    console.log(`frame times while panning the ${rows.toLocaleString()}-row tree: ${fmt(panFrames)}; p95 < 32 ms: ${pct(panFrames, 95) < 32 ? 'yes' : 'NO'}`);
-    await screenshot(page, 'bench-tree');
-
-    // Time to first render of each view with the full world loaded (click → the view's marker element painted).
-    const views: Array<[string, string]> = [['files', 'file-tree'], ['network', 'flow-graph'], ['timeline', 'timeline-svg'], ['findings', 'findings-table'], ['resources', 'resource-charts'], ['processes', 'process-tree']];
-    const line: string[] = [];
-    for (const [tab, marker] of views) {
-      const t = performance.now();
-      await page.getByTestId(`tab-${tab}`).click();
-      await page.getByTestId(marker).waitFor();
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      line.push(`${tab} ${(performance.now() - t).toFixed(0)} ms`);
-    }
-    console.log(`first render per view (click → painted, full world): ${line.join(', ')}`);
+    while (!source.pacedSince) await new Promise((r) => setTimeout(r, 100));
+    // Let the prefill's frames land, then measure a steady stretch on the tree and one on the timeline.
+    await page.waitForTimeout(2000);
+    const measureFor = MEASURE_MS;
+    const framesSeen = async () => Number(/(\d+) frames/.exec((await page.getByTestId('session-bar').textContent()) ?? '')?.[1] ?? 0);
+    const f0 = await framesSeen();
+    const e0 = source.stats().events;
+    const stopTree = await startFrames(page);
+    const profile = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
+    await page.waitForTimeout(measureFor);
+    const liveTree = await stopTree();
+    if (profile) console.log(`profile of the live tree (self time):\n${await profile()}`);
+    const treeRows = Number(await page.getByTestId('process-tree').getAttribute('data-rows'));
+    const treeCount = await page.getByTestId('tree-count').textContent();
+    await screenshot(page, 'bench-live-tree');
     await page.getByTestId('tab-timeline').click();
-    await screenshot(page, 'bench-timeline');
+    await page.getByTestId('timeline-svg').waitFor();
+    const f1 = await framesSeen();
+    const e1 = source.stats().events;
+    const stopTl = await startFrames(page);
+    const profileTl = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
+    await page.waitForTimeout(measureFor);
+    const liveTl = await stopTl();
+    const f2 = await framesSeen();
+    const e2 = source.stats().events;
+    console.log(`during the tree measure: ${f1 - f0} live frames, ${(e1 - e0).toLocaleString()} events; during the timeline measure: ${f2 - f1} live frames, ${(e2 - e1).toLocaleString()} events`);
+    if (profileTl) console.log(`profile of the live timeline (self time):\n${await profileTl()}`);
+    await screenshot(page, 'bench-live-timeline');
+    const st = source.stats();
+    const achieved = (st.events - LIVE_PREFILL) / ((performance.now() - source.pacedSince) / 1000);
+    console.log(`live feed: prefill ${LIVE_PREFILL.toLocaleString()} events, then ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s); tree ${treeRows.toLocaleString()} rows (${treeCount})`);
+    console.log(`frames on the tree while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTree)}`);
+    console.log(`frames on the timeline while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTl)}`);
+    summary.push(`live ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s), ${treeRows.toLocaleString()}-row tree: ${verdict(liveTree.frames)}`);
+    summary.push(`live ${LIVE_RATE.toLocaleString()}/s on the timeline: ${verdict(liveTl.frames)}`);
+    await engine.session.stop();
     if (page.problems.length) console.log('page problems:', page.problems);
+    console.log(`\nSUMMARY\n  ${summary.join('\n  ')}`);
   } finally {
     await browser.close();
-    await srv.stop();
+    await server.close();
+    engine.stop();
   }
 });

@@ -3,12 +3,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ProcessNode } from '../../../../electron/common/model/process';
 import { useStore } from '../../store';
-import { processesIn, scopeFor, type ScopeMode } from '../../store/live/selectors';
+import { scopeFor, type Scope, type ScopeMode, type TimeWindow } from '../../store/live/selectors';
+import { processChangesSince, type LiveWorld } from '../../store/live/slice';
 import { severityByProcess } from '../../store/findings/selectors';
 import { ProcessList } from '../containers/ProcessList';
 import { visible } from '../../ui/text';
 import { useSize, useZoom, type Pan } from '../../viz/hooks';
-import { ancestorKeys, layoutProcessTree, paintProcessTree, rowAt, ROW_H, INDENT, type TreeLayout } from '../../viz/processTree';
+import { ancestorKeys, paintProcessTree, ProcessForest, rowAt, ROW_H, INDENT } from '../../viz/processTree';
 import { formatTime } from '../../ui/time';
 import './processes.css';
 
@@ -31,11 +32,11 @@ export function ProcessTreeView({ id }: { id: string }) {
   const [hover, setHover] = useState<{ key: string; x: number; y: number } | undefined>();
 
   const scope = useMemo(() => scopeFor({ containers, selectedId }, mode), [containers, selectedId, mode]);
-  const procs = useMemo(() => processesIn(live, scope, w), [live.processes, scope, w]);
-  const roots = useMemo(() => [...(scope ?? new Set(procs.map((p) => p.containerId ?? '?')))].map((cid) => ({
-    id: cid, label: containers[cid]?.name ?? live.refs.get(cid)?.name ?? cid.slice(0, 12),
-  })), [scope, containers, live.refs, procs]);
-  const layout = useMemo(() => layoutProcessTree(procs, { roots, collapsed, search, hideExited }), [procs, roots, collapsed, search, hideExited]);
+  // The tree follows the live world incrementally: only the processes a frame changed are re-placed.
+  const forest = useForest(live, scope, w);
+  const labelOf = (cid: string) => containers[cid]?.name ?? live.refs.get(cid)?.name ?? cid.slice(0, 12);
+  const roots = useMemo(() => [...(scope ?? [])].map((cid) => ({ id: cid, label: labelOf(cid) })), [scope, containers, live.refs]);
+  const layout = useMemo(() => forest.layout({ roots, collapsed, search, hideExited, labelOf }), [forest, forest.version, roots, collapsed, search, hideExited]);
   const severity = useMemo(() => severityByProcess(live, Object.values(findings)), [live.processes, findings]);
 
   const wrap = useRef<HTMLDivElement>(null);
@@ -144,8 +145,8 @@ export function ProcessTreeView({ id }: { id: string }) {
 
   const sel = selected ? live.processes.get(selected) : undefined;
   const hov = hover ? live.processes.get(hover.key) : undefined;
-  const haveTree = procs.length > 0;
-  const exited = procs.filter((p) => p.exit !== undefined).length;
+  const haveTree = forest.size > 0;
+  const exited = forest.exited;
 
   return (
     <div className="proc-view">
@@ -163,13 +164,13 @@ export function ProcessTreeView({ id }: { id: string }) {
         <button onClick={() => setCollapsed(new Set(layout.rows.filter((r) => r.proc && r.childCount > 0 && r.depth >= 1).map((r) => r.key)))}>Collapse</button>
         <button onClick={() => zoom.reset()}>Reset view</button>
         <span className="muted small" data-testid="tree-count">
-          {procs.length.toLocaleString()} processes · {exited.toLocaleString()} exited{search ? ` · ${layout.matches} match${layout.matches === 1 ? '' : 'es'}` : ''}
+          {forest.size.toLocaleString()} processes · {exited.toLocaleString()} exited{search ? ` · ${layout.matches} match${layout.matches === 1 ? '' : 'es'}` : ''}
         </span>
       </div>
       <div className="proc-split">
         <div className="proc-canvas-wrap" ref={wrap} data-testid="process-tree" data-rows={layout.rows.length} data-selected-row={selected ? layout.byKey.get(selected) ?? -1 : -1}>
           <canvas ref={canvas} tabIndex={0} onClick={onClick} onMouseMove={onMove} onMouseLeave={() => setHover(undefined)} onKeyDown={onKey}
-            aria-label={`Process tree with ${procs.length} processes; arrow keys move the selection`} />
+            aria-label={`Process tree with ${forest.size} processes; arrow keys move the selection`} />
           {!haveTree && (
             <div className="proc-empty">
               <div className="muted pad">No captured processes for this scope{w ? ' in the brushed window' : ''}. Start a capture in the bar above to see the live tree; meanwhile, <code>docker top</code>:</div>
@@ -187,6 +188,25 @@ export function ProcessTreeView({ id }: { id: string }) {
       </div>
     </div>
   );
+}
+
+/**
+ * The process forest for a scope and time window, kept in step with the live world by the keys each revision
+ * changed (a new scope, window or session rebuilds it). Returns the same forest object; its version says when it changed.
+ */
+function useForest(live: LiveWorld, scope: Scope, w: TimeWindow | undefined): ProcessForest {
+  const state = useRef<{ forest: ProcessForest; scope: Scope; w: TimeWindow | undefined; rev: number } | undefined>(undefined);
+  let st = state.current;
+  const changes = st && st.scope === scope && st.w === w ? processChangesSince(live, st.rev) : undefined;
+  if (!st || changes === undefined) {
+    const accept = (p: ProcessNode) => (!scope || (p.containerId !== undefined && scope.has(p.containerId))) && (!w || (p.start <= w[1] && (p.exit ?? Infinity) >= w[0]));
+    st = state.current = { forest: new ProcessForest(accept), scope, w, rev: live.rev };
+    st.forest.apply(live.processes);
+  } else if (changes.length) {
+    st.forest.apply(live.processes, changes);
+  }
+  st.rev = live.rev;
+  return st.forest;
 }
 
 function ProcessDetail({ p, onSelect }: { p: ProcessNode; onSelect: (key: string) => void }) {

@@ -1,18 +1,20 @@
 // Timeline tab: process, file, network, finding and resource lanes on one axis; brushing sets the window every view
 // uses; a recording (or the capture so far) can be replayed by moving the window's end.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { RuntimeEvent } from '../../../../electron/common/model/event';
 import { EVENT_FAMILY } from '../../../../electron/common/model/event';
 import { SEVERITY_RANK } from '../../../../electron/common/model/finding';
 import { describeError } from '../../../../electron/common/ipc/errors';
 import { getClient } from '../../api/client';
 import { useStore } from '../../store';
-import { filesIn, flowsIn, processesIn, scopeFor } from '../../store/live/selectors';
+import { scopeFor } from '../../store/live/selectors';
+import type { LiveWorld } from '../../store/live/slice';
 import { EmptyState } from '../../ui/EmptyState';
 import { visible } from '../../ui/text';
 import { formatDuration, formatTime } from '../../ui/time';
 import { useBrushX, useSize } from '../../viz/hooks';
-import { barsPath, binTimes, sparkPath, timeAxis } from '../../viz/timeline';
+import { barsPath, binner, sparkPath, timeAxis } from '../../viz/timeline';
+import { useThrottled } from '../../ui/useThrottled';
 import './timeline.css';
 
 const LANE_H = 34;
@@ -37,8 +39,15 @@ export function describeEvent(e: RuntimeEvent): string {
   }
 }
 
+/** Follows the live world at most twice a second: lanes, axis and the events list skip the frames in between. */
 export function TimelineView({ id }: { id: string }) {
   const live = useStore((s) => s.live);
+  const world = useThrottled(live, 500);
+  return <TimelineBody id={id} world={world} />;
+}
+
+const TimelineBody = memo(function TimelineBody({ id, world }: { id: string; world: LiveWorld }) {
+  const live = world;
   const containers = useStore((s) => s.containers);
   const findings = useStore((s) => s.findings);
   const session = useStore((s) => s.session);
@@ -48,8 +57,8 @@ export function TimelineView({ id }: { id: string }) {
   // A live capture spans its session (processes seeded from before it start at its left edge); a replayed
   // recording spans its own events (the session's clock is when it was opened, not when it was recorded).
   const isLive = session?.source === 'live';
-  const from = isLive && session?.startedAt ? Math.max(session.startedAt, Math.min(live.firstTs || session.startedAt, session.startedAt)) : live.firstTs;
-  const to = isLive ? Math.max(live.lastTs, session?.endedAt ?? (session?.state === 'capturing' ? Date.now() : 0)) : live.lastTs;
+  const from = isLive && session?.startedAt ? Math.max(session.startedAt, Math.min(world.firstTs || session.startedAt, session.startedAt)) : world.firstTs;
+  const to = isLive ? Math.max(world.lastTs, session?.endedAt ?? (session?.state === 'capturing' ? Math.ceil(Date.now() / 500) * 500 : 0)) : world.lastTs;
   const domain = useMemo(() => [from, to] as const, [from, to]);
 
   const wrap = useRef<HTMLDivElement>(null);
@@ -57,28 +66,45 @@ export function TimelineView({ id }: { id: string }) {
   const width = Math.max(100, size.width - LABEL_W - 16);
   const axis = useMemo(() => timeAxis(domain, width), [domain, width]);
 
+  // Lanes are bins over the engine's view models (processes, file changes, flows, samples), never one mark per
+  // event; while events stream in they (and the axis) are recomputed at most twice a second.
   const lanes = useMemo(() => {
     // The full world, not the window: the timeline is where the window is chosen.
-    const procs = processesIn(live, scope);
-    const files = filesIn(live, scope);
-    const flows = flowsIn(live, scope);
-    const tail = live.tail.filter((e) => !scope || (e.containerId !== undefined && scope.has(e.containerId)));
-    const times = (xs: number[]) => xs;
-    const p = times(procs.flatMap((x) => (x.exit !== undefined ? [x.start, x.exit] : [x.start])).concat(tail.filter((e) => EVENT_FAMILY[e.kind] === 'process').map((e) => e.ts)));
-    const f = times(files.flatMap((x) => (x.first === x.last ? [x.first] : [x.first, x.last])).concat(tail.filter((e) => EVENT_FAMILY[e.kind] === 'file').map((e) => e.ts)));
-    const nT: number[] = [];
-    const nW: number[] = [];
-    for (const fl of flows) { nT.push(fl.first); nW.push(1); if (fl.last !== fl.first) { nT.push(fl.last); nW.push(Math.max(1, fl.count - 1)); } }
+    const inScope = (cid: string | undefined) => !scope || (cid !== undefined && scope.has(cid));
+    const p = binner(axis, width);
+    const f = binner(axis, width);
+    const n = binner(axis, width);
+    for (const x of world.processes.values()) {
+      if (!inScope(x.containerId)) continue;
+      p.add(x.start);
+      if (x.exit !== undefined) p.add(x.exit);
+    }
+    for (const x of world.files.values()) {
+      if (!inScope(x.containerId)) continue;
+      f.add(x.first);
+      if (x.last !== x.first) f.add(x.last);
+    }
+    for (const x of world.flows.values()) {
+      if (!inScope(x.containerId)) continue;
+      n.add(x.first);
+      if (x.last !== x.first) n.add(x.last, Math.max(1, x.count - 1));
+    }
+    for (const e of world.tail) {
+      if (!inScope(e.containerId)) continue;
+      const fam = EVENT_FAMILY[e.kind];
+      if (fam === 'process') p.add(e.ts);
+      else if (fam === 'file') f.add(e.ts);
+    }
     const fs = Object.values(findings).filter((x) => x.source !== 'posture' && (!scope || scope.has(x.container.id)));
-    const cpu = scope ? [...scope].flatMap((cid) => live.resources.get(cid) ?? []) : [...live.resources.values()].flat();
+    const cpu = scope ? [...scope].flatMap((cid) => world.resources.get(cid) ?? []) : [...world.resources.values()].flat();
     return {
-      processes: barsPath(binTimes(p, axis, width), LANE_H),
-      files: barsPath(binTimes(f, axis, width), LANE_H),
-      network: barsPath(binTimes(nT, axis, width, 4, nW), LANE_H),
+      processes: barsPath(p.done(), LANE_H),
+      files: barsPath(f.done(), LANE_H),
+      network: barsPath(n.done(), LANE_H),
       findings: fs.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]),
       cpu: sparkPath(cpu.map((s) => ({ t: s.ts, v: s.cpuPercent })).sort((a, b) => a.t - b.t), axis, LANE_H),
     };
-  }, [live.rev, scope, findings, axis, width]);
+  }, [world, scope, findings, axis, width]);
 
   const sel = win ? ([axis.x(win[0]), axis.x(win[1])] as [number, number]) : undefined;
   const brush = useRef<SVGGElement>(null);
@@ -104,7 +130,9 @@ export function TimelineView({ id }: { id: string }) {
     return () => cancelAnimationFrame(raf);
   }, [playing, speed, from, to]);
 
-  const events = useWindowEvents(id, win, live.tail);
+  // While capturing, a window reaching the live edge gains events: ask the engine again, at most once a second.
+  const liveTick = session?.state === 'capturing' && win && win[1] >= live.lastTs - 2000 ? Math.floor(live.lastTs / 1000) : 0;
+  const events = useWindowEvents(id, win, live.tail, liveTick);
 
   if (!from || !to) {
     return (
@@ -155,24 +183,49 @@ export function TimelineView({ id }: { id: string }) {
       </div>
       <h4>Events {win ? 'in the window' : '(latest)'} <span className="muted small">{events.note}</span></h4>
       {events.error && <div className="callout bad">{visible(events.error)}</div>}
-      <table className="table compact" data-testid="timeline-events">
-        <tbody>
-          {events.rows.slice(-400).reverse().map((e) => (
-            <tr key={`${e.seq}-${e.ts}`}>
-              <td className="mono small">{formatTime(e.ts)}</td>
-              <td><span className={`fam fam-${EVENT_FAMILY[e.kind]}`}>{e.kind}</span></td>
-              <td className="mono small">{visible(e.comm, 20)} ({e.tgid})</td>
-              <td className="mono small">{visible(describeEvent(e), 300)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <EventsList rows={events.rows} />
+    </div>
+  );
+});
+
+const EVENT_ROW_H = 21;
+
+/** The events, newest first, in a scrolling box that renders only the rows in view (live lists churn fast). */
+function EventsList({ rows }: { rows: RuntimeEvent[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [top, setTop] = useState(0);
+  const newest = useMemo(() => rows.slice(-2000).reverse(), [rows]);
+  const height = box.current?.clientHeight || 400;
+  const first = Math.max(0, Math.floor(top / EVENT_ROW_H) - 8);
+  const last = Math.min(newest.length, Math.ceil((top + height) / EVENT_ROW_H) + 8);
+  return (
+    <div className="timeline-events-wrap" ref={box} onScroll={(e) => setTop(e.currentTarget.scrollTop)} data-testid="timeline-events-box" data-count={newest.length}>
+      <div className="timeline-events-spacer" style={{ height: newest.length * EVENT_ROW_H }}>
+        <table className="table compact timeline-events" data-testid="timeline-events" style={{ transform: `translateY(${first * EVENT_ROW_H}px)` }}>
+          <colgroup><col className="c-time" /><col className="c-kind" /><col className="c-proc" /><col /></colgroup>
+          <tbody>
+            {newest.slice(first, last).map((e) => <EventRow key={`${e.seq}-${e.ts}`} e={e} />)}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
 
+/** One event; rows already shown are not rendered again as the list scrolls with new events. */
+const EventRow = memo(function EventRow({ e }: { e: RuntimeEvent }) {
+  return (
+    <tr>
+      <td className="mono small">{formatTime(e.ts)}</td>
+      <td><span className={`fam fam-${EVENT_FAMILY[e.kind]}`}>{e.kind}</span></td>
+      <td className="mono small">{visible(e.comm, 20)} ({e.tgid})</td>
+      <td className="mono small">{visible(describeEvent(e), 300)}</td>
+    </tr>
+  );
+});
+
 /** Raw events for the brushed window from the engine (a recording holds them all); the live tail otherwise. */
-function useWindowEvents(id: string, win: readonly [number, number] | undefined, tail: RuntimeEvent[]) {
+function useWindowEvents(id: string, win: readonly [number, number] | undefined, tail: RuntimeEvent[], liveTick: number) {
   const [state, setState] = useState<{ rows: RuntimeEvent[]; note: string; error?: string }>({ rows: [], note: '' });
   useEffect(() => {
     if (!win) {
@@ -192,6 +245,6 @@ function useWindowEvents(id: string, win: readonly [number, number] | undefined,
       );
     }, 200);
     return () => { cancelled = true; clearTimeout(t); };
-  }, [id, win?.[0], win?.[1], win ? 0 : tail]);
+  }, [id, win?.[0], win?.[1], win ? liveTick : tail]);
   return state;
 }

@@ -2,7 +2,7 @@
 import { SEVERITY_RANK, type Finding, type Severity } from '../../../../electron/common/model/finding';
 import type { ProcessNode } from '../../../../electron/common/model/process';
 import type { LiveWorld } from '../live/slice';
-import { fileKey, flowKey } from '../live/slice';
+import { fileKey, flowKey, processChangesSince } from '../live/slice';
 import type { Scope, TimeWindow } from '../live/selectors';
 import type { FindingFilter } from './slice';
 
@@ -54,18 +54,34 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** The process that was running `tgid` in a container at `ts` (pid reuse resolved by start/exit times). */
 const tgidIndex = new WeakMap<LiveWorld['processes'], Map<number, ProcessNode[]>>();
+/** The latest index, brought forward by the keys each revision changed rather than rebuilt per frame. */
+let lastIndex: { world: Pick<LiveWorld, 'rev' | 'procLog' | 'processes'>; idx: Map<number, ProcessNode[]> } | undefined;
 
 function byTgid(world: LiveWorld): Map<number, ProcessNode[]> {
   let idx = tgidIndex.get(world.processes);
-  if (!idx) {
+  if (idx) return idx;
+  const changes = lastIndex && lastIndex.world.processes.size <= world.processes.size ? processChangesSince(world, lastIndex.world.rev) : undefined;
+  if (lastIndex && changes) {
+    idx = lastIndex.idx;
+    for (const k of changes) {
+      const p = world.processes.get(k);
+      if (!p) continue;
+      const l = idx.get(p.tgid);
+      if (!l) { idx.set(p.tgid, [p]); continue; }
+      const i = l.findIndex((x) => x.key === k);
+      if (i >= 0) l[i] = p;
+      else l.push(p);
+    }
+  } else {
     idx = new Map();
     for (const p of world.processes.values()) {
       const l = idx.get(p.tgid);
       if (l) l.push(p);
       else idx.set(p.tgid, [p]);
     }
-    tgidIndex.set(world.processes, idx);
   }
+  tgidIndex.set(world.processes, idx);
+  lastIndex = { world, idx };
   return idx;
 }
 

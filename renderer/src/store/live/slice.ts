@@ -32,6 +32,25 @@ export interface LiveWorld {
   /** Latest time seen in any model (ms epoch): the live edge of the timeline. */
   lastTs: number;
   firstTs: number;
+  /**
+   * Which processes each of the latest revisions changed, so derived structures (the tree layout, the tgid index)
+   * update only those instead of walking every process per frame. Bounded; older revisions need a full rebuild.
+   */
+  procLog: ReadonlyArray<{ rev: number; keys: readonly string[] }>;
+}
+
+/** Revisions kept in procLog: a consumer further behind than this rebuilds from the whole map. */
+export const PROC_LOG_CAP = 64;
+
+/** Keys of the processes changed after revision `since` (up to the world's rev); undefined when the log no longer reaches back. */
+export function processChangesSince(w: Pick<LiveWorld, 'rev' | 'procLog'>, since: number): string[] | undefined {
+  if (since === w.rev) return [];
+  if (since > w.rev) return undefined;
+  // Revisions without process changes leave no entry; once the log has been cut, it reaches back to its first entry.
+  if (w.procLog.length >= PROC_LOG_CAP && since < w.procLog[0].rev - 1) return undefined;
+  const out: string[] = [];
+  for (const e of w.procLog) if (e.rev > since) for (const k of e.keys) out.push(k);
+  return out;
 }
 
 export const fileKey = (f: Pick<FileChange, 'containerId' | 'path'>): string => `${f.containerId}\u0000${f.path}`;
@@ -42,7 +61,7 @@ export const listenKey = (l: ListeningSocket): string => `${l.containerId}|${l.p
 export function emptyWorld(): LiveWorld {
   return {
     rev: 0, processes: new Map(), files: new Map(), flows: new Map(), listening: new Map(), resources: new Map(), refs: new Map(),
-    tail: [], frames: 0, coalesced: 0, dropped: 0, lastTs: 0, firstTs: 0,
+    tail: [], frames: 0, coalesced: 0, dropped: 0, lastTs: 0, firstTs: 0, procLog: [],
   };
 }
 
@@ -100,8 +119,14 @@ export function reduceFrame(w: LiveWorld, f: Pick<LiveFrame, 'delta' | 'tail' | 
   if (f.tail.length) {
     tail = w.tail.length + f.tail.length > TAIL_CAP ? [...w.tail, ...f.tail].slice(-TAIL_CAP) : w.tail.concat(f.tail);
   }
+  let procLog = w.procLog;
+  if (d.processes.length) {
+    procLog = w.procLog.length >= PROC_LOG_CAP ? w.procLog.slice(1 - PROC_LOG_CAP) : w.procLog.slice();
+    (procLog as Array<{ rev: number; keys: readonly string[] }>).push({ rev: w.rev + 1, keys: d.processes.map((p) => p.key) });
+  }
   return {
     rev: w.rev + 1,
+    procLog,
     processes: upsert(w.processes, d.processes, (p) => p.key),
     files: upsert(w.files, d.files, fileKey),
     flows: upsert(w.flows, d.flows, flowKey),
@@ -132,6 +157,9 @@ export interface LiveSlice {
 
 /** Frames are folded into the store at most this often: views re-render ≤ 10×/s however fast the engine sends. */
 export const APPLY_INTERVAL_MS = 100;
+/** Above this many processes frames are folded at most 4×/s. */
+export const BIG_WORLD = 5000;
+export const APPLY_INTERVAL_BIG_MS = 250;
 
 export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, get) => {
   let pending: LiveFrame[] = [];
@@ -158,7 +186,8 @@ export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, 
     applyLiveFrame: (frame) => {
       if (frame.subId !== get().subId) return;
       pending.push(frame);
-      timer ??= setTimeout(flush, APPLY_INTERVAL_MS);
+      // A big world costs more per fold (tree layout, map copies): fold less often so frames stay smooth.
+      timer ??= setTimeout(flush, get().live.processes.size > BIG_WORLD ? APPLY_INTERVAL_BIG_MS : APPLY_INTERVAL_MS);
     },
     setSubId: (subId) => set({ subId }),
     resetLive: () => {
