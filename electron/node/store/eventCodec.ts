@@ -366,15 +366,18 @@ export class DecodedChunk implements ChunkColumns {
   readonly ts: Float64Array;
   /** Kind codes (index into EVENT_KINDS; 255 = a kind this build does not know, kept as JSON). */
   readonly kindCodes: Uint8Array;
-  readonly seq: Float64Array;
   readonly base: Int32Array[];
   readonly ints: Int32Array;
   readonly floats: Float64Array;
-  readonly strings: string[];
   private readonly cont: Int32Array;
+  private readonly dict: Uint8Array;
+  // Built on the first event() call: a chunk that a query's column filters reject never parses its dictionary
+  // or walks its int stream.
+  private strs: string[] | undefined;
+  private seqs: Float64Array | undefined;
   /** Where each event's fields start in the int and float streams (found in one pass, no allocation per event). */
-  private readonly intAt: Int32Array;
-  private readonly floatAt: Int32Array;
+  private intAt: Int32Array | undefined;
+  private floatAt: Int32Array | undefined;
 
   constructor(bytes: Uint8Array) {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -396,10 +399,26 @@ export class DecodedChunk implements ChunkColumns {
     this.cont = new Int32Array(buf, o, n); o += n * 4;
     this.ints = new Int32Array(buf, o, nInts); o += nInts * 4;
     this.kindCodes = new Uint8Array(buf, o, n); o += n;
-    this.strings = JSON.parse(Buffer.from(buf, o, dictLen).toString('utf8')) as string[];
-    this.seq = new Float64Array(n);
-    this.intAt = new Int32Array(n);
-    this.floatAt = new Int32Array(n);
+    this.dict = new Uint8Array(buf, o, dictLen);
+  }
+
+  get strings(): string[] {
+    return (this.strs ??= JSON.parse(Buffer.from(this.dict.buffer, this.dict.byteOffset, this.dict.length).toString('utf8')) as string[]);
+  }
+
+  get seq(): Float64Array {
+    if (!this.seqs) this.index();
+    return this.seqs!;
+  }
+
+  /** One pass over the int stream: each event's seq and where its fields start. Throws on a stream that does not parse. */
+  private index(): void {
+    const n = this.count;
+    const nInts = this.ints.length;
+    const nFloats = this.floats.length;
+    const seqs = new Float64Array(n);
+    const intAt = new Int32Array(n);
+    const floatAt = new Int32Array(n);
     const ints = this.ints;
     const b = this.base;
     let ii = 0;
@@ -408,16 +427,16 @@ export class DecodedChunk implements ChunkColumns {
     for (let i = 0; i < n; i++) {
       const code = this.kindCodes[i];
       if (code === RAW_JSON) {
-        this.intAt[i] = ii++;
+        intAt[i] = ii++;
         continue;
       }
       const types = KIND_TYPES[code];
       if (!types) throw new Error(`event chunk holds unknown kind ${code}`);
       const d = b[0][i];
       seq += d === FLOAT ? this.floats[fi++] : d;
-      this.seq[i] = seq;
-      this.intAt[i] = ii;
-      this.floatAt[i] = fi;
+      seqs[i] = seq;
+      intAt[i] = ii;
+      floatAt[i] = fi;
       // Floats are consumed by the header (pid..gid, mntns) and then the kind's numeric fields, in that order.
       for (const c of [1, 2, 3, 4, 5, 8]) if (b[c][i] === FLOAT) fi++;
       for (let f = 0; f < types.length; f++) {
@@ -429,6 +448,9 @@ export class DecodedChunk implements ChunkColumns {
       }
       if (ii > nInts || fi > nFloats) throw new Error('event chunk fields run past their columns');
     }
+    this.seqs = seqs;
+    this.intAt = intAt;
+    this.floatAt = floatAt;
   }
 
   /** The containers-table row of event i, or undefined for a host event. */
@@ -444,9 +466,10 @@ export class DecodedChunk implements ChunkColumns {
 
   /** Event i as a fresh object (without containerId). */
   event(i: number): RuntimeEvent {
+    if (!this.intAt) this.index();
     const code = this.kindCodes[i];
-    if (code === RAW_JSON) return JSON.parse(this.strings[this.ints[this.intAt[i]]]) as RuntimeEvent;
-    return MATERIALIZERS[code](this, i, this.intAt[i], this.floatAt[i]);
+    if (code === RAW_JSON) return JSON.parse(this.strings[this.ints[this.intAt![i]]]) as RuntimeEvent;
+    return MATERIALIZERS[code](this, i, this.intAt![i], this.floatAt![i]);
   }
 
   /** Every event, in order (fresh objects). */
