@@ -1,7 +1,7 @@
 // Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
 // with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { docker } from '../../support/docker';
 
@@ -82,6 +82,22 @@ export function bpfProgStats(names: string[], loadedAfterId = 0): Array<{ name: 
 export function maxBpfProgId(): number {
   const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ id: number }>;
   return all.reduce((m, p) => Math.max(m, p.id), 0);
+}
+
+/** CPU time used so far by every process of a container (its cgroup), in ns: cgroup v1 cpuacct or v2 cpu.stat. */
+export function cgroupCpuNs(containerId: string): number {
+  for (const dir of [`/sys/fs/cgroup/cpuacct/docker/${containerId}`, `/sys/fs/cgroup/cpu,cpuacct/docker/${containerId}`]) {
+    if (existsSync(`${dir}/cpuacct.usage`)) return Number(readFileSync(`${dir}/cpuacct.usage`, 'utf8'));
+  }
+  const stat = readFileSync(`${cgroupDir(containerId)}/cpu.stat`, 'utf8');
+  return Number(/usage_usec (\d+)/.exec(stat)![1]) * 1000;
+}
+
+/** Median and relative spread (max-min over median) of a sample. */
+export function medianSpread(xs: number[]): { median: number; spread: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median, spread: (s[s.length - 1] - s[0]) / median, min: s[0], max: s[s.length - 1] };
 }
 
 export const fmt = (x: number, d = 2) => x.toFixed(d);
