@@ -130,3 +130,14 @@ describe('file tree rows', () => {
     expect(buildFileRows([ch('/etc/passwd', ['modified']), ch('/tmp/x', ['created'])], new Set(['created'] as const), new Set()).map((r) => r.label)).toEqual(['tmp', 'x']);
   });
 });
+
+describe('timeline bins', () => {
+  it('bins view-model times like the axis maps them', async () => {
+    const { binner, binTimes, timeAxis } = await import('./timeline');
+    const axis = timeAxis([1_700_000_000_000, 1_700_000_010_000], 400);
+    const times = Array.from({ length: 500 }, (_, i) => 1_700_000_000_000 + i * 20 + (i % 7));
+    const b = binner(axis, 400);
+    for (const t of times) b.add(t);
+    expect([...b.done().counts]).toEqual([...binTimes(times, axis, 400).counts]);
+  });
+});

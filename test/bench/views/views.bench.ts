@@ -141,6 +141,7 @@ it(`views: ${EVENTS.toLocaleString()}-event recording, then ${LIVE_RATE.toLocale
   const summary: string[] = [];
   try {
     const page = await newPage(browser);
+    if (process.env.GH_BENCH_CONSOLE) page.on('console', (m) => console.log(`[page] ${m.text()}`));
     await page.goto(server.url);
     await page.getByTestId('session-bar').waitFor();
 

@@ -39,10 +39,10 @@ export function describeEvent(e: RuntimeEvent): string {
   }
 }
 
-/** Follows the live world at most twice a second: lanes, axis and the events list skip the frames in between. */
+/** Follows the live world at most once a second: lanes, axis and the events list skip the frames in between. */
 export function TimelineView({ id }: { id: string }) {
   const live = useStore((s) => s.live);
-  const world = useThrottled(live, 500);
+  const world = useThrottled(live, 1000);
   return <TimelineBody id={id} world={world} />;
 }
 
@@ -58,7 +58,9 @@ const TimelineBody = memo(function TimelineBody({ id, world }: { id: string; wor
   // recording spans its own events (the session's clock is when it was opened, not when it was recorded).
   const isLive = session?.source === 'live';
   const from = isLive && session?.startedAt ? Math.max(session.startedAt, Math.min(world.firstTs || session.startedAt, session.startedAt)) : world.firstTs;
-  const to = isLive ? Math.max(world.lastTs, session?.endedAt ?? (session?.state === 'capturing' ? Math.ceil(Date.now() / 500) * 500 : 0)) : world.lastTs;
+  // The live edge moves with the (throttled) world, not with every render: the lanes are rebinned once per update.
+  const now = useMemo(() => Date.now(), [world]);
+  const to = isLive ? Math.max(world.lastTs, session?.endedAt ?? (session?.state === 'capturing' ? now : 0)) : world.lastTs;
   const domain = useMemo(() => [from, to] as const, [from, to]);
 
   const wrap = useRef<HTMLDivElement>(null);
@@ -67,7 +69,7 @@ const TimelineBody = memo(function TimelineBody({ id, world }: { id: string; wor
   const axis = useMemo(() => timeAxis(domain, width), [domain, width]);
 
   // Lanes are bins over the engine's view models (processes, file changes, flows, samples), never one mark per
-  // event; while events stream in they (and the axis) are recomputed at most twice a second.
+  // event; while events stream in they (and the axis) are recomputed at most once a second.
   const lanes = useMemo(() => {
     // The full world, not the window: the timeline is where the window is chosen.
     const inScope = (cid: string | undefined) => !scope || (cid !== undefined && scope.has(cid));
@@ -75,22 +77,22 @@ const TimelineBody = memo(function TimelineBody({ id, world }: { id: string; wor
     const f = binner(axis, width);
     const n = binner(axis, width);
     for (const x of world.processes.values()) {
-      if (!inScope(x.containerId)) continue;
+      if (scope && !inScope(x.containerId)) continue;
       p.add(x.start);
       if (x.exit !== undefined) p.add(x.exit);
     }
     for (const x of world.files.values()) {
-      if (!inScope(x.containerId)) continue;
+      if (scope && !inScope(x.containerId)) continue;
       f.add(x.first);
       if (x.last !== x.first) f.add(x.last);
     }
     for (const x of world.flows.values()) {
-      if (!inScope(x.containerId)) continue;
+      if (scope && !inScope(x.containerId)) continue;
       n.add(x.first);
       if (x.last !== x.first) n.add(x.last, Math.max(1, x.count - 1));
     }
     for (const e of world.tail) {
-      if (!inScope(e.containerId)) continue;
+      if (scope && !inScope(e.containerId)) continue;
       const fam = EVENT_FAMILY[e.kind];
       if (fam === 'process') p.add(e.ts);
       else if (fam === 'file') f.add(e.ts);
