@@ -1,6 +1,6 @@
 // `glasshouse helper run`: keeps a root helper listening on a Unix socket for an unprivileged engine
-// (GLASSHOUSE_SENSOR=socket:PATH). Each helper serves one client and exits when it leaves; a fresh one
-// (fresh BPF state, ~0.3 s to load) then listens for the next.
+// (GLASSHOUSE_SENSOR=socket:PATH). Each helper serves one client (its own BPF state) and exits when it leaves;
+// as soon as a helper takes a client, the next one is started to listen for the next client.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -29,58 +29,84 @@ export interface HelperServeResult {
   failure?: string;
 }
 
-function waitExit(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+interface HelperProc {
+  child: ChildProcess;
+  listening: boolean;
+  /** It took a client (the helper unlinks its socket path on accept). */
+  accepted: boolean;
+  err: string;
 }
 
 export async function serveHelper(o: HelperServeOptions): Promise<HelperServeResult> {
   mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o755 });
-  let stopping = false;
-  let child: ChildProcess | undefined;
-  void o.interrupted.then(() => {
-    stopping = true;
-    child?.kill('SIGTERM'); // the helper ends its stream (BYE), detaches its hooks and exits
-  });
   const args = ['--socket', o.socketPath];
   if (o.owner) args.push('--socket-owner', `${o.owner.uid}:${o.owner.gid}`);
   if (o.ringBytes) args.push('--ring-bytes', String(o.ringBytes));
   if (o.host) args.push('--host');
-  let clients = 0;
-  let failures = 0;
-  let announced = false;
-  while (!stopping) {
-    const c = spawn(o.helperPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    let err = '';
-    c.stderr!.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-4000);
-    });
-    // the socket appears once the BPF programs are loaded and attached
-    let listening = false;
-    const poll = setInterval(() => {
-      if (!listening && existsSync(o.socketPath)) {
-        listening = true;
-        failures = 0;
-        if (!announced) {
-          announced = true;
-          o.log(`The sensor helper is listening on ${o.socketPath}${o.owner ? ` (socket owned by uid ${o.owner.uid})` : ' (root only)'}. ` +
-            `Point Glasshouse at it with GLASSHOUSE_SENSOR=socket:${o.socketPath}; Ctrl-C stops it.`);
-        }
-      }
-    }, 50);
-    const code = await waitExit(c);
-    clearInterval(poll);
-    child = undefined;
-    if (stopping) break;
-    if (code === 0) {
-      clients++;
-      o.log(`A Glasshouse client disconnected (${clients} served); a fresh helper listens on ${o.socketPath}.`);
-      continue;
+  const live = new Set<HelperProc>();
+  let waiting: HelperProc | undefined; // the helper listening for the next client
+  let clients = 0, failures = 0, announced = false, stopping = false;
+  let result: HelperServeResult | undefined;
+  let done!: (r: HelperServeResult) => void;
+  const finished = new Promise<HelperServeResult>((r) => (done = r));
+
+  const stopAll = (r: HelperServeResult) => {
+    if (stopping) return;
+    stopping = true;
+    result = r;
+    for (const h of live) h.child.kill('SIGTERM'); // each ends its stream (BYE), detaches its hooks and exits
+    if (live.size === 0) done(r);
+  };
+  const spawnNext = () => {
+    const h: HelperProc = { child: spawn(o.helperPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }), listening: false, accepted: false, err: '' };
+    h.child.stderr!.on('data', (d: Buffer) => (h.err = (h.err + d.toString()).slice(-4000)));
+    h.child.on('error', (e) => (h.err += e.message));
+    h.child.on('exit', (code) => onExit(h, code));
+    live.add(h);
+    waiting = h;
+  };
+  const onExit = (h: HelperProc, code: number | null) => {
+    live.delete(h);
+    if (waiting === h) waiting = undefined;
+    if (code === 0 && h.accepted) clients++;
+    if (stopping) {
+      if (live.size === 0) done(result!);
+      return;
     }
-    failures++;
-    const last = err.trim().split('\n').filter((l) => !/loaded in \d+ ms/.test(l)).pop() ?? '';
-    if (!listening || failures >= 3) return { code: 1, clients, failure: last || `the helper exited with code ${code}` };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return { code: 0, clients };
+    if (code === 0 && h.accepted) {
+      o.log(`A Glasshouse client disconnected (${clients} served).`);
+    } else if (code !== 0) {
+      failures++;
+      const last = h.err.trim().split('\n').filter((l) => !/loaded in \d+ ms/.test(l)).pop() ?? '';
+      if (!h.listening || failures >= 3) {
+        stopAll({ code: 1, clients, failure: last || `the helper exited with code ${code}` });
+        return;
+      }
+    }
+    if (!waiting) setTimeout(() => !stopping && !waiting && spawnNext(), code === 0 ? 0 : 500);
+  };
+  // the socket appears once a helper has loaded its BPF programs, and disappears when it accepts a client:
+  // then the next helper is started at once, so the next client (or an engine restart) never waits
+  const poll = setInterval(() => {
+    const h = waiting;
+    if (!h || stopping) return;
+    const exists = existsSync(o.socketPath);
+    if (!h.listening && exists) {
+      h.listening = true;
+      failures = 0;
+      if (!announced) {
+        announced = true;
+        o.log(`The sensor helper is listening on ${o.socketPath}${o.owner ? ` (socket owned by uid ${o.owner.uid})` : ' (root only)'}. ` +
+          `Point Glasshouse at it with GLASSHOUSE_SENSOR=socket:${o.socketPath}; Ctrl-C stops it.`);
+      }
+    } else if (h.listening && !exists) {
+      h.accepted = true;
+      spawnNext();
+    }
+  }, 25);
+  void o.interrupted.then(() => stopAll({ code: 0, clients }));
+  spawnNext();
+  const r = await finished;
+  clearInterval(poll);
+  return { ...r, clients };
 }
