@@ -211,6 +211,8 @@ export class FrameDecoder {
   private readonly cgroupIdCache = new Map<number, string>();
   private readonly strs = new ByteStrings();
   private readonly so = new Int32Array(5);
+  /** The previous event's cgroup/attribution and comm (invalidated when attribution changes). */
+  private readonly last = { valid: false, cgLo: 0, cgHi: 0, mntns: 0, cgroupId: '', containerId: undefined as string | undefined, c0: -1, c1: 0, c2: 0, c3: 0, comm: '' };
 
   constructor(private readonly opts: FrameDecoderOptions = {}) {}
 
@@ -223,6 +225,7 @@ export class FrameDecoder {
 
   attribute(cgroupId: string, containerId: string): void {
     this.byCgroup.set(cgroupId, containerId);
+    this.last.valid = false;
   }
 
   push(chunk: Uint8Array): DecodedRecord[] {
@@ -322,9 +325,28 @@ export class FrameDecoder {
 
   private base(o: number): EventBase {
     const v = this.view, b = this.buf;
-    const cgroupId = this.u64str(o + E.cgroup_id);
+    // consecutive events mostly come from the same task: reuse its cgroup, attribution and comm strings
+    const cgLo = v.getUint32(o + E.cgroup_id, true), cgHi = v.getUint32(o + E.cgroup_id + 4, true);
     const mntns = v.getUint32(o + E.mntns, true);
-    const containerId = this.byCgroup.get(cgroupId) ?? this.byMntns.get(mntns) ?? this.opts.attribute?.(cgroupId, mntns);
+    const last = this.last;
+    if (cgLo !== last.cgLo || cgHi !== last.cgHi || mntns !== last.mntns || !last.valid) {
+      const cgroupId = this.u64str(o + E.cgroup_id);
+      last.cgLo = cgLo;
+      last.cgHi = cgHi;
+      last.mntns = mntns;
+      last.cgroupId = cgroupId;
+      last.containerId = this.byCgroup.get(cgroupId) ?? this.byMntns.get(mntns) ?? this.opts.attribute?.(cgroupId, mntns);
+      // an outside attribute() may learn the id later: keep asking it until it answers
+      last.valid = last.containerId !== undefined || !this.opts.attribute;
+    }
+    const c0 = v.getUint32(o + E.comm, true), c1 = v.getUint32(o + E.comm + 4, true), c2 = v.getUint32(o + E.comm + 8, true), c3 = v.getUint32(o + E.comm + 12, true);
+    if (c0 !== last.c0 || c1 !== last.c1 || c2 !== last.c2 || c3 !== last.c3) {
+      last.c0 = c0;
+      last.c1 = c1;
+      last.c2 = c2;
+      last.c3 = c3;
+      last.comm = this.strs.get(b, o + E.comm, o + E.comm + 16);
+    }
     const e: EventBase = {
       ts: this.wallMs(this.u64(o + E.ts_ns)),
       seq: this.seq++,
@@ -333,10 +355,10 @@ export class FrameDecoder {
       ppid: v.getUint32(o + E.ppid, true),
       uid: v.getUint32(o + E.uid, true),
       gid: v.getUint32(o + E.gid, true),
-      comm: this.strs.get(b, o + E.comm, o + E.comm + 16),
-      cgroupId,
+      comm: last.comm,
+      cgroupId: last.cgroupId,
       mntns,
-      containerId,
+      containerId: last.containerId,
     };
     return e;
   }
@@ -423,6 +445,7 @@ export class FrameDecoder {
           pid: v.getUint32(pos + F.pid, true),
           watching: v.getUint32(pos + F.watching, true) !== 0,
         };
+        this.last.valid = false;
         if (w.status === 0 && w.watching) {
           if (w.cgroupId !== '0') this.byCgroup.set(w.cgroupId, w.containerId);
           if (w.mntns) this.byMntns.set(w.mntns, w.containerId);
