@@ -178,6 +178,17 @@ export class RuleEngine {
     const pf = this.prefilters[ev.kind];
     if (pf) {
       const tick = (this.tick = (this.tick + 1) | 0);
+      const run = pf.positions(ev, ctx, tick);
+      if (run) {
+        for (let j = 0; j < run.length; j++) {
+          const e = entries[run[j]];
+          if (e.pred === true || e.pred(ev, ctx)) {
+            n++;
+            onMatch({ rule: e.rule, event: ev });
+          }
+        }
+        return n;
+      }
       pf.admit(ev, ctx, tick);
       const { guarded, stamp } = pf;
       for (let i = 0; i < entries.length; i++) {
@@ -201,10 +212,10 @@ export class RuleEngine {
   }
 
   /** How many of a kind's rules the prefilter can reject without running them (for benchmarks and tests). */
-  prefilterCoverage(kind: EventKind): { rules: number; guarded: number; fields: number } {
+  prefilterCoverage(kind: EventKind): { rules: number; guarded: number; fields: number; cached: boolean } {
     const entries = this.index[kind] ?? [];
     const pf = this.prefilters[kind];
-    return { rules: entries.length, guarded: pf ? pf.guarded.reduce((a, b) => a + b, 0) : 0, fields: pf?.fieldCount ?? 0 };
+    return { rules: entries.length, guarded: pf ? pf.guarded.reduce((a, b) => a + b, 0) : 0, fields: pf?.fieldCount ?? 0, cached: pf?.cached ?? false };
   }
 
   /** Convenience for tests and the CLI: the matches as an array. */

@@ -114,6 +114,8 @@ describe('shared prefilter', () => {
       const c = engine.prefilterCoverage(kind);
       expect(c.guarded / c.rules, kind).toBeGreaterThan(0.75);
     }
+    // File events and execs are decided by their path alone, so the rules to run are cached by it.
+    for (const kind of ['open', 'exec', 'rename', 'dns'] as const) expect(engine.prefilterCoverage(kind).cached, kind).toBe(true);
   });
 
   it('gives the same matches as plain evaluation for the built-in pack over a generated event mix', () => {

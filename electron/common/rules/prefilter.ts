@@ -166,11 +166,37 @@ function pushPair(list: Array<[string, number[]]>, key: string, pos: number): vo
  * The prefilter of one kind. `admit` stamps every guarded rule whose guard holds for the event; a rule
  * position runs when it is unguarded or stamped with the current tick.
  */
+/**
+ * Kinds whose guard fields are all functions of one event property (the path of a file event, the program of an
+ * exec, the name of a DNS query): the rules to run depend on that value alone and can be cached by it.
+ */
+function keyProperty(kind: EventKind, fields: ReadonlySet<string>): string | undefined {
+  let prop: string;
+  let pure: string[];
+  if (PATH_KINDS.has(kind)) {
+    prop = kind === 'rename' || kind === 'link' || kind === 'symlink' ? 'newPath' : 'path';
+    pure = ['fd.name', 'fd.filename', 'fd.directory'];
+  } else if (kind === 'exec') {
+    prop = 'filename';
+    pure = ['proc.name', 'proc.exepath'];
+  } else if (kind === 'dns') {
+    prop = 'qname';
+    pure = ['dns.name'];
+  } else return undefined;
+  return [...fields].every((f) => pure.includes(f)) ? prop : undefined;
+}
+
+/** Distinct key values remembered per kind before the cache starts over (bounds memory on unique temp names). */
+const CACHE_LIMIT = 4096;
+
 export class KindPrefilter {
   /** 1 where the rule at that position has a guard. */
   readonly guarded: Uint8Array;
   readonly stamp: Int32Array;
   private tables: FieldTable[] = [];
+  /** See keyProperty: the event property that alone decides which rules run, when there is one. */
+  private readonly keyProp: string | undefined;
+  private readonly cache = new Map<string, number[]>();
 
   constructor(kind: EventKind, guards: ReadonlyArray<Guard | undefined>) {
     this.guarded = new Uint8Array(guards.length);
@@ -192,9 +218,32 @@ export class KindPrefilter {
       }
     });
     this.tables = [...byField.values()];
+    const fields = new Set<string>();
+    for (const g of guards) if (g && g !== 'never') for (const a of g.atoms.values()) fields.add(a.field.spec.name);
+    this.keyProp = keyProperty(kind, fields);
+  }
+
+  /**
+   * Positions of the rules to run for this event, in load order (unguarded ones and those the guards admit), from
+   * the cache when the kind has a key property; undefined when it has none (use admit and the stamps instead).
+   */
+  positions(ev: RuntimeEvent, ctx: RuleContext, tick: number): readonly number[] | undefined {
+    if (this.keyProp === undefined) return undefined;
+    const key = (ev as unknown as Record<string, unknown>)[this.keyProp];
+    if (typeof key !== 'string') return undefined;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    this.admit(ev, ctx, tick);
+    const out: number[] = [];
+    for (let i = 0; i < this.guarded.length; i++) if (this.guarded[i] === 0 || this.stamp[i] === tick) out.push(i);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, out);
+    return out;
   }
 
   get fieldCount(): number { return this.tables.length; }
+  /** Whether admission is cached by one event property (keyProperty). */
+  get cached(): boolean { return this.keyProp !== undefined; }
 
   admit(ev: RuntimeEvent, ctx: RuleContext, tick: number): void {
     const t = this.tables;

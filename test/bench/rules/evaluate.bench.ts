@@ -109,7 +109,7 @@ it('evaluates the built-in pack at ≥ 1 M events/s on one core', () => {
   console.log(`event mix: ${events.length} events × 10 rounds`);
   console.log(`whole pack: ${fmt(full.perSec)} events/CPU-s, ${full.ns.toFixed(1)} ns/event (wall clock ${fmt(full.wallPerSec)} events/s), ${full.matches} matches per round`);
   console.log(`whole pack without the shared prefilter: ${fmt(plain.perSec)} events/CPU-s, ${plain.ns.toFixed(1)} ns/event; the prefilter is ${(plain.ns / full.ns).toFixed(2)}× faster`);
-  console.log(`prefilter coverage (guarded/rules): ${(['exec', 'open', 'connect', 'dns'] as const).map((k) => { const c = engine.prefilterCoverage(k); return `${k} ${c.guarded}/${c.rules}`; }).join(', ')}`);
+  console.log(`prefilter coverage (guarded/rules): ${(['exec', 'open', 'connect', 'dns'] as const).map((k) => { const c = engine.prefilterCoverage(k); return `${k} ${c.guarded}/${c.rules}${c.cached ? ' (cached by value)' : ''}`; }).join(', ')}`);
   console.log(`no rules (dispatch floor): ${fmt(floor.perSec)} events/CPU-s, ${floor.ns.toFixed(1)} ns/event (wall clock ${fmt(floor.wallPerSec)} events/s)`);
   console.log(`rules cost ${(full.ns - floor.ns).toFixed(1)} ns/event above the floor; load average ${(globalThis as { process: NodeJS.Process }).process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'n/a'}`);
   console.log(`findings after deduplication: ${tracker.list().length} (${tracker.list().map((f) => `${f.ruleId} ×${f.count}`).join('; ')})`);
