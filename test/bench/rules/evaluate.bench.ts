@@ -58,19 +58,25 @@ function makeMix(n: number): RuntimeEvent[] {
  * Rates are per CPU-second of this process (process.cpuUsage), so a shared, busy machine does not hide the
  * engine's own cost; wall-clock figures are printed beside them.
  */
-function measure(engine: RuleEngine, events: RuntimeEvent[], ctx: MemoryContext, rounds: number): { perSec: number; ns: number; wallPerSec: number; matches: number } {
+function measure(engine: RuleEngine, events: RuntimeEvent[], ctx: MemoryContext, rounds: number): { perSec: number; ns: number; bestNs: number; wallPerSec: number; matches: number } {
   let matches = 0;
   const onMatch = () => { matches++; };
   for (const e of events.slice(0, 50_000)) engine.evaluate(e, ctx, onMatch); // warm up the JIT
   matches = 0;
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let r = 0; r < rounds; r++) for (let i = 0; i < events.length; i++) engine.evaluate(events[i], ctx, onMatch);
+  let bestNs = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const cr = process.cpuUsage();
+    for (let i = 0; i < events.length; i++) engine.evaluate(events[i], ctx, onMatch);
+    const d = process.cpuUsage(cr);
+    bestNs = Math.min(bestNs, ((d.user + d.system) * 1000) / events.length);
+  }
   const wall = Number(process.hrtime.bigint() - t0);
   const c1 = process.cpuUsage(c0);
   const cpuNs = (c1.user + c1.system) * 1000;
   const total = events.length * rounds;
-  return { perSec: total / (cpuNs / 1e9), ns: cpuNs / total, wallPerSec: total / (wall / 1e9), matches: matches / rounds };
+  return { perSec: total / (cpuNs / 1e9), ns: cpuNs / total, bestNs, wallPerSec: total / (wall / 1e9), matches: matches / rounds };
 }
 
 /** A fixed string workload measured in the same run, so figures from a loaded or slow machine can be compared. */
@@ -108,6 +114,7 @@ it('evaluates the built-in pack at ≥ 1 M events/s on one core', () => {
   console.log(`rules loaded: ${engine.rules.length} (${engine.rules.filter((r) => r.enabled).length} enabled), compiled in ${compileMs.toFixed(1)} ms`);
   console.log(`event mix: ${events.length} events × 10 rounds`);
   console.log(`whole pack: ${fmt(full.perSec)} events/CPU-s, ${full.ns.toFixed(1)} ns/event (wall clock ${fmt(full.wallPerSec)} events/s), ${full.matches} matches per round`);
+  console.log(`whole pack, quietest round (a shared machine's neighbours inflate the mean): ${fmt(1e9 / full.bestNs)} events/CPU-s, ${full.bestNs.toFixed(1)} ns/event`);
   console.log(`whole pack without the shared prefilter: ${fmt(plain.perSec)} events/CPU-s, ${plain.ns.toFixed(1)} ns/event; the prefilter is ${(plain.ns / full.ns).toFixed(2)}× faster`);
   console.log(`prefilter coverage (guarded/rules): ${(['exec', 'open', 'connect', 'dns'] as const).map((k) => { const c = engine.prefilterCoverage(k); return `${k} ${c.guarded}/${c.rules}${c.cached ? ' (cached by value)' : ''}`; }).join(', ')}`);
   console.log(`no rules (dispatch floor): ${fmt(floor.perSec)} events/CPU-s, ${floor.ns.toFixed(1)} ns/event (wall clock ${fmt(floor.wallPerSec)} events/s)`);
@@ -115,5 +122,5 @@ it('evaluates the built-in pack at ≥ 1 M events/s on one core', () => {
   console.log(`findings after deduplication: ${tracker.list().length} (${tracker.list().map((f) => `${f.ruleId} ×${f.count}`).join('; ')})`);
   const ref = referenceNs();
   console.log(`machine reference, same run: ${ref.toFixed(1)} ns per String.startsWith call (≈3 ns on an idle modern core); the pack costs ${(full.ns / ref).toFixed(0)} startsWith-equivalents per event`);
-  console.log(`target 1,000,000 events/CPU-s: ${full.perSec >= 1e6 ? 'met' : 'NOT met'} (${(full.perSec / 1e6).toFixed(2)}× the target on this machine)`);
+  console.log(`target 1,000,000 events/CPU-s (mean of all rounds): ${full.perSec >= 1e6 ? 'met' : 'NOT met'} (${(full.perSec / 1e6).toFixed(2)}× the target on this machine; quietest round ${(1e9 / full.bestNs / 1e6).toFixed(2)}×)`);
 });
