@@ -128,6 +128,7 @@ export class Recorder {
   private stopping: Promise<void> | undefined;
   private readonly metadataPending = new Set<Promise<unknown>>();
   private readonly stopStats: Array<() => void> = [];
+  private readonly learned = new Set<string>();
   private resolveDone!: (s: RecorderSummary) => void;
   private lastSensorTs = 0;
   /** Seeded (pre-existing) processes, kept in the recording so a replay starts from the same tree. */
@@ -217,9 +218,19 @@ export class Recorder {
     await this.finish(end);
   }
 
+  /**
+   * Metadata and resource samples for containers the session follows: they are known (inspected) before their first
+   * event, so the first event no longer counts as new, and a silent container would otherwise never be sampled.
+   */
+  learn(ids: string[]): void {
+    this.learnContainers(ids);
+  }
+
   private learnContainers(ids: string[]): void {
     const { info, seedFromProc } = this.opts;
     for (const id of ids) {
+      if (this.learned.has(id)) continue;
+      this.learned.add(id);
       if (seedFromProc) {
         const seeds = seedContainer(id);
         this.world.seedProcesses(seeds);

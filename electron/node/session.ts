@@ -175,6 +175,7 @@ export class CaptureSession {
         const detail = await info.inspect(c.id);
         world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
         if (detail) detector.addPosture(detail);
+        this.recorder?.learn([c.id]);
         await watchContainer(c.id);
         if (this.current.containers) this.setStatus({ containers: [...this.watched] });
       })().catch(() => undefined);
