@@ -93,6 +93,17 @@ describe('exploration views on a real capture', () => {
     expect(selectedRow).toBeGreaterThan(0);
     await screenshot(page, 'views-processes');
 
+    // → the shell the CGI script started (httpd → /cgi-bin/run → sh): "Shell spawned by a server process" leads to it.
+    await page.getByTestId('tab-findings').click();
+    const shellRow = page.getByTestId('finding-row').filter({ hasText: 'Shell spawned by a server process' }).first();
+    await shellRow.waitFor({ timeout: 30_000 });
+    await shellRow.click();
+    await page.getByTestId('finding-detail').getByTestId('jump-process').click();
+    await page.getByTestId('process-cmdline').filter({ hasText: /^sh -c cp \/bin\/busybox \/tmp\/x;/ }).waitFor();
+    await expect(page.getByTestId('process-parent').textContent()).resolves.toMatch(/^run \(\d+\)$/);
+    expect(Number(await page.getByTestId('process-tree').getAttribute('data-selected-row'))).toBeGreaterThan(0);
+    await screenshot(page, 'views-server-shell');
+
     // → the file: the dropped binary's path, flagged as drift.
     await page.getByTestId('tab-findings').click();
     await page.getByTestId('finding-row').filter({ hasText: 'Write below etc' }).first().click();

@@ -223,7 +223,7 @@ function ProcessDetail({ p, onSelect }: { p: ProcessNode; onSelect: (key: string
       <div className="kv"><span>started</span><code>{formatTime(p.start)}{p.seeded ? ' (already running)' : p.inferred ? ' (first seen)' : ''}{p.fromExec ? ' · docker exec' : ''}</code></div>
       {p.exit !== undefined && <div className="kv"><span>exited</span><code>{formatTime(p.exit)} · {p.exitSignal ? `signal ${p.exitSignal}` : `code ${p.exitCode ?? '?'}`}</code></div>}
       {p.threads ? <div className="kv"><span>threads</span><code>{p.threads + 1}</code></div> : null}
-      {parent && <div className="kv"><span>parent</span><button className="link" onClick={() => onSelect(parent.key)}>{visible(parent.comm)} ({parent.tgid})</button></div>}
+      {parent && <div className="kv"><span>parent</span><button className="link" onClick={() => onSelect(parent.key)} data-testid="process-parent">{visible(parent.comm)} ({parent.tgid})</button></div>}
       {p.lineage.length > 0 && (
         <>
           <h4>exec lineage (same pid)</h4>

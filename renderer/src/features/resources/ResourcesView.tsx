@@ -73,11 +73,11 @@ function Chart({ spec }: { spec: ChartSpec }) {
   const w = Math.max(100, width - 60);
   const c = useMemo(() => lineChart(spec.points, w, CH, { limit: spec.limit, format: spec.format, minTop: spec.minTop }), [spec, w]);
   return (
-    <div className="res-chart" ref={ref} data-testid={`chart-${spec.title.toLowerCase().replace(' ', '-')}`}>
+    <div className="res-chart" ref={ref} data-testid={`chart-${spec.title.toLowerCase().replace(' ', '-')}`} data-samples={spec.points.length} data-limit={spec.limit ?? ''}>
       <div className="res-head">
         <span>{spec.title}</span>
-        <span className="mono">{c.last ? spec.format(c.last.v) : '—'}</span>
-        {spec.limitLabel ? <span className="muted small">limit {spec.limitLabel}</span> : spec.missing ? <span className="warn small">{spec.missing}</span> : null}
+        <span className="mono" data-testid="chart-last">{c.last ? spec.format(c.last.v) : '—'}</span>
+        {spec.limitLabel ? <span className="muted small" data-testid="chart-limit">limit {spec.limitLabel}</span> : spec.missing ? <span className="warn small">{spec.missing}</span> : null}
       </div>
       <svg width={w + 60} height={CH + 18}>
         <g transform="translate(56,2)">
