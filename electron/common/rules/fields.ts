@@ -67,7 +67,14 @@ function ancestors(ev: RuntimeEvent, ctx: RuleContext): RuleProcess[] {
   return out;
 }
 
-const procName = (p: RuleProcess): string => (p.exe ? basename(p.exe) : p.comm);
+/** One-entry cache: consecutive events mostly come from one process, whose exe is the same string each time. */
+let lastExe = '';
+let lastExeName = '';
+const procName = (p: RuleProcess): string => {
+  if (!p.exe) return p.comm;
+  if (p.exe !== lastExe) { lastExe = p.exe; lastExeName = basename(p.exe); }
+  return lastExeName;
+};
 const procCmdline = (p: RuleProcess): string => [procName(p), ...p.argv.slice(1)].join(' ');
 
 function selfName(ev: RuntimeEvent, ctx: RuleContext): string | undefined {
