@@ -284,7 +284,16 @@ all('proc.sid', 'number', 'Session id.', (ev, ctx) => (selfProcess(ev, ctx) ?? a
 all('proc.is_container_exec', 'bool', 'Glasshouse: the process was started by `docker exec` (or descends from one).', (ev, ctx) => {
   const p = selfProcess(ev, ctx);
   if (p?.fromExec) return true;
-  return ancestors(ev, ctx).some((a) => a.fromExec === true);
+  // The same walk as ancestors(), without building the list: this runs on every exec.
+  let pid = ev.ppid;
+  for (let n = 0; pid && n < MAX_ANCESTORS; n++) {
+    const a = ctx.process(pid);
+    if (!a) return false;
+    if (a.fromExec === true) return true;
+    if (a.ppid === pid) return false;
+    pid = a.ppid;
+  }
+  return false;
 });
 all('proc.aname', 'string', 'Name of the Nth ancestor (0 = self, 1 = parent); without an index: any ancestor.', (ev, ctx) => ancestors(ev, ctx).map(procName), {
   arg: 'optional-index', listWithoutArg: true,
