@@ -71,7 +71,8 @@ async function rawConsumer(mode: 'local' | 'container', c: { id: string; pid: nu
   for (let i = 0; i < 300 && !fc.stats; i++) await sleep(100);
   return {
     received: () => fc.events,
-    stats: () => fc.stats && { ringDrops: fc.stats.ringDrops, queueDrops: fc.stats.queueDrops + fc.seqGaps, cpuMs: fc.stats.cpuUserMs + fc.stats.cpuSysMs, rssKb: fc.stats.rssKb, ts: fc.stats.ts },
+    // a queue drop is also a sequence gap: count it once
+    stats: () => fc.stats && { ringDrops: fc.stats.ringDrops, queueDrops: Math.max(fc.stats.queueDrops, fc.seqGaps), cpuMs: fc.stats.cpuUserMs + fc.stats.cpuSysMs, rssKb: fc.stats.rssKb, ts: fc.stats.ts },
     helperPid: () => fc.hello?.helperPid,
     stop: () => run.stop(),
   };
@@ -88,7 +89,7 @@ async function sensorConsumer(mode: 'local' | 'container', c: { id: string }): P
     received: () => events,
     stats: () => {
       const s = sensor.stats;
-      return { ringDrops: s.ringDrops, queueDrops: s.queueDrops + sensor.decoderStats.lostFrames, cpuMs: s.cpuUserMs + s.cpuSysMs, rssKb: s.rssKb, ts: s.ts };
+      return { ringDrops: s.ringDrops, queueDrops: Math.max(s.queueDrops, sensor.decoderStats.lostFrames), cpuMs: s.cpuUserMs + s.cpuSysMs, rssKb: s.rssKb, ts: s.ts };
     },
     helperPid: () => sensor.hello?.helperPid,
     stop: () => sensor.stop(),
