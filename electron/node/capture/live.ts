@@ -3,7 +3,10 @@ import type { RuntimeEvent, SensorStats } from '../../common/model/event';
 import { SensorError } from '../../common/ipc/errors';
 import type { ProcessSeed } from '../../common/state/processTable';
 import type { ProcessSeed as SensorSeed } from '../../common/model/event';
-import { BaseSource, type CaptureSourceKind } from './source';
+import { BaseSource, yieldToLoop, type CaptureSourceKind } from './source';
+
+/** Events handed to the consumer between two turns of the event loop while it works off a backlog. */
+const YIELD_EVERY_EVENTS = 8192;
 
 /**
  * The part of electron/node/sensor's `Sensor` this source uses, typed structurally so that capture does not
@@ -90,13 +93,22 @@ export class LiveSource extends BaseSource {
   }
 
   async *batches(): AsyncIterable<RuntimeEvent[]> {
+    let sinceYield = 0;
     for (;;) {
       while (this.queue.length) {
         const batch = this.queue.shift()!;
         this.queued -= batch.length;
         this.count(batch);
         yield batch;
+        // Working off a backlog is a chain of microtasks: let the event loop in now and then, so the helper's
+        // stream keeps being read (its queue is small and would drop) and timers (store flushes, UI frames) run.
+        sinceYield += batch.length;
+        if (sinceYield >= YIELD_EVERY_EVENTS && this.queue.length) {
+          sinceYield = 0;
+          await yieldToLoop();
+        }
       }
+      sinceYield = 0;
       if (this.failure) {
         this.end({ reason: 'error', error: this.failure });
         return;
