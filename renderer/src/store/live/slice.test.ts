@@ -61,3 +61,29 @@ describe('live selectors', () => {
     expect(flowKey(flow('1.2.3.4', 1))).toBe('c1|outbound|tcp|1.2.3.4|1');
   });
 });
+
+describe('layered tables', () => {
+  it('keep every version intact while updates copy only the overlay, and iterate like a map', async () => {
+    const { LayeredMap } = await import('./layeredMap');
+    const key = (x: { k: string; v: number }) => x.k;
+    const versions = [LayeredMap.empty<{ k: string; v: number }>()];
+    const truth: Array<Map<string, number>> = [new Map()];
+    for (let i = 0; i < 400; i++) {
+      const items = Array.from({ length: 1 + (i % 7) }, (_, j) => ({ k: `k${(i * 13 + j * 7) % 300}`, v: i * 10 + j }));
+      versions.push(versions[versions.length - 1].with(items, key));
+      const t = new Map(truth[truth.length - 1]);
+      for (const it of items) t.set(it.k, it.v);
+      truth.push(t);
+    }
+    for (let i = 0; i < versions.length; i += 37) {
+      const m = versions[i];
+      expect(m.size).toBe(truth[i].size);
+      expect(new Map([...m].map(([k, x]) => [k, x.v]))).toEqual(truth[i]);
+      expect([...m.values()].length).toBe(truth[i].size);
+      expect([...m.keys()].sort()).toEqual([...truth[i].keys()].sort());
+      for (const k of ['k0', 'k13', 'k299', 'nope']) expect(m.get(k)?.v).toBe(truth[i].get(k));
+      expect(m.has('nope')).toBe(false);
+    }
+    expect(versions[5].with([], key)).toBe(versions[5]);
+  });
+});

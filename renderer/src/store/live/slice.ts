@@ -7,6 +7,7 @@ import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } f
 import type { WorldCounters } from '../../../../electron/common/state/worldState';
 import type { AppState } from '../index';
 import { mergeFindings } from '../findings/slice';
+import { LayeredMap } from './layeredMap';
 
 /** Raw events kept for the timeline and evidence (the engine already caps each frame's tail). */
 export const TAIL_CAP = 5000;
@@ -16,10 +17,10 @@ export const RESOURCE_CAP = 600;
 export interface LiveWorld {
   /** Bumped on every applied frame, so views can memoise on it. */
   rev: number;
-  processes: Map<string, ProcessNode>;
-  files: Map<string, FileChange>;
-  flows: Map<string, Flow>;
-  listening: Map<string, ListeningSocket>;
+  processes: LayeredMap<ProcessNode>;
+  files: LayeredMap<FileChange>;
+  flows: LayeredMap<Flow>;
+  listening: LayeredMap<ListeningSocket>;
   resources: Map<string, ResourceSample[]>;
   /** Containers the engine learned about during capture (a recording's may no longer exist in Docker). */
   refs: Map<string, ContainerRef>;
@@ -60,17 +61,14 @@ export const listenKey = (l: ListeningSocket): string => `${l.containerId}|${l.p
 
 export function emptyWorld(): LiveWorld {
   return {
-    rev: 0, processes: new Map(), files: new Map(), flows: new Map(), listening: new Map(), resources: new Map(), refs: new Map(),
+    rev: 0, processes: LayeredMap.empty(), files: LayeredMap.empty(), flows: LayeredMap.empty(), listening: LayeredMap.empty(), resources: new Map(), refs: new Map(),
     tail: [], frames: 0, coalesced: 0, dropped: 0, lastTs: 0, firstTs: 0, procLog: [],
   };
 }
 
 /** Copy-on-write upsert: the previous map stays untouched so React sees a new identity only where data changed. */
-function upsert<T>(prev: Map<string, T>, items: readonly T[], key: (t: T) => string): Map<string, T> {
-  if (items.length === 0) return prev;
-  const next = new Map(prev);
-  for (const it of items) next.set(key(it), it);
-  return next;
+function upsert<T>(prev: LayeredMap<T>, items: readonly T[], key: (t: T) => string): LayeredMap<T> {
+  return prev.with(items, key);
 }
 
 /** Applies one live frame to the world; pure (the input world is not mutated). */
