@@ -205,7 +205,8 @@ export class Recorder {
         this.world.applyBatch(batch);
         this.opts.observer?.onBatch(batch, this.world);
         store?.appendEvents(batch);
-        for (let i = 0; i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
+        // Only the last TAIL_RING events of a batch can survive in the ring.
+        for (let i = Math.max(0, batch.length - TAIL_RING); i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
         this.tailCount += batch.length;
         const fresh = this.world.takeNewContainers();
         if (fresh.length) this.learnContainers(fresh);

@@ -246,10 +246,18 @@ export class RecordingStore {
       return;
     }
     const b = this.builder;
+    // Consecutive events mostly share a container (the sensor's ids are not always the same string object, so
+    // each Map lookup would hash 64 characters): look its row up only when it changes.
+    let lastCid: string | undefined;
+    let lastRow: number | undefined;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const cid = e.containerId;
-      const sealed = b.add(e, cid === undefined ? undefined : this.containerRow(cid));
+      if (cid !== lastCid) {
+        lastCid = cid;
+        lastRow = cid === undefined ? undefined : this.containerRow(cid);
+      }
+      const sealed = b.add(e, lastRow);
       if (sealed) {
         this.sealed.push(sealed);
         this.sealedEvents += sealed.count;
