@@ -94,7 +94,9 @@ it(`live helper: raw drain vs helper → state → recording (setuid storm, ${WO
   show('unpaced, engine e2e (helper → LiveSource → state → store)        ', pE2e);
   const lossPaced = pacedE2e.ringDrops + pacedE2e.queueDrops + pacedE2e.engineDrops;
   console.log(`  FIGURE live e2e at the target rate: ${k(pacedE2e.rate)} events/s stored of ${k(pacedE2e.produceRate)}/s produced, loss ${lossPaced} ` +
-    `(target ≥ ${k(TARGET)}/s with no loss: ${pacedE2e.rate >= TARGET * 0.98 && pacedE2e.produceRate >= TARGET * 0.98 && lossPaced === 0 ? 'met' : 'NOT met'}; ` +
+    // Met when a storm produced at the target rate was stored whole: the stored rate runs to the last commit, so it
+    // also carries the writer's last flush (100–300 ms over a 4 s storm).
+    `(target ≥ ${k(TARGET)}/s with no loss: ${pacedE2e.produceRate >= TARGET * 0.98 && pacedE2e.delivered >= pacedE2e.produced && lossPaced === 0 ? 'met' : 'NOT met'}; ` +
     `raw drain at the same pace ${k(pacedRaw.rate)}/s, loss ${pacedRaw.ringDrops + pacedRaw.queueDrops})`);
   const lossRaw = pRaw.ringDrops + pRaw.queueDrops;
   const lossE2e = pE2e.ringDrops + pE2e.queueDrops + pE2e.engineDrops;
