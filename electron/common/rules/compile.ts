@@ -298,6 +298,7 @@ export class Compiler {
       case 'in': case 'intersects': return atomGuard(f, values);
       case 'startswith': return atomGuard(f, [], [values[0]]);
       case 'endswith': return atomGuard(f, [], [], [values[0]]);
+      case 'contains': return atomGuard(f, [], [], [], [values[0]]);
       case 'pmatch': {
         const exact: string[] = [];
         const prefixes: string[] = [];

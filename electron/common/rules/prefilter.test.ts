@@ -114,6 +114,7 @@ describe('shared prefilter', () => {
       const c = engine.prefilterCoverage(kind);
       expect(c.guarded / c.rules, kind).toBeGreaterThan(0.75);
     }
+    expect(engine.prefilterCoverage('open').guarded).toBe(engine.prefilterCoverage('open').rules);
     // File events and execs are decided by their path alone, so the rules to run are cached by it.
     for (const kind of ['open', 'exec', 'rename', 'dns'] as const) expect(engine.prefilterCoverage(kind).cached, kind).toBe(true);
   });
@@ -150,7 +151,7 @@ describe('shared prefilter', () => {
   priority: INFO
 - rule: glob and suffix
   desc: d
-  condition: evt.type = open and (fd.name glob "/proc/*/environ" or fd.name glob "*.gz" or fd.name endswith .pyc or fd.name = "")
+  condition: evt.type = open and (fd.name glob "/proc/*/environ" or fd.name glob "*.gz" or fd.name endswith .pyc or fd.name = "" or fd.name contains "/.ssh/")
   output: o
   priority: INFO
 - rule: negated guard field
