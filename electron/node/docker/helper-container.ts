@@ -88,6 +88,8 @@ export interface HelperContainerSpec {
   capabilities: string[];
   /** Extra labels (e.g. the owning engine process). */
   labels?: Record<string, string>;
+  /** Extra host:container[:opts] binds (the sensor's socket directory when frames bypass the attach stream). */
+  binds?: string[];
 }
 
 /**
@@ -118,6 +120,7 @@ export async function createHelperContainer(docker: Dockerode, spec: HelperConta
       Binds: [
         '/sys/kernel/tracing:/sys/kernel/tracing:ro',
         '/sys/fs/cgroup:/host/cgroup:ro',
+        ...(spec.binds ?? []),
       ],
       // the default seccomp profile already allows bpf() and perf_event_open() with SYS_ADMIN/BPF
     },

@@ -17,6 +17,8 @@ import { bpfProgStats, fmt, installWorkload, maxBpfProgId, runWorkload } from '.
 const TARGET = 500_000;
 const STEP_SECONDS = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** container: frames through Docker's attach stream; container-socket: through a bind-mounted Unix socket. */
+type Mode = 'local' | 'container' | 'container-socket';
 
 /** The raw drain: walks frames, counts event frames and sequence gaps, decodes only hello/stats. */
 class FrameCounter {
@@ -27,6 +29,7 @@ class FrameCounter {
   private tail = Buffer.alloc(0);
   private lastSeq = -1;
   private readonly dec = new FrameDecoder();
+  constructor(private readonly run?: HelperRun) {}
 
   push(chunk: Buffer): void {
     const b = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
@@ -38,7 +41,9 @@ class FrameCounter {
       const seq = b.readUInt32LE(pos + 12);
       if (this.lastSeq >= 0 && seq > this.lastSeq + 1) this.seqGaps += seq - this.lastSeq - 1;
       this.lastSeq = seq;
-      if (b.readUInt16LE(pos + 10) >= 16) this.events++;
+      const op = b.readUInt16LE(pos + 10);
+      if (op >= 16) this.events++;
+      else if (op === 6) this.run?.markEnded();
       else for (const r of this.dec.push(b.subarray(pos, pos + len))) {
         if (r.type === 'stats') this.stats = r.stats;
         if (r.type === 'hello') this.hello = r.hello;
@@ -56,7 +61,7 @@ interface Consumer {
   stop(): Promise<void>;
 }
 
-async function rawConsumer(mode: 'local' | 'container', c: { id: string; pid: number }): Promise<Consumer> {
+async function rawConsumer(mode: Mode, c: { id: string; pid: number }): Promise<Consumer> {
   const args = ['--watch', `${c.id}:${c.pid}`];
   let run: HelperRun;
   if (mode === 'local') {
@@ -64,9 +69,9 @@ async function rawConsumer(mode: 'local' | 'container', c: { id: string; pid: nu
   } else {
     const docker = dockerClient();
     const image = await ensureHelperImage(docker, HELPER, HELPER_VERSION);
-    run = await ContainerHelperRun.start(docker, image.tag, args, helperCapabilities((await engineFacts(docker)).knowsBpfCap));
+    run = await ContainerHelperRun.start(docker, image.tag, args, helperCapabilities((await engineFacts(docker)).knowsBpfCap), mode === 'container-socket');
   }
-  const fc = new FrameCounter();
+  const fc = new FrameCounter(run);
   run.stdout.on('data', (d: Buffer) => fc.push(d));
   for (let i = 0; i < 300 && !fc.stats; i++) await sleep(100);
   return {
@@ -78,8 +83,8 @@ async function rawConsumer(mode: 'local' | 'container', c: { id: string; pid: nu
   };
 }
 
-async function sensorConsumer(mode: 'local' | 'container', c: { id: string }): Promise<Consumer> {
-  const sensor = new Sensor({ mode, docker: dockerClient(), helperPath: HELPER, ringBytes: 8 << 20 });
+async function sensorConsumer(mode: Mode, c: { id: string }): Promise<Consumer> {
+  const sensor = new Sensor({ mode: mode === 'local' ? 'local' : 'container', containerTransport: mode === 'container-socket' ? 'socket' : 'attach', docker: dockerClient(), helperPath: HELPER, ringBytes: 8 << 20 });
   let events = 0;
   sensor.on('events', (e: RuntimeEvent[]) => (events += e.length));
   await sensor.start();
@@ -114,7 +119,7 @@ describe('sensor throughput', () => {
   ];
   const summary: string[] = [];
   const only = process.env.GH_BENCH_TP?.split(','); // e.g. local-raw,container-sensor
-  for (const mode of ['local', 'container'] as const) {
+  for (const mode of ['local', 'container', 'container-socket'] as const) {
     for (const consumer of ['raw', 'sensor'] as const) {
       const name = `${mode}-${consumer}`;
       it.skipIf(!!only && !only.includes(name))(`${name}: paced setresuid storms, highest rate with 0 drops`, async () => {

@@ -44,6 +44,8 @@ describe('glasshouse helper run', () => {
   it('serves an engine that connects with GLASSHOUSE_SENSOR=socket:PATH, and a fresh helper is already listening for the next one', async () => {
     const mode = sensorModeFromEnv({ GLASSHOUSE_SENSOR: `socket:${sock}` });
     expect(mode).toEqual({ mode: 'local', socketPath: sock });
+    expect(sensorModeFromEnv({ GLASSHOUSE_SENSOR: 'container:socket' })).toEqual({ mode: 'container', containerTransport: 'socket' });
+    expect(sensorModeFromEnv({})).toEqual({ mode: 'container' });
     for (const round of [1, 2]) {
       const sensor = new Sensor({ ...mode, docker: dockerClient() });
       const all: RuntimeEvent[] = [];

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sensor } from '../../../electron/node/sensor';
+import type { ContainerHelperRun } from '../../../electron/node/sensor/transport';
 import { collect, dockerClient, execIn, HELPER, removeSensorContainers, runSensorContainer, waitForEvent } from './support';
 
 describe('sensor smoke (container mode)', () => {
@@ -45,5 +47,34 @@ describe('sensor smoke (local mode over a Unix socket)', () => {
     } finally {
       await sensor.stop();
     }
+  });
+});
+
+describe('sensor smoke (container mode, frames over a bind-mounted socket instead of the attach stream)', () => {
+  afterAll(async () => {
+    await removeSensorContainers();
+  });
+  it('streams frames and takes control over the socket, stops at once, and leaves no socket directory', async () => {
+    const c = await runSensorContainer();
+    const sensor = new Sensor({ mode: 'container', containerTransport: 'socket', docker: dockerClient(), helperPath: HELPER });
+    const all = collect(sensor);
+    await sensor.start();
+    const label = sensor.helper?.label ?? '';
+    const dir = (sensor.helper as ContainerHelperRun).socketDir;
+    try {
+      expect(label).toMatch(/^helper container [0-9a-f]{12} \(socket\)$/);
+      expect(existsSync(dir)).toBe(true); // (the socket name itself is unlinked once the helper accepted us)
+      await sensor.watchContainer(c.id);
+      await execIn(c.id, ['sh', '-c', 'echo x > /etc/container-socket']);
+      const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/container-socket', 'open over the container socket');
+      expect(e.containerId).toBe(c.id);
+    } finally {
+      const t0 = Date.now();
+      await sensor.stop();
+      expect(Date.now() - t0).toBeLessThan(1000);
+    }
+    // the private directory goes with the helper
+    for (let i = 0; i < 60 && existsSync(dir); i++) await new Promise((r) => setTimeout(r, 250));
+    expect(existsSync(dir)).toBe(false);
   });
 });
