@@ -158,11 +158,13 @@ it(`views: ${EVENTS.toLocaleString()}-event recording, then ${LIVE_RATE.toLocale
       await page.getByTestId('recorded-container').first().click();
       await page.getByTestId('tab-processes').click();
       const stopReplay = await startFrames(page);
+      const profileReplay = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
       await page.getByTestId('process-tree').and(page.locator('[data-rows]:not([data-rows="0"])')).waitFor({ timeout: 120_000 });
       const tFirstTree = performance.now() - t0;
       await page.getByTestId('session-state').filter({ hasText: 'Recording loaded' }).waitFor({ timeout: 600_000 });
       const tLoaded = performance.now() - t0;
       const replay = await stopReplay();
+      if (profileReplay) console.log(`profile of the replay (self time):\n${await profileReplay()}`);
       const rate = EVENTS / (tLoaded / 1000);
       console.log(`replay → first tree rows: ${tFirstTree.toFixed(0)} ms; all ${EVENTS.toLocaleString()} events in ${(tLoaded / 1000).toFixed(1)} s (${Math.round(rate).toLocaleString()} events/s arriving)`);
       console.log(`frames while the replay streams in (${Math.round(rate).toLocaleString()} events/s): ${fmt(replay)}`);
@@ -194,48 +196,7 @@ it(`views: ${EVENTS.toLocaleString()}-event recording, then ${LIVE_RATE.toLocale
     }
 
     // Live: a steady feed through the real session and websocket, after a full-speed prefill.
-    const source = new PacedSynthetic({ prefill: LIVE_PREFILL, rate: LIVE_RATE, seconds: LIVE_SECONDS, seed: 11 });
-    await engine.session.startSource(source, false);
-    await page.getByTestId('session-state').filter({ hasText: 'Capturing' }).waitFor({ timeout: 60_000 });
-    await page.getByTestId('recorded-container').first().click();
-    await page.getByTestId('tab-processes').click();
-    await page.locator('select[aria-label=Scope]').selectOption('all');
-    while (!source.pacedSince) await new Promise((r) => setTimeout(r, 100));
-    // Let the prefill's frames land, then measure a steady stretch on the tree and one on the timeline.
-    await page.waitForTimeout(2000);
-    const measureFor = MEASURE_MS;
-    const framesSeen = async () => Number(/(\d+) frames/.exec((await page.getByTestId('session-bar').textContent()) ?? '')?.[1] ?? 0);
-    const f0 = await framesSeen();
-    const e0 = source.stats().events;
-    const stopTree = await startFrames(page);
-    const profile = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
-    await page.waitForTimeout(measureFor);
-    const liveTree = await stopTree();
-    if (profile) console.log(`profile of the live tree (self time):\n${await profile()}`);
-    const treeRows = Number(await page.getByTestId('process-tree').getAttribute('data-rows'));
-    const treeCount = await page.getByTestId('tree-count').textContent();
-    await screenshot(page, 'bench-live-tree');
-    await page.getByTestId('tab-timeline').click();
-    await page.getByTestId('timeline-svg').waitFor();
-    const f1 = await framesSeen();
-    const e1 = source.stats().events;
-    const stopTl = await startFrames(page);
-    const profileTl = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
-    await page.waitForTimeout(measureFor);
-    const liveTl = await stopTl();
-    const f2 = await framesSeen();
-    const e2 = source.stats().events;
-    console.log(`during the tree measure: ${f1 - f0} live frames, ${(e1 - e0).toLocaleString()} events; during the timeline measure: ${f2 - f1} live frames, ${(e2 - e1).toLocaleString()} events`);
-    if (profileTl) console.log(`profile of the live timeline (self time):\n${await profileTl()}`);
-    await screenshot(page, 'bench-live-timeline');
-    const st = source.stats();
-    const achieved = (st.events - LIVE_PREFILL) / ((performance.now() - source.pacedSince) / 1000);
-    console.log(`live feed: prefill ${LIVE_PREFILL.toLocaleString()} events, then ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s); tree ${treeRows.toLocaleString()} rows (${treeCount})`);
-    console.log(`frames on the tree while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTree)}`);
-    console.log(`frames on the timeline while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTl)}`);
-    summary.push(`live ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s), ${treeRows.toLocaleString()}-row tree: ${verdict(liveTree.frames)}`);
-    summary.push(`live ${LIVE_RATE.toLocaleString()}/s on the timeline: ${verdict(liveTl.frames)}`);
-    await engine.session.stop();
+    if (!process.env.GH_BENCH_SKIP_LIVE) await liveFeed(engine, page, summary);
     if (page.problems.length) console.log('page problems:', page.problems);
     console.log(`\nSUMMARY\n  ${summary.join('\n  ')}`);
   } finally {
@@ -244,3 +205,49 @@ it(`views: ${EVENTS.toLocaleString()}-event recording, then ${LIVE_RATE.toLocale
     engine.stop();
   }
 });
+
+/** A steady feed through the real session, live frames and websocket after a full-speed prefill: tree and timeline frames. */
+async function liveFeed(engine: Engine, page: Page & { problems: string[] }, summary: string[]): Promise<void> {
+  const source = new PacedSynthetic({ prefill: LIVE_PREFILL, rate: LIVE_RATE, seconds: LIVE_SECONDS, seed: 11 });
+  await engine.session.startSource(source, false);
+  await page.getByTestId('session-state').filter({ hasText: 'Capturing' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('recorded-container').first().click();
+  await page.getByTestId('tab-processes').click();
+  await page.locator('select[aria-label=Scope]').selectOption('all');
+  while (!source.pacedSince) await new Promise((r) => setTimeout(r, 100));
+  // Let the prefill's frames land, then measure a steady stretch on the tree and one on the timeline.
+  await page.waitForTimeout(2000);
+  const measureFor = MEASURE_MS;
+  const framesSeen = async () => Number(/(\d+) frames/.exec((await page.getByTestId('session-bar').textContent()) ?? '')?.[1] ?? 0);
+  const f0 = await framesSeen();
+  const e0 = source.stats().events;
+  const stopTree = await startFrames(page);
+  const profile = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
+  await page.waitForTimeout(measureFor);
+  const liveTree = await stopTree();
+  if (profile) console.log(`profile of the live tree (self time):\n${await profile()}`);
+  const treeRows = Number(await page.getByTestId('process-tree').getAttribute('data-rows'));
+  const treeCount = await page.getByTestId('tree-count').textContent();
+  await screenshot(page, 'bench-live-tree');
+  await page.getByTestId('tab-timeline').click();
+  await page.getByTestId('timeline-svg').waitFor();
+  const f1 = await framesSeen();
+  const e1 = source.stats().events;
+  const stopTl = await startFrames(page);
+  const profileTl = process.env.GH_BENCH_PROFILE ? await startProfile(page) : undefined;
+  await page.waitForTimeout(measureFor);
+  const liveTl = await stopTl();
+  const f2 = await framesSeen();
+  const e2 = source.stats().events;
+  console.log(`during the tree measure: ${f1 - f0} live frames, ${(e1 - e0).toLocaleString()} events; during the timeline measure: ${f2 - f1} live frames, ${(e2 - e1).toLocaleString()} events`);
+  if (profileTl) console.log(`profile of the live timeline (self time):\n${await profileTl()}`);
+  await screenshot(page, 'bench-live-timeline');
+  const st = source.stats();
+  const achieved = (st.events - LIVE_PREFILL) / ((performance.now() - source.pacedSince) / 1000);
+  console.log(`live feed: prefill ${LIVE_PREFILL.toLocaleString()} events, then ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s); tree ${treeRows.toLocaleString()} rows (${treeCount})`);
+  console.log(`frames on the tree while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTree)}`);
+  console.log(`frames on the timeline while ${LIVE_RATE.toLocaleString()} events/s arrive: ${fmt(liveTl)}`);
+  summary.push(`live ${LIVE_RATE.toLocaleString()}/s (achieved ${Math.round(achieved).toLocaleString()}/s), ${treeRows.toLocaleString()}-row tree: ${verdict(liveTree.frames)}`);
+  summary.push(`live ${LIVE_RATE.toLocaleString()}/s on the timeline: ${verdict(liveTl.frames)}`);
+  await engine.session.stop();
+}

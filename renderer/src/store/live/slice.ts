@@ -155,9 +155,12 @@ export interface LiveSlice {
 
 /** Frames are folded into the store at most this often: views re-render ≤ 10×/s however fast the engine sends. */
 export const APPLY_INTERVAL_MS = 100;
-/** Above this many processes frames are folded at most 4×/s. */
+/** Above this many processes frames are folded at most 4×/s, above HUGE_WORLD 2.5×/s (a fold re-lays the tree out). */
 export const BIG_WORLD = 5000;
 export const APPLY_INTERVAL_BIG_MS = 250;
+export const HUGE_WORLD = 20_000;
+export const APPLY_INTERVAL_HUGE_MS = 400;
+const foldInterval = (processes: number) => (processes > HUGE_WORLD ? APPLY_INTERVAL_HUGE_MS : processes > BIG_WORLD ? APPLY_INTERVAL_BIG_MS : APPLY_INTERVAL_MS);
 
 export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, get) => {
   let pending: LiveFrame[] = [];
@@ -185,7 +188,7 @@ export const createLiveSlice: StateCreator<AppState, [], [], LiveSlice> = (set, 
       if (frame.subId !== get().subId) return;
       pending.push(frame);
       // A big world costs more per fold (tree layout, map copies): fold less often so frames stay smooth.
-      timer ??= setTimeout(flush, get().live.processes.size > BIG_WORLD ? APPLY_INTERVAL_BIG_MS : APPLY_INTERVAL_MS);
+      timer ??= setTimeout(flush, foldInterval(get().live.processes.size));
     },
     setSubId: (subId) => set({ subId }),
     resetLive: () => {
