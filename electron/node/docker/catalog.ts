@@ -5,6 +5,7 @@ import type { CatalogDelta, CatalogSnapshot } from '../../common/ipc/contract';
 import type { ContainerSummary } from '../../common/model/container';
 import type { DockerConnection } from './connection';
 import { summaryFromInspect, summaryFromListEntry } from './inspect';
+import { eachLine } from './lines';
 
 /** Container actions that change what the catalog shows. */
 const RELEVANT = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'rename', 'update', 'destroy', 'oom', 'health_status']);
@@ -57,16 +58,7 @@ export class ContainerCatalog extends EventEmitter {
       const stream = (await client.getEvents({ filters: { type: ['container'] } })) as NodeJS.ReadableStream;
       if (gen !== this.generation) return void (stream as any).destroy?.();
       this.stream = stream;
-      let buf = '';
-      stream.on('data', (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) this.onEngineEvent(client, line, gen);
-        }
-      });
+      eachLine(stream, (line) => this.onEngineEvent(client, line, gen));
       const lost = (err?: unknown) => {
         if (gen !== this.generation) return;
         this.connection.markLost(err ?? Object.assign(new Error('event stream ended'), { code: 'ECONNRESET' }));

@@ -1,6 +1,7 @@
 // Docker exec events → exec inspect (Privileged, User, command): what CIS 5.23 judges; events never carry these.
 import type Dockerode from 'dockerode';
 import type { ContainerExecInfo } from '../../common/rules/posture/exec';
+import { followLines } from './lines';
 
 interface ExecInspect {
   ID?: string;
@@ -15,23 +16,8 @@ interface ExecInspect {
  * stream reports a lost connection, and the session re-follows on reconnect.
  */
 export function watchExecs(docker: Dockerode, onExec: (e: ContainerExecInfo) => void): () => void {
-  let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
   let stopped = false;
-  void docker.getEvents({ filters: { type: ['container'] } }).then((s) => {
-    stream = s as unknown as NodeJS.ReadableStream & { destroy?: () => void };
-    if (stopped) return stream.destroy?.();
-    let buf = '';
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) void handle(line);
-      }
-    });
-    stream.on('error', () => undefined);
-  }, () => undefined);
+  const stopFollowing = followLines(() => docker.getEvents({ filters: { type: ['container'] } }), (line) => void handle(line));
 
   async function handle(line: string): Promise<void> {
     let ev: { Action?: string; time?: number; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
@@ -62,6 +48,6 @@ export function watchExecs(docker: Dockerode, onExec: (e: ContainerExecInfo) => 
 
   return () => {
     stopped = true;
-    stream?.destroy?.();
+    stopFollowing();
   };
 }

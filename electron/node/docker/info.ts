@@ -6,6 +6,7 @@ import type { DockerDiffEntry } from '../../common/state/fileTable';
 import { inspectContainer } from './containers';
 import { summaryFromListEntry } from './inspect';
 import { watchExecs } from './execs';
+import { followLines } from './lines';
 
 interface StatsJson {
   read: string;
@@ -52,32 +53,16 @@ export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
     diff: async (id) => ((await docker.getContainer(id).changes()) as DockerDiffEntry[] | null) ?? [],
     list: async () => (await docker.listContainers({ all: false })).map(summaryFromListEntry),
     watchExecs: (onExec) => watchExecs(docker, onExec),
-    streamStats(id, onSample) {
-      let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-      let stopped = false;
-      void docker.getContainer(id).stats({ stream: true }).then((s) => {
-        stream = s as unknown as NodeJS.ReadableStream & { destroy?: () => void };
-        if (stopped) return stream.destroy?.();
-        let buf = '';
-        stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            try {
-              onSample(sampleFromStats(id, JSON.parse(line) as StatsJson));
-            } catch {
-              /* a torn document when the container stops: the next one is whole */
-            }
+    streamStats: (id, onSample) =>
+      followLines(
+        () => docker.getContainer(id).stats({ stream: true }),
+        (line) => {
+          try {
+            onSample(sampleFromStats(id, JSON.parse(line) as StatsJson));
+          } catch {
+            /* a torn document when the container stops: the next one is whole */
           }
-        });
-        stream.on('error', () => undefined);
-      }, () => undefined);
-      return () => {
-        stopped = true;
-        stream?.destroy?.();
-      };
-    },
+        },
+      ),
   };
 }
