@@ -137,6 +137,28 @@ export class LocalHelperRun extends LocalProcessRun {
  * directory, accepts this one client, and exits when it disconnects. Useful when the helper's stdio is
  * not ours (e.g. started through sudo or a service manager); here it is spawned directly.
  */
+/**
+ * Connects to a helper's socket, retrying until it listens (it appears once the BPF object is loaded), the
+ * helper has died, or 30 s have passed; the last connect error is thrown then. Socket errors after that are
+ * the stream's end, which the run reports.
+ */
+async function connectWhenListening(path: string, died: () => boolean): Promise<Socket> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const s = connect(path, () => resolve(s));
+        s.once('error', reject);
+      });
+      socket.on('error', () => undefined);
+      return socket;
+    } catch (e) {
+      if (died() || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export class LocalSocketHelperRun extends LocalProcessRun {
   stdout!: Readable;
   stdin!: Writable;
@@ -151,23 +173,12 @@ export class LocalSocketHelperRun extends LocalProcessRun {
     run.follow(spawn(helperPath, [...args, '--socket', path], { stdio: ['ignore', 'ignore', 'pipe'] }));
     run.label = `local helper pid ${run.child.pid} on ${path}`;
     // the socket appears once the BPF object is loaded: retry until then (or until the helper dies)
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        run.socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path, () => resolve(s));
-          s.once('error', reject);
-        });
-        break;
-      } catch (e) {
-        if (run.exited || Date.now() > deadline) {
-          run.onExit();
-          throw new Error(`cannot connect to the helper socket ${path}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    try {
+      run.socket = await connectWhenListening(path, () => run.exited);
+    } catch (e) {
+      run.onExit();
+      throw new Error(`cannot connect to the helper socket ${path}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
     }
-    run.socket.on('error', () => undefined);
     run.stdout = run.socket;
     run.stdin = run.socket;
     return run;
@@ -302,24 +313,13 @@ export class ContainerHelperRun extends EventEmitter implements HelperRun {
     }
     if (viaSocket) {
       // the socket appears once the helper has loaded its programs
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          run.socket = await new Promise<Socket>((resolve, reject) => {
-            const s = connect(hostSock, () => resolve(s));
-            s.once('error', reject);
-          });
-          break;
-        } catch (e) {
-          if (run.exited || Date.now() > deadline) {
-            await removeContainer(docker, c.id).catch(() => undefined);
-            run.cleanup();
-            throw new Error(`cannot connect to the helper socket ${hostSock}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
+      try {
+        run.socket = await connectWhenListening(hostSock, () => run.exited);
+      } catch (e) {
+        await removeContainer(docker, c.id).catch(() => undefined);
+        run.cleanup();
+        throw new Error(`cannot connect to the helper socket ${hostSock}: ${(e as Error).message}; ${run.stderrTail().trim()}`);
       }
-      run.socket.on('error', () => undefined);
       run.stdout = run.socket;
       run.stdin = run.socket;
     }
