@@ -67,18 +67,62 @@ function ancestors(ev: RuntimeEvent, ctx: RuleContext): RuleProcess[] {
   return out;
 }
 
-/** One-entry cache: consecutive events mostly come from one process, whose exe is the same string each time. */
+/**
+ * Whether `exe` is a multi-call binary (busybox, busybox-extras, toybox) or a re-exec of oneself through
+ * /proc/self/exe (busybox runs applets that way): the program it runs is then named by its arguments, not its path.
+ */
+export function isMultiCallPath(exe: string): boolean {
+  const i = exe.lastIndexOf('/') + 1;
+  if (exe.startsWith('busybox', i)) return true;
+  if (exe.startsWith('toybox', i) && exe.length - i === 6) return true;
+  return exe === '/proc/self/exe';
+}
+
+/**
+ * The applet a multi-call binary runs, as busybox chooses it: basename(argv[0]) without a login shell's "-",
+ * or argv[1] when argv[0] is the binary itself (`busybox httpd -f`); undefined when argv names nothing.
+ */
+function appletName(argv: readonly string[]): string | undefined {
+  const a0 = argv[0];
+  if (!a0) return undefined;
+  let name = basename(a0);
+  if (name.charCodeAt(0) === 45 /* - */) name = name.slice(1);
+  if (!name) return undefined;
+  if (!isMultiCallPath(name)) return name;
+  const a1 = argv[1];
+  return a1 && a1.charCodeAt(0) !== 45 ? basename(a1) : name; // `busybox --help` is busybox itself
+}
+
+/**
+ * A program's name as rules see it (proc.name, proc.pname, proc.aname): the executable's basename, except that a
+ * multi-call binary is named by the applet it runs, so `/bin/busybox` started as `httpd -f` is "httpd".
+ */
+export function programName(exe: string, argv: readonly string[]): string {
+  if (!isMultiCallPath(exe)) return basename(exe);
+  return appletName(argv) ?? basename(exe);
+}
+
+/**
+ * One-entry cache: consecutive events mostly come from one process, whose exe is the same string each time. Only
+ * the basename and whether the exe is multi-call are cached by exe: a multi-call applet is read from argv each time.
+ */
 let lastExe = '';
 let lastExeName = '';
+let lastExeMulti = false;
 const procName = (p: RuleProcess): string => {
   if (!p.exe) return p.comm;
-  if (p.exe !== lastExe) { lastExe = p.exe; lastExeName = basename(p.exe); }
-  return lastExeName;
+  if (p.exe !== lastExe) { lastExe = p.exe; lastExeName = basename(p.exe); lastExeMulti = isMultiCallPath(p.exe); }
+  return lastExeMulti ? appletName(p.argv) ?? lastExeName : lastExeName;
 };
-const procCmdline = (p: RuleProcess): string => [procName(p), ...p.argv.slice(1)].join(' ');
+/** Name and arguments; `busybox httpd -f` reads "httpd -f", not "httpd httpd -f". */
+function cmdline(name: string, exe: string, argv: readonly string[]): string {
+  const from = argv.length > 1 && isMultiCallPath(exe) && isMultiCallPath(argv[0]) && name === basename(argv[1]) ? 2 : 1;
+  return [name, ...argv.slice(from)].join(' ');
+}
+const procCmdline = (p: RuleProcess): string => cmdline(procName(p), p.exe, p.argv);
 
 function selfName(ev: RuntimeEvent, ctx: RuleContext): string | undefined {
-  if (ev.kind === 'exec') return basename(ev.filename);
+  if (ev.kind === 'exec') return programName(ev.filename, ev.argv);
   const p = selfProcess(ev, ctx);
   return p ? procName(p) : ev.comm;
 }
@@ -258,14 +302,14 @@ for (const [field, raw] of [['evt.arg', false], ['evt.rawarg', true]] as const) 
 }
 
 // proc.*
-all('proc.name', 'string', 'Executable name (basename).', selfName);
+all('proc.name', 'string', 'Executable name (basename); a multi-call binary (busybox) is named by its applet: `httpd`, `sh`.', selfName);
 all('proc.exe', 'string', 'argv[0] of the process.', (ev, ctx) => selfArgv(ev, ctx)?.[0] ?? selfExePath(ev, ctx));
 all('proc.exepath', 'string', 'Full executable path.', selfExePath);
 all('proc.args', 'string', 'Arguments (argv[1..]) joined by spaces.', (ev, ctx) => selfArgv(ev, ctx)?.slice(1).join(' '));
 all('proc.cmdline', 'string', 'Name and arguments.', (ev, ctx) => {
   const argv = selfArgv(ev, ctx);
   const name = selfName(ev, ctx);
-  return argv ? [name, ...argv.slice(1)].join(' ') : name;
+  return argv && name !== undefined ? cmdline(name, selfExePath(ev, ctx) ?? '', argv) : name;
 });
 all('proc.cwd', 'string', 'Working directory.', (ev, ctx) => (ev.kind === 'exec' && ev.cwd ? ev.cwd : selfProcess(ev, ctx)?.cwd));
 all('proc.comm', 'string', 'Glasshouse: the kernel task name when the event happened (runc init shows as "runc:[2:INIT]" before it execs the command).', (ev) => ev.comm);

@@ -45,8 +45,9 @@ function generate(n: number, seed: number, vocab: string[]): { events: RuntimeEv
   const name = () => (r.int(4) ? r.pick(names).split('/').pop() || 'x' : r.pick(['node', 'sh', 'bash', 'java', 'python3', 'runc:[2:INIT]']));
   const ctx = new MemoryContext();
   for (let pid = 200; pid < 260; pid++) {
-    const exe = r.int(3) ? `/usr/bin/${name()}` : path();
-    ctx.addProc({ tgid: pid, ppid: r.int(5) ? 199 + r.int(pid - 199) : 0, exe, argv: [exe.split('/').pop()!, ...Array.from({ length: r.int(3) }, () => r.pick(vocab))], comm: name().slice(0, 15), tty: r.int(4) ? 0 : 34816, fromExec: r.int(6) === 0 });
+    const busybox = r.int(4) === 0; // seeded from /proc: exe is the multi-call binary, argv[0] the applet
+    const exe = busybox ? '/bin/busybox' : r.int(3) ? `/usr/bin/${name()}` : path();
+    ctx.addProc({ tgid: pid, ppid: r.int(5) ? 199 + r.int(pid - 199) : 0, exe, argv: [busybox ? name() : exe.split('/').pop()!, ...Array.from({ length: r.int(3) }, () => r.pick(vocab))], comm: name().slice(0, 15), tty: r.int(4) ? 0 : 34816, fromExec: r.int(6) === 0 });
   }
   ctx.imageFiles.set(CID, new Set(['/bin/sh', '/usr/bin/node']));
   ctx.written.set(CID, new Set(['/tmp/x']));
@@ -61,7 +62,17 @@ function generate(n: number, seed: number, vocab: string[]): { events: RuntimeEv
     const flags = r.pick([0, 1, 2, 0o101, 0o1101, 0o2001, 0o200000, 0o1002]);
     let e: Record<string, unknown>;
     switch (kind) {
-      case 'exec': { const f = r.int(4) ? path() : `/memfd:${name()}`; e = { filename: f, argv: [f.split('/').pop(), ...Array.from({ length: r.int(4) }, () => r.pick(vocab))], ret, memfd: r.int(10) === 0 }; break; }
+      case 'exec': {
+        const args = Array.from({ length: r.int(4) }, () => r.pick(vocab));
+        if (r.int(5) === 0) { // a multi-call binary: one filename, the program named by argv (the cache must not mix them)
+          const f = r.pick(['/bin/busybox', '/proc/self/exe', '/bin/toybox']);
+          e = { filename: f, argv: r.int(3) ? [name(), ...args] : ['busybox', name(), ...args], ret, memfd: false };
+          break;
+        }
+        const f = r.int(4) ? path() : `/memfd:${name()}`;
+        e = { filename: f, argv: [f.split('/').pop(), ...args], ret, memfd: r.int(10) === 0 };
+        break;
+      }
       case 'fork': e = { childPid: tgid + 1, childTgid: tgid, thread: r.int(2) === 0 }; break;
       case 'exit': e = { code: 0, signal: 0, thread: false }; break;
       case 'open': e = { path: path(), flags, mode: r.pick([0o644, 0o755, 0o4755]), ret }; break;

@@ -2,7 +2,7 @@
 // one hash lookup per field rejects most of the pack before any rule's own predicate runs.
 import type { EventKind, RuntimeEvent } from '../model/event';
 import type { RuleContext } from './context';
-import { extractorFor, PATH_KINDS, type FieldValue, type ResolvedField } from './fields';
+import { extractorFor, isMultiCallPath, PATH_KINDS, programName, type FieldValue, type ResolvedField } from './fields';
 
 /**
  * What one field must look like for a rule to have any chance of matching: equal to one of `exact`, or
@@ -177,6 +177,7 @@ function keyProperty(kind: EventKind, fields: ReadonlySet<string>): string | und
     prop = kind === 'rename' || kind === 'link' || kind === 'symlink' ? 'newPath' : 'path';
     pure = ['fd.name', 'fd.filename', 'fd.directory'];
   } else if (kind === 'exec') {
+    // proc.name of a multi-call binary's exec also depends on argv (its applet): positions() adds it to the key.
     prop = 'filename';
     pure = ['proc.name', 'proc.exepath'];
   } else if (kind === 'dns') {
@@ -229,8 +230,9 @@ export class KindPrefilter {
    */
   positions(ev: RuntimeEvent, ctx: RuleContext, tick: number): readonly number[] | undefined {
     if (this.keyProp === undefined) return undefined;
-    const key = (ev as unknown as Record<string, unknown>)[this.keyProp];
+    let key = (ev as unknown as Record<string, unknown>)[this.keyProp] as string | undefined;
     if (typeof key !== 'string') return undefined;
+    if (ev.kind === 'exec' && isMultiCallPath(key)) key = `${key}\0${programName(key, ev.argv)}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     this.admit(ev, ctx, tick);
