@@ -75,11 +75,11 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-/** Starts a container from the tools image, the helper watching it, and state + rules fed from the sensor. */
-export async function startRig(runArgs: string[] = [], image?: string): Promise<Rig> {
+/** Starts a container from the tools image running `cmd` (seeded from /proc when watched), the helper watching it, and state + rules fed from the sensor. */
+export async function startRig(runArgs: string[] = [], image?: string, cmd: string[] = ['sleep', '100000']): Promise<Rig> {
   image ??= await ensureRulesImage();
   const name = `gh-test-rules-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const id = await docker(['run', '-d', '--name', name, '--label', `${RULES_LABEL}=1`, ...runArgs, image, 'sleep', '100000']);
+  const id = await docker(['run', '-d', '--name', name, '--label', `${RULES_LABEL}=1`, ...runArgs, image, ...cmd]);
   const inspect = JSON.parse(await docker(['inspect', id]))[0];
   const engine = loadPack();
   const world = new WorldState();
