@@ -21,6 +21,8 @@ export interface ProcessSeed {
  * within this window they are attributed to the exited process rather than creating a new one.
  */
 const LATE_EVENT_SLACK_MS = 2_000;
+/** Exec lineage entries kept per process (the first program and the latest ones). */
+const LINEAGE_CAP = 32;
 
 /** Internal bookkeeping beside the view model, so ProcessNode stays a plain serialisable object. */
 interface ProcRecord {
@@ -252,7 +254,12 @@ export class ProcessTable {
       const initPid = this.initPidByContainer.get(n.containerId);
       if ((!parent || parent.node.containerId !== n.containerId) && initPid !== undefined && initPid !== n.tgid) n.fromExec = true;
     }
-    if (rec.execed || n.seeded) n.lineage.push({ exe: n.exe, argv: n.argv, ts });
+    if (rec.execed || n.seeded) {
+      n.lineage.push({ exe: n.exe, argv: n.argv, ts });
+      // A pid that execs in a loop would grow its node without bound, and every live frame carries the whole node
+      // (1 MB+ per frame at 20k events/s): keep the first program and the most recent ones.
+      if (n.lineage.length > LINEAGE_CAP) n.lineage.splice(1, 1);
+    }
     n.exe = filename;
     n.argv = argv;
     if (cwd) n.cwd = cwd;
