@@ -12,6 +12,8 @@ export interface SyntheticOptions {
   startTs?: number;
   /** Simulated event rate, for timestamps only (events per millisecond). */
   eventsPerMs?: number;
+  /** Share of would-be process forks that happen (the rest become file reads): sizes the process tree per event (default 1). */
+  forkShare?: number;
 }
 
 /** mulberry32: small, fast and good enough for a reproducible workload. */
@@ -177,6 +179,7 @@ export class SyntheticSource extends BaseSource {
       });
     }
     if (x < 0.86) {
+      if (this.opts.forkShare !== undefined && r() >= this.opts.forkShare) return this.make(c, tgid, { kind: 'open', path: this.pick(READ_PATHS), flags: 0, mode: 0, ret: 3 });
       // fork a child; most children exec right away (the next event of the child)
       const child = this.allocPid();
       const e: RuntimeEvent = this.make(c, tgid, { kind: 'fork', childPid: child, childTgid: child, thread: false });
