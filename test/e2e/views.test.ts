@@ -154,6 +154,23 @@ describe('exploration views on a real capture', () => {
     await expect(page.locator('#root script').count()).resolves.toBe(0);
     await screenshot(page, 'views-hostile');
 
+    // A window brushed up to the live edge follows it: an event made after the brush shows in the events list below.
+    const overlay = (await page.locator('[data-testid=timeline-svg] .overlay').boundingBox())!;
+    await page.mouse.move(overlay.x + overlay.width * 0.5, overlay.y + overlay.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(overlay.x + overlay.width + 20, overlay.y + overlay.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.getByTestId('timeline-window').filter({ hasText: 'filters every view' }).waitFor();
+    await new Promise((r) => setTimeout(r, 2500)); // later than the brushed end, so only a following window holds it
+    const marker = `gh-live-${process.pid}`;
+    await execIn(web.id, ['sh', '-c', `cat /tmp/${marker} 2>/dev/null; true`]);
+    await page.getByTestId('timeline-events').filter({ hasText: marker }).waitFor({ timeout: 20_000 }).catch(async (e) => {
+      await screenshot(page, 'views-live-window-failed');
+      throw new Error(`the events list did not show an event made while capturing (window: ${await page.getByTestId('timeline-window').textContent()})\n${e}`);
+    });
+    await screenshot(page, 'views-live-window');
+    await page.getByTestId('clear-window').click();
+
     // Mark as expected: the finding leaves the open list.
     await page.getByTestId('tab-findings').click();
     await page.getByTestId('finding-row').filter({ hasText: 'Write below etc' }).first().click();

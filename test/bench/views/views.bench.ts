@@ -24,7 +24,7 @@ const LIVE_RATE = Number(process.env.GH_BENCH_LIVE_RATE ?? 20_000);
 const LIVE_PREFILL = Number(process.env.GH_BENCH_LIVE_PREFILL ?? 1_000_000);
 /** Processes in the world (the 10 000-process tree): the synthetic source forks 3% of events, so keep a share. */
 const PROCESSES = Number(process.env.GH_BENCH_PROCESSES ?? 10_000);
-const forkShare = (events: number) => Math.min(1, PROCESSES / (0.02 * events)); // ~2% of events end up as distinct processes (measured)
+const forkShare = (events: number) => Math.min(1, PROCESSES / (0.014 * events)); // ~1.4% of events end up as distinct processes (measured: pid reuse merges some)
 const LIVE_SECONDS = Number(process.env.GH_BENCH_LIVE_SECONDS ?? 60);
 /** Each live measurement (tree, then timeline) lasts this long, inside the paced stretch. */
 const MEASURE_MS = Number(process.env.GH_BENCH_MEASURE_MS ?? 6000);

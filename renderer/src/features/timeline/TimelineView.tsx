@@ -132,6 +132,17 @@ const TimelineBody = memo(function TimelineBody({ id, world }: { id: string; wor
     return () => cancelAnimationFrame(raf);
   }, [playing, speed, from, to]);
 
+  // A brushed window that reached the live edge keeps following it while the capture runs (the world updates at most
+  // once a second, so the window, and every view it filters, moves no more often); one ending earlier stays put.
+  const edge = useRef(0);
+  useEffect(() => {
+    const prevEdge = edge.current;
+    edge.current = world.lastTs;
+    if (playing || session?.state !== 'capturing' || !prevEdge) return;
+    const w = useStore.getState().timeWindow;
+    if (w && w[1] >= prevEdge - 2000 && world.lastTs > w[1]) useStore.getState().setTimeWindow([w[0], world.lastTs]);
+  }, [world, playing, session?.state]);
+
   // While capturing, a window reaching the live edge gains events: ask the engine again, at most once a second.
   const liveTick = session?.state === 'capturing' && win && win[1] >= live.lastTs - 2000 ? Math.floor(live.lastTs / 1000) : 0;
   const events = useWindowEvents(id, win, live.tail, liveTick);
