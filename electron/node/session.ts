@@ -348,10 +348,10 @@ export class CaptureSession {
   }
 
   /** Events of the current recording in a time window (for the timeline). */
-  queryEvents(q: { from: number; to: number; containerId?: string; kinds?: string[]; limit: number }) {
+  queryEvents(q: { from: number; to: number; containerId?: string; kinds?: string[]; limit: number; newest?: boolean }) {
     const path = this.current.recordingPath;
     if (!path) return [];
-    const query = { from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit };
+    const query = { from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit, newest: q.newest };
     // While recording, ask the live store: it hands pending events to its writer and waits for them first.
     if (this.store && this.current.state === 'capturing' && !this.store.failed) {
       this.store.flush();

@@ -237,6 +237,8 @@ export const METHODS = {
     containerId: containerId.optional(),
     kinds: z.array(z.string().max(32)).max(64).optional(),
     limit: z.number().int().min(1).max(100_000),
+    /** The newest `limit` events of the window (still oldest first), for a window that follows a live capture. */
+    newest: z.boolean().optional(),
   }).strict()),
   'findings.list': method<Finding[]>()(z.object({ containerId: containerId.optional() }).strict()),
   'finding.setStatus': method<Finding>()(z.object({

@@ -211,6 +211,9 @@ describe('recording format 2 (chunked events)', () => {
     expect(s.eventsInWindow({ from: mid, to: mid + 4, limit: 100_000 })).toEqual(inWindow);
     expect(s.eventsInWindow({ from: mid, to: mid + 4, limit: 7 })).toEqual(inWindow.slice(0, 7));
     expect(s.eventsInWindow({ limit: 5 })).toEqual(truth.slice(0, 5));
+    // a window that follows a live capture wants its newest events, still oldest first
+    expect(s.eventsInWindow({ from: mid, to: mid + 4, limit: 7, newest: true })).toEqual(inWindow.slice(-7));
+    expect(s.eventsInWindow({ limit: 5, newest: true })).toEqual(truth.slice(-5));
     const c = all[0].containerId!;
     expect(s.eventsInWindow({ containerId: c, kinds: ['open', 'exec'], limit: 100_000 }))
       .toEqual(truth.filter((e) => e.containerId === c && (e.kind === 'open' || e.kind === 'exec')));
@@ -237,6 +240,7 @@ describe('recording format 2 (chunked events)', () => {
     expect(ro.info().events).toBe(3000);
     const oldWindow = ro.eventsInWindow({ limit: 100_000 });
     expect(oldWindow).toHaveLength(3000);
+    expect(ro.eventsInWindow({ limit: 4, newest: true })).toEqual(oldWindow.slice(-4));
     const oldPath = ro.eventsForPath('/etc', 100_000);
     expect(ro.eventsAfter(2990, 5).map((e) => e.id)).toEqual([2991, 2992, 2993, 2994, 2995]);
     ro.close();

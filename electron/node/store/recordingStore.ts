@@ -62,6 +62,8 @@ export interface EventQuery {
   containerId?: string;
   kinds?: EventKind[];
   limit?: number;
+  /** The newest `limit` events of the window instead of the first (a window that follows a live capture). */
+  newest?: boolean;
 }
 
 /** A stored event with its row id (the recording's order). */
@@ -84,8 +86,9 @@ const GLASSHOUSE_VERSION = '0.1.0';
 /** Decoded chunks kept for the next query (replay reads the chunk a batch boundary split twice). */
 const CHUNK_CACHE = 8;
 
-interface ChunkRow { first_id: number; ts_min: number; data: Buffer }
+interface ChunkRow { first_id: number; ts_min: number; ts_max?: number; data: Buffer }
 const byTsThenId = (a: { ts: number; id: number }, b: { ts: number; id: number }) => a.ts - b.ts || a.id - b.id;
+const byTsThenIdDesc = (a: { ts: number; id: number }, b: { ts: number; id: number }) => b.ts - a.ts || b.id - a.id;
 
 function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('SQLITE_');
@@ -506,7 +509,7 @@ export class RecordingStore {
     })));
   }
 
-  /** Events in [from, to), oldest first. */
+  /** Events in [from, to), oldest first: the first `limit` of them, or the last with `newest`. */
   eventsInWindow(q: EventQuery = {}): StoredEvent[] {
     const limit = q.limit ?? 10_000;
     if (this.layout === 'rows') return this.legacyWindow(q, limit);
@@ -526,11 +529,12 @@ export class RecordingStore {
     const from = q.from ?? -Infinity;
     const to = q.to ?? Infinity;
     // Filters read the chunk's columns: only the events returned are ever built as objects.
-    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts_min, first_id`,
+    const order = q.newest ? 'ts_max DESC, first_id DESC' : 'ts_min, first_id';
+    return this.collect(`SELECT first_id, ts_min, ts_max, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`,
       args, limit, (d, i) => {
         const ts = d.ts[i];
         return ts >= from && ts < to && (row === undefined || d.containerRow(i) === row) && (kinds === undefined || kinds[d.kindCodes[i]] === 1);
-      });
+      }, q.newest);
   }
 
   /** Events in recording order after an event id (ids run 1..n), for replay. */
@@ -583,28 +587,32 @@ export class RecordingStore {
 
   /**
    * The first `limit` matching events by (ts, id) from chunks listed in ts_min order. Stops once no later chunk
-   * can hold an earlier event, so a small limit over a long recording decodes only the first chunks.
+   * can hold an earlier event, so a small limit over a long recording decodes only the first chunks. With
+   * `newest`, the last `limit` from chunks listed in ts_max order, newest first (still returned oldest first).
    */
-  private collect(sql: string, args: unknown[], limit: number, keep: (d: DecodedChunk, i: number) => boolean): StoredEvent[] {
+  private collect(sql: string, args: unknown[], limit: number, keep: (d: DecodedChunk, i: number) => boolean, newest = false): StoredEvent[] {
+    const order = newest ? byTsThenIdDesc : byTsThenId;
     return this.read(() => {
       // Candidates are (ts, id, chunk, index) until the final cut: only the events returned are copied out.
       let hits: Array<{ ts: number; id: number; d: DecodedChunk; i: number }> = [];
       if (limit <= 0) return [];
-      let cutoff = Infinity;
+      let cutoff = newest ? -Infinity : Infinity;
       for (const r of this.db.prepare(sql).iterate(...args) as Iterable<ChunkRow>) {
-        if (r.ts_min > cutoff) break;
+        if (newest ? r.ts_max! < cutoff : r.ts_min > cutoff) break;
         const d = this.decoded(r);
         const ts = d.ts;
         for (let i = 0; i < d.count; i++) {
-          if (ts[i] <= cutoff && keep(d, i)) hits.push({ ts: ts[i], id: r.first_id + i, d, i });
+          if ((newest ? ts[i] >= cutoff : ts[i] <= cutoff) && keep(d, i)) hits.push({ ts: ts[i], id: r.first_id + i, d, i });
         }
         if (hits.length >= limit) {
-          hits.sort(byTsThenId);
+          hits.sort(order);
           hits = hits.slice(0, limit);
           cutoff = hits[limit - 1].ts;
         }
       }
-      return hits.sort(byTsThenId).slice(0, limit).map((h) => this.materialize(h.d, h.i, h.id));
+      hits = hits.sort(order).slice(0, limit);
+      if (newest) hits.reverse();
+      return hits.map((h) => this.materialize(h.d, h.i, h.id));
     });
   }
 
@@ -633,9 +641,13 @@ export class RecordingStore {
     if (q.to !== undefined) { where.push('ts < ?'); args.push(q.to); }
     if (q.containerId !== undefined) { where.push('container = ?'); args.push(this.containerIds.get(q.containerId) ?? -1); }
     if (q.kinds?.length) { where.push(`kind IN (${q.kinds.map(() => '?').join(',')})`); args.push(...q.kinds.map((k) => KIND_CODE[k])); }
-    const sql = `SELECT id, container, data FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id LIMIT ?`;
+    const sql = `SELECT id, container, data FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${q.newest ? 'ts DESC, id DESC' : 'ts, id'} LIMIT ?`;
     args.push(limit);
-    return this.read(() => (this.db.prepare(sql).all(...args) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
+    return this.read(() => {
+      const rows = this.db.prepare(sql).all(...args) as Array<{ id: number; container: number | null; data: string }>;
+      if (q.newest) rows.reverse();
+      return rows.map((r) => this.toEvent(r));
+    });
   }
 
   processes(containerId?: string): ProcessNode[] {

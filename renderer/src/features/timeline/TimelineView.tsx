@@ -247,9 +247,11 @@ function useWindowEvents(id: string, win: readonly [number, number] | undefined,
       return;
     }
     let cancelled = false;
+    // A window at the live edge of a capture shows its newest events (those keep arriving); any other its first.
+    const newest = liveTick !== 0;
     const t = setTimeout(() => {
-      getClient().call('events.query', { from: win[0], to: win[1], containerId: id, limit: 2000 }).then(
-        (rows) => !cancelled && setState({ rows, note: rows.length >= 2000 ? 'first 2000 shown' : `${rows.length} events` }),
+      getClient().call('events.query', { from: win[0], to: win[1], containerId: id, limit: 2000, newest }).then(
+        (rows) => !cancelled && setState({ rows, note: rows.length >= 2000 ? `${newest ? 'newest' : 'first'} 2000 shown` : `${rows.length} events` }),
         (err) => {
           if (cancelled) return;
           const rows = tail.filter((e) => e.ts >= win[0] && e.ts <= win[1] && (e.containerId === id));
