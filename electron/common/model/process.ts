@@ -18,6 +18,8 @@ export interface ProcessNode {
   exitSignal?: number;
   /** Earlier programs this pid ran before exec-ing the current one, oldest first. */
   lineage: Array<{ exe: string; argv: string[]; ts: number }>;
+  /** Programs left out of `lineage` between its first entry and the rest (a pid that execs in a loop). */
+  lineageOmitted?: number;
   /** Seeded from /proc or `docker top`, not observed starting. */
   seeded?: boolean;
   /** Started via `docker exec` rather than from the container's init. */

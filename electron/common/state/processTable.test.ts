@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../model/event';
-import { ProcessTable } from './processTable';
+import { LINEAGE_CAP, ProcessTable } from './processTable';
 import { WorldState } from './worldState';
 
 const C = 'c'.repeat(64);
@@ -53,6 +53,20 @@ describe('ProcessTable', () => {
     expect(child.lineage.map((l) => l.exe)).toEqual(['/bin/busybox']);
     expect(t.children('100@1').map((p) => p.key)).toEqual(['101@10']);
     expect(t.subtree('100@1').map((p) => p.tgid)).toEqual([100, 101]);
+  });
+
+  it('caps a looping pid\'s exec lineage at its first program and the latest ones, and counts what it left out', () => {
+    const t = new ProcessTable();
+    t.apply(exec(400, 1, '/bin/prog0'));
+    const n = LINEAGE_CAP + 10;
+    for (let i = 1; i <= n; i++) t.apply(exec(400, 1 + i, `/bin/prog${i}`));
+    const p = t.byPid(400)!;
+    expect(p.exe).toBe(`/bin/prog${n}`);
+    expect(p.lineage).toHaveLength(LINEAGE_CAP);
+    expect(p.lineage[0].exe).toBe('/bin/prog0');
+    expect(p.lineage[1].exe).toBe(`/bin/prog${n - LINEAGE_CAP + 1}`);
+    expect(p.lineage[LINEAGE_CAP - 1].exe).toBe(`/bin/prog${n - 1}`);
+    expect(p.lineageOmitted).toBe(n - LINEAGE_CAP);
   });
 
   it('folds threads into their process and ignores thread exits', () => {

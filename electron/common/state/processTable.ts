@@ -22,7 +22,7 @@ export interface ProcessSeed {
  */
 const LATE_EVENT_SLACK_MS = 2_000;
 /** Exec lineage entries kept per process (the first program and the latest ones). */
-const LINEAGE_CAP = 32;
+export const LINEAGE_CAP = 32;
 
 /** Internal bookkeeping beside the view model, so ProcessNode stays a plain serialisable object. */
 interface ProcRecord {
@@ -258,7 +258,10 @@ export class ProcessTable {
       n.lineage.push({ exe: n.exe, argv: n.argv, ts });
       // A pid that execs in a loop would grow its node without bound, and every live frame carries the whole node
       // (1 MB+ per frame at 20k events/s): keep the first program and the most recent ones.
-      if (n.lineage.length > LINEAGE_CAP) n.lineage.splice(1, 1);
+      if (n.lineage.length > LINEAGE_CAP) {
+        n.lineage.splice(1, 1);
+        n.lineageOmitted = (n.lineageOmitted ?? 0) + 1;
+      }
     }
     n.exe = filename;
     n.argv = argv;

@@ -1,6 +1,6 @@
 // Processes tab: the live process tree (canvas, d3 layout and zoom) with search, collapse, follow-newest and details;
 // falls back to `docker top` when no capture session has seen this container.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProcessNode } from '../../../../electron/common/model/process';
 import { useStore } from '../../store';
 import { scopeFor, type Scope, type ScopeMode, type TimeWindow } from '../../store/live/selectors';
@@ -228,7 +228,12 @@ function ProcessDetail({ p, onSelect }: { p: ProcessNode; onSelect: (key: string
         <>
           <h4>exec lineage (same pid)</h4>
           <ol className="lineage">
-            {p.lineage.map((l, i) => <li key={i}><code>{visible(l.argv.join(' ') || l.exe, 300)}</code> <span className="muted small">{formatTime(l.ts)}</span></li>)}
+            {p.lineage.map((l, i) => (
+              <Fragment key={i}>
+                <li><code>{visible(l.argv.join(' ') || l.exe, 300)}</code> <span className="muted small">{formatTime(l.ts)}</span></li>
+                {i === 0 && p.lineageOmitted ? <li className="muted small" data-testid="lineage-omitted">… {p.lineageOmitted} more programs (the recording has every exec)</li> : null}
+              </Fragment>
+            ))}
             <li><code>{visible(p.argv.join(' ') || p.exe, 300)}</code></li>
           </ol>
         </>
