@@ -273,6 +273,26 @@ describe('recording format 2 (chunked events)', () => {
     s.close();
   });
 
+  it('writes the first state on the first timer flush that has any, however many empty flushes came before', async () => {
+    const p = join(tmp(), 'first-state.glasshouse');
+    const s = RecordingStore.create(p, {}, { flushIntervalMs: 10, stateIntervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 60)); // timer flushes with nothing to write (the capture has not begun)
+    const world = new WorldState();
+    const events = new SyntheticSource({ events: 500, seed: 4 }).all();
+    world.applyBatch(events);
+    s.appendEvents(events);
+    s.applyDelta(world.takeDelta());
+    let rows = 0;
+    for (let t = 0; t < 100 && rows === 0; t++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const ro = RecordingStore.open(p, { readonly: true });
+      rows = ro.processes().length;
+      ro.close();
+    }
+    expect(rows).toBeGreaterThan(0); // without a flush() or close(): what a crash right now would leave
+    s.close();
+  });
+
   it('holds state rows back on timer flushes until their interval, coalesced to the latest version, and writes them on flush', async () => {
     const p = join(tmp(), 'cadence.glasshouse');
     const s = RecordingStore.create(p, {}, { flushIntervalMs: 10, stateIntervalMs: 60_000 });

@@ -380,6 +380,10 @@ export class RecordingStore {
 
   /** The queued view models as upserts (latest version of each), and the samples, in one go. */
   private stateOps(ops: WriteOp[]): void {
+    // The interval runs from the last write that held something: an empty first flush (before the capture's
+    // first delta) must not hold the first state back for a whole interval, or a crash then leaves no processes.
+    if (this.queuedContainers.size + this.queuedProcesses.size + this.queuedFiles.size + this.queuedFlows.size +
+      this.queuedListening.size + this.queuedResources.length + this.queuedStats.length === 0) return;
     this.lastStateWrite = performance.now();
     for (const c of this.queuedContainers) {
       ops.push(['containerUpdate', [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
