@@ -35,14 +35,38 @@ const APPLETS = [
   'nsenter', 'chroot', 'crontab', 'telnet', 'tee', 'readlink', 'realpath', 'basename', 'dirname', 'uname',
 ];
 
+/** Whether the engine holds this image already (test images are built once, locally: nothing is pulled). */
+export async function hasImage(tag: string): Promise<boolean> {
+  try {
+    await docker(['image', 'inspect', tag]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The test busybox re-imported (once) as `tag` with only `label` on it: export/import drops image labels, which
+ * containers inherit, so another suite's clean-up by its label never matches this suite's containers.
+ */
+export async function ensureRelabeledBusybox(tag: string, label: string, changes: string[] = []): Promise<string> {
+  if (await hasImage(tag)) return tag;
+  const cid = await docker(['create', await ensureBusyboxImage(), 'true']);
+  const dir = mkdtempSync(join(tmpdir(), 'gh-relabel-'));
+  try {
+    await docker(['export', '-o', join(dir, 'rootfs.tar'), cid]);
+    await docker(['import', '--change', `LABEL ${label}=1`, '--change', 'CMD ["/bin/sh"]', ...changes.flatMap((c) => ['--change', c]),
+      join(dir, 'rootfs.tar'), tag]);
+  } finally {
+    await docker(['rm', '-f', cid]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return tag;
+}
+
 /** Builds (once) a tiny image from Debian's busybox-static: /bin/busybox plus applet symlinks. */
 export async function ensureBusyboxImage(): Promise<string> {
-  try {
-    await docker(['image', 'inspect', BUSYBOX_IMAGE]);
-    return BUSYBOX_IMAGE;
-  } catch {
-    /* build below */
-  }
+  if (await hasImage(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
   const busybox = '/bin/busybox';
   if (!existsSync(busybox)) throw new Error('busybox-static is not installed: apt-get install -y busybox-static');
   const dir = mkdtempSync(join(tmpdir(), 'gh-rootfs-'));

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ensureBusyboxImage, testName } from '../../support/docker';
+import { docker, ensureRelabeledBusybox, hasImage, testName } from '../../support/docker';
 
 /**
  * Our own label, not dev.glasshouse.test: other suites' removeTestContainers() on the shared dockerd removes every
@@ -14,23 +14,8 @@ export const NO_SHELL_IMAGE = 'glasshouse-test/noshell:1';
 /** The test busybox re-imported without its dev.glasshouse.test image label (containers inherit image labels). */
 export const ACTIONS_IMAGE = 'glasshouse-test/actions-busybox:1';
 
-export async function ensureActionsImage(): Promise<string> {
-  try {
-    await docker(['image', 'inspect', ACTIONS_IMAGE]);
-    return ACTIONS_IMAGE;
-  } catch { /* build below */ }
-  const base = await ensureBusyboxImage();
-  const cid = await docker(['create', '--label', `${ACTIONS_LABEL}=1`, base, 'true']);
-  const tar = join(mkdtempSync(join(tmpdir(), 'gh-actimg-')), 'rootfs.tar');
-  try {
-    execFileSync('docker', ['export', '-o', tar, cid]);
-    await docker(['import', '--change', `LABEL ${ACTIONS_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
-      '--change', 'ENV PATH=/bin:/sbin:/usr/bin', tar, ACTIONS_IMAGE]);
-  } finally {
-    await docker(['rm', '-f', cid]).catch(() => undefined);
-    rmSync(tar, { force: true });
-  }
-  return ACTIONS_IMAGE;
+export function ensureActionsImage(): Promise<string> {
+  return ensureRelabeledBusybox(ACTIONS_IMAGE, ACTIONS_LABEL, ['ENV PATH=/bin:/sbin:/usr/bin']);
 }
 
 export async function runActionsContainer(o: { network?: string; alias?: string; cmd?: string[]; image?: string; args?: string[] } = {}) {
@@ -77,10 +62,7 @@ export async function canConnect(fromId: string, host: string, port: number): Pr
  * applet when its own name starts with "busybox"), and no sh/ash/bash anywhere.
  */
 export async function ensureNoShellImage(): Promise<string> {
-  try {
-    await docker(['image', 'inspect', NO_SHELL_IMAGE]);
-    return NO_SHELL_IMAGE;
-  } catch { /* build below */ }
+  if (await hasImage(NO_SHELL_IMAGE)) return NO_SHELL_IMAGE;
   const dir = mkdtempSync(join(tmpdir(), 'gh-noshell-'));
   try {
     for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev']) mkdirSync(join(dir, d), { recursive: true });

@@ -8,8 +8,7 @@ import { Detector } from '../../../electron/common/detect/detector';
 import { WorldState } from '../../../electron/common/state/worldState';
 import { toContainerDetail } from '../../../electron/node/docker/inspect';
 import { Sensor } from '../../../electron/node/sensor';
-import { spawn } from 'node:child_process';
-import { docker, ensureBusyboxImage } from '../../support/docker';
+import { docker, ensureRelabeledBusybox, hasImage } from '../../support/docker';
 import { dockerClient, HELPER } from '../sensor/support';
 
 export const RULES_DIR = join(__dirname, '../../../assets/rules');
@@ -27,32 +26,13 @@ const TOOL_LINKS = ['nmap', 'xmrig', 'socat', 'apk', 'pip', 'python3', 'docker',
   'pkexec', 'strace', 'shred', 'iptables', 'debugfs', 'insmod', 'scp', 'curl', 'kworker'];
 
 /** The shared busybox rootfs re-imported without any other suite's label (export/import drops labels). */
-async function ensureRulesBase(): Promise<string> {
-  const tag = 'glasshouse-rules-test/busybox:1';
-  try {
-    await docker(['image', 'inspect', tag]);
-    return tag;
-  } catch { /* build below */ }
-  const cid = await docker(['create', await ensureBusyboxImage(), 'true']);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const exp = spawn('docker', ['export', cid]);
-      const imp = spawn('docker', ['import', '--change', `LABEL ${RULES_LABEL}=1`, '--change', 'CMD ["/bin/sh"]', '-', tag]);
-      exp.stdout.pipe(imp.stdin);
-      imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker import exited ${code}`))));
-    });
-  } finally {
-    await docker(['rm', '-f', cid]).catch(() => undefined);
-  }
-  return tag;
+function ensureRulesBase(): Promise<string> {
+  return ensureRelabeledBusybox('glasshouse-rules-test/busybox:1', RULES_LABEL);
 }
 
 /** The label-free busybox plus tool links, a passwd/shadow and a root history, built once locally (no pull). */
 export async function ensureRulesImage(): Promise<string> {
-  try {
-    await docker(['image', 'inspect', RULES_IMAGE]);
-    return RULES_IMAGE;
-  } catch { /* build below */ }
+  if (await hasImage(RULES_IMAGE)) return RULES_IMAGE;
   const base = await ensureRulesBase();
   const dockerfile = [
     `FROM ${base}`,

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { docker } from '../../support/docker';
+import { docker, hasImage } from '../../support/docker';
 import { ensureRulesImage, RULES_LABEL } from './harness';
 
 const SOURCE = join(__dirname, 'probe/ghprobe.c');
@@ -26,10 +26,7 @@ export async function ensureProbeImage(): Promise<string> {
   const base = await ensureRulesImage();
   const source = readFileSync(SOURCE);
   const tag = `glasshouse-rules-test/probe:${createHash('sha256').update(source).update(base).digest('hex').slice(0, 12)}`;
-  try {
-    await docker(['image', 'inspect', tag]);
-    return tag;
-  } catch { /* build below */ }
+  if (await hasImage(tag)) return tag;
   const ctx = mkdtempSync(join(tmpdir(), 'gh-probe-'));
   try {
     try {

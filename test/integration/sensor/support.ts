@@ -4,7 +4,7 @@
 import Dockerode from 'dockerode';
 import type { RuntimeEvent } from '../../../electron/common/model/event';
 import type { Sensor } from '../../../electron/node/sensor';
-import { docker, ensureBusyboxImage } from '../../support/docker';
+import { docker, ensureRelabeledBusybox } from '../../support/docker';
 
 export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
 export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
@@ -16,28 +16,8 @@ export function dockerClient(): Dockerode {
 }
 
 /** The shared busybox rootfs re-imported without the shared test label. */
-export async function ensureSensorImage(): Promise<string> {
-  try {
-    await docker(['image', 'inspect', SENSOR_IMAGE]);
-    return SENSOR_IMAGE;
-  } catch {
-    /* build below */
-  }
-  const base = await ensureBusyboxImage();
-  const cid = await docker(['create', base, 'true']);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const { spawn } = require('node:child_process') as typeof import('node:child_process');
-      const exp = spawn('docker', ['export', cid]);
-      const imp = spawn('docker', ['import', '--change', `LABEL ${SENSOR_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
-        '--change', 'ENV PATH=/bin:/sbin:/usr/bin', '-', SENSOR_IMAGE]);
-      exp.stdout.pipe(imp.stdin);
-      imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker import exited ${code}`))));
-    });
-  } finally {
-    await docker(['rm', '-f', cid]).catch(() => undefined);
-  }
-  return SENSOR_IMAGE;
+export function ensureSensorImage(): Promise<string> {
+  return ensureRelabeledBusybox(SENSOR_IMAGE, SENSOR_LABEL, ['ENV PATH=/bin:/sbin:/usr/bin']);
 }
 
 export async function runSensorContainer(args: string[] = [], cmd: string[] = ['sleep', '100000']): Promise<{ id: string; name: string; pid: number }> {
