@@ -135,7 +135,6 @@ export class CaptureSession {
     return this.setStatus({ state: 'capturing', recordingPath: path });
   }
 
-  /** Starts the recorder; when the source cannot start, the capture ends in 'error' and the empty recording file is removed. */
   /** Source → state tables → rules (→ the recording, when a store is open): the one pipeline every capture runs. */
   private assemble(source: CaptureSource, world: WorldState, info?: ContainerInfoProvider): Detector {
     const detector = new Detector(this.deps.rules(), world);
@@ -162,7 +161,6 @@ export class CaptureSession {
     }
     void recorder.done.then((summary) => this.finished(summary));
   }
-
 
   /** Watches what is running now and what starts later; each container gets its identity and posture at once. */
   private follow(sel: Selection, world: WorldState, detector: Detector, info: ContainerInfoProvider, watchContainer: (id: string) => unknown): void {
@@ -352,9 +350,8 @@ export class CaptureSession {
     const path = this.current.recordingPath;
     if (!path) return [];
     const query = { from: q.from, to: q.to, containerId: q.containerId, kinds: q.kinds as never, limit: q.limit, newest: q.newest };
-    // While recording, ask the live store: it hands pending events to its writer and waits for them first.
+    // While recording, ask the live store: a read hands pending events to its writer and waits for them first.
     if (this.store && this.current.state === 'capturing' && !this.store.failed) {
-      this.store.flush();
       return this.store.eventsInWindow(query);
     }
     const store = RecordingStore.open(path, { readonly: true });
