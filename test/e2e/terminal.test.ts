@@ -187,6 +187,10 @@ describe('response actions in the browser host', () => {
     await page.getByTestId('snapshot-progress').waitFor({ timeout: 10_000 });
     await page.getByTestId('action-message').filter({ hasText: /Snapshot of .* written to .*: 3 files/ }).waitFor({ timeout: 60_000 });
     await screenshot(page, 'actions-snapshot-done');
+    // A snapshot keeps its committed image (the bundle names it): this test's one is removed, not left on the engine.
+    const committed = (await docker(['images', '-q', '--filter', `label=dev.glasshouse.snapshot-of=${c.id}`])).split('\n').filter(Boolean);
+    expect(committed).toHaveLength(1);
+    await docker(['rmi', '-f', ...committed]);
     expect(page.problems).toEqual([]);
   });
 });
