@@ -8,7 +8,6 @@ import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs, parseDuration, splitAtDoubleDash } from '../args';
 import { UserInputError, DockerUnavailableError, FileFormatError, deserializeError, describeError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Finding, type Severity } from '../../common/model/finding';
-import type { ContainerRef } from '../../common/model/container';
 import { formatDiagnostic, type RuleSource } from '../../common/rules';
 import { evaluatePolicy } from '../../common/policy';
 import { Engine, GLASSHOUSE_VERSION } from '../../node/engine';
@@ -19,6 +18,7 @@ import { listProcesses } from '../../node/docker/containers';
 import { RecordingStore } from '../../node/store';
 import { chooseFormat, writeReport } from '../../node/export/write';
 import { locateComposeFile } from '../../node/export/locations';
+import { sessionLoss, worldReportParts } from '../../node/export/app';
 import type { ReportInput } from '../../node/export';
 import { findPolicyFile, loadPolicyFile } from '../../node/policy/load';
 
@@ -89,10 +89,6 @@ function readRuleFiles(files: string[]): RuleSource[] {
       throw new FileFormatError(`The rules file ${f} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path passed to --rules.');
     }
   });
-}
-
-function refOf(r: { id: string; ref: ContainerRef; detail?: { facts: { imageDigest?: string } } }): ContainerRef {
-  return { ...r.ref, id: r.id, imageDigest: r.ref.imageDigest ?? r.detail?.facts.imageDigest };
 }
 
 function countLine(findings: Finding[]): string {
@@ -224,10 +220,7 @@ export const scanCommand: CliCommand = {
     // The watched containers (a session with a selection lists them) and what they did.
     const watched = status.containers ? new Set(status.containers) : undefined;
     const keep = (id: string | undefined) => !!id && (!watched || watched.has(id));
-    const containers = (world?.containers.list() ?? []).filter((c) => keep(c.id)).map(refOf);
-    const processes = [...(world?.processes.all() ?? [])].filter((p) => keep(p.containerId));
-    const flows = (world?.flows.flows() ?? []).filter((f) => keep(f.containerId));
-    const fileChanges = (world?.files.list() ?? []).filter((f) => keep(f.containerId));
+    const { containers, processes, flows, fileChanges } = worldReportParts(world, keep);
     const policyFindings = policy ? evaluatePolicy(policy, { containers, processes, flows, fileChanges }) : [];
     const findings = [...session.findings().filter((f) => keep(f.container.id)), ...policyFindings];
     if (recordTo) {
@@ -242,13 +235,11 @@ export const scanCommand: CliCommand = {
     if (named.length && !containers.length) {
       io.stderr.write(`glasshouse scan: no running container matched ${named.join(', ')}; nothing was recorded. Check the names with \`docker ps\`.\n`);
     }
-    const loss = status.loss;
     const input: ReportInput = {
       findings, containers, processes, flows, fileChanges,
       recording: { id: `scan-${new Date(startedAt).toISOString()}`, name: command.join(' ').slice(0, 120), startedAt, endedAt, host: hostname(), command, toolVersion: GLASSHOUSE_VERSION },
       loss: {
-        ringDrops: loss.ringDrops, queueDrops: loss.queueDrops + loss.sourceDropped, corruptFrames: loss.corruptFrames,
-        unsupportedKinds: [...loss.unsupportedKinds], gaps: loss.gaps.map((g) => [g[0], g[1]]),
+        ...sessionLoss(status.loss),
         ...(observedBy === 'the eBPF sensor' ? {} : { observedBy: 'docker top polling (the eBPF sensor was not used)' }),
       },
       sourceLocations: composeFile ? locateComposeFile(composeFile, io.cwd) : undefined,

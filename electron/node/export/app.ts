@@ -2,15 +2,16 @@
 import type { EngineHandlers, SecretStatus, TicketSendResult, TrackerTarget } from '../../common/ipc/contract';
 import { SECRET_NAMES } from '../../common/ipc/contract';
 import { NotFoundError, UserInputError } from '../../common/ipc/errors';
-import type { ContainerRef, Finding } from '../../common/model';
+import type { ContainerRef, FileChange, Finding, Flow, ProcessNode } from '../../common/model';
 import type { WorldState } from '../../common/state/worldState';
 import type { SessionStatus, TicketProgress } from '../../common/ipc/contract';
 import { REPORT_SINKS, redactReportInput, summarizeRedactions } from './index';
-import type { ReportInput } from './types';
+import type { ReportInput, SensorLoss } from './types';
 import { EnvSecretStore, type SecretName, type SecretStore } from './secrets';
 import { createTicketSink, type TrackerConfig } from './tickets/index';
 import { redactFindings } from './redact';
 import type { HttpDeps } from './tickets/http';
+import { lossFromStats } from './write';
 
 /** The part of the capture session an export needs (live capture or an opened recording). */
 export interface ExportableSession {
@@ -46,27 +47,36 @@ function nothingToExport(): never {
   throw new NotFoundError('There is no capture or recording to export.', 'Start a capture or open a recording first.');
 }
 
+/** What a session's state tables hold for the kept containers, as a report shows it (the app's export and `scan`). */
+export function worldReportParts(world: WorldState | undefined, keep: (containerId: string | undefined) => boolean):
+  { containers: ContainerRef[]; processes: ProcessNode[]; flows: Flow[]; fileChanges: FileChange[] } {
+  return {
+    containers: (world?.containers.list() ?? []).filter((c) => keep(c.id)).map(refOf),
+    processes: [...(world?.processes.all() ?? [])].filter((p) => keep(p.containerId)),
+    flows: (world?.flows.flows() ?? []).filter((f) => keep(f.containerId)),
+    fileChanges: (world?.files.list() ?? []).filter((f) => keep(f.containerId)),
+  };
+}
+
+/** A session's loss counters as a report shows them (events the source itself dropped count as queue drops). */
+export function sessionLoss(loss: SessionStatus['loss']): SensorLoss {
+  return lossFromStats({ ...loss, queueDrops: loss.queueDrops + loss.sourceDropped });
+}
+
 /** The session as a report input: its findings, containers, process tree, flows and file changes (one container or all). */
 export function sessionReportInput(session: ExportableSession, toolVersion: string, containerId?: string): ReportInput {
   const world = session.world;
   const st = session.status;
   if (!world && !st.startedAt) nothingToExport();
-  const keep = (id: string | undefined) => !containerId || id === containerId;
   const name = st.recordingPath?.split('/').pop();
   return {
     findings: session.findings(containerId),
-    containers: (world?.containers.list() ?? []).filter((c) => keep(c.id)).map(refOf),
-    processes: [...(world?.processes.all() ?? [])].filter((p) => keep(p.containerId)),
-    flows: (world?.flows.flows() ?? []).filter((f) => keep(f.containerId)),
-    fileChanges: (world?.files.list() ?? []).filter((f) => keep(f.containerId)),
+    ...worldReportParts(world, (id) => !containerId || id === containerId),
     recording: {
       ...(name ? { id: name.replace(/\.[^.]+$/, ''), name } : { name: st.source === 'recording' ? 'Recording' : 'Live capture' }),
       startedAt: st.startedAt ?? Date.now(), ...(st.endedAt ? { endedAt: st.endedAt } : {}), toolVersion,
     },
-    loss: {
-      ringDrops: st.loss.ringDrops, queueDrops: st.loss.queueDrops + st.loss.sourceDropped, corruptFrames: st.loss.corruptFrames,
-      unsupportedKinds: [...st.loss.unsupportedKinds], gaps: st.loss.gaps.map((g) => [g[0], g[1]]),
-    },
+    loss: sessionLoss(st.loss),
   };
 }
 
