@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { demuxDockerStream } from './demux';
 
 export const HELPER_LABEL = 'dev.glasshouse.helper';
 export const HELPER_REPO = 'glasshouse-helper';
@@ -115,6 +116,9 @@ export async function createHelperContainer(docker: Dockerode, spec: HelperConta
       NetworkMode: 'none',
       ReadonlyRootfs: true,
       AutoRemove: true,
+      // stdout is the binary event stream: with the engine's default json-file driver dockerd would also
+      // split, JSON-escape and write every frame to disk (gigabytes per hour, and its CPU capped the attach rate)
+      LogConfig: { Type: 'none', Config: {} },
       CapDrop: ['ALL'],
       CapAdd: spec.capabilities,
       Binds: [
@@ -143,7 +147,7 @@ export async function attachHelper(docker: Dockerode, container: Dockerode.Conta
   };
   const stdout = new PassThrough({ highWaterMark: 1 << 20 });
   const stderr = new PassThrough();
-  docker.modem.demuxStream(raw, stdout, stderr);
+  demuxDockerStream(raw, stdout, stderr);
   raw.on('end', () => {
     stdout.end();
     stderr.end();

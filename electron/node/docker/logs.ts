@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { NotFoundError } from '../../common/ipc/errors';
 import type { LogFollowLines } from '../../common/ipc/response';
 import { refusal } from './actions';
+import { demuxDockerStream } from './demux';
 
 type Line = LogFollowLines['lines'][number];
 const BATCH_MS = 100;
@@ -61,7 +62,7 @@ export class LogFollowers {
       const err = new PassThrough();
       out.on('data', lineSplitter('stdout', add));
       err.on('data', lineSplitter('stderr', add));
-      docker.modem.demuxStream(stream, out, err);
+      demuxDockerStream(stream, out, err);
     }
     const end = () => {
       if (f.done) return;

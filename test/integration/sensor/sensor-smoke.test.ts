@@ -27,6 +27,19 @@ describe('sensor smoke (container mode)', () => {
     const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/smoke', 'open /etc/smoke');
     expect(e.containerId).toBe(c.id);
   });
+
+  it('runs the helper container with only its capabilities and no log driver (its stdout is the event stream)', async () => {
+    const list = await dockerClient().listContainers({ filters: { label: [`dev.glasshouse.helper.owner=${process.pid}`] } });
+    const mine = list[0];
+    expect(mine, 'a running helper container').toBeDefined();
+    const info = await dockerClient().getContainer(mine!.Id).inspect();
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(info.HostConfig.CapAdd!.length).toBeLessThanOrEqual(3);
+    expect(info.HostConfig.LogConfig?.Type).toBe('none'); // json-file would write every binary frame to disk
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.HostConfig.NetworkMode).toBe('none');
+  });
 });
 
 describe('sensor smoke (local mode over a Unix socket)', () => {
