@@ -145,7 +145,8 @@ export async function attachHelper(docker: Dockerode, container: Dockerode.Conta
     end(): void;
     destroy?(): void;
   };
-  const stdout = new PassThrough({ highWaterMark: 1 << 20 });
+  // 8 MiB before the attach socket is paused: absorbs a decode pause (GC) in this process, not as helper drops
+  const stdout = new PassThrough({ highWaterMark: 8 << 20 });
   const stderr = new PassThrough();
   demuxDockerStream(raw, stdout, stderr);
   raw.on('end', () => {
