@@ -224,7 +224,7 @@ static void hello__send(void)
 	h.ring_bytes = g.ring_bytes;
 	snprintf(h.version, sizeof(h.version), "%s", GH_VERSION);
 	if (uname(&u) == 0)
-		snprintf(h.kernel, sizeof(h.kernel), "%s", u.release);
+		snprintf(h.kernel, sizeof(h.kernel), "%.63s", u.release);
 	out__frame(&h, sizeof(h), false);
 }
 
@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 		problem(&pf, "%s", "tracefs is not mounted (no /sys/kernel/tracing/events/syscalls): file, network and privilege events are unavailable. Mount it with `mount -t tracefs nodev /sys/kernel/tracing` (container mode bind-mounts it).");
 	if (!has_cap(39 /* CAP_BPF */) && !has_cap(CAP_SYS_ADMIN))
 		problem(&pf, "%s", "The helper has neither CAP_BPF nor CAP_SYS_ADMIN, so it cannot load BPF programs: run it as root, or give the container CAP_BPF+CAP_PERFMON (SYS_ADMIN on engines that do not know those names).");
+	else if (!has_cap(38 /* CAP_PERFMON */) && !has_cap(CAP_SYS_ADMIN))
+		problem(&pf, "%s", "The helper has CAP_BPF but neither CAP_PERFMON nor CAP_SYS_ADMIN, so the kernel refuses its tracing programs (they read kernel and user memory): give the container CAP_PERFMON too (SYS_ADMIN on engines that do not know the name).");
 	if (!g.cg2_root[0])
 		problem(&pf, "%s", "No cgroup v2 hierarchy was found: containers are matched by mount namespace instead (docker exec sessions and nested namespaces are still covered, but cgroup moves are not).");
 
