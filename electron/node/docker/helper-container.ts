@@ -83,6 +83,31 @@ export async function buildHelperImage(docker: Dockerode, binaryPath: string, ta
   });
 }
 
+/**
+ * Removes helper images of other builds (every app update or rebuilt binary makes a new tag), so they do not
+ * pile up on the engine. Only images created over an hour ago, and never one a container still uses (the engine
+ * refuses those with 409): another Glasshouse of a different build may be starting from its own just now.
+ * Returns the tags removed.
+ */
+export async function pruneHelperImages(docker: Dockerode, keepTag: string, now = Date.now()): Promise<string[]> {
+  const images = await docker.listImages({ filters: { label: [`${HELPER_LABEL}=1`] } });
+  const removed: string[] = [];
+  for (const img of images) {
+    const tags = (img.RepoTags ?? []).filter((t) => t.startsWith(`${HELPER_REPO}:`));
+    if (!tags.length || tags.includes(keepTag) || now - img.Created * 1000 < 3600_000) continue;
+    try {
+      for (const t of tags) {
+        await docker.getImage(t).remove();
+        removed.push(t);
+      }
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 409 && code !== 404) throw e;
+    }
+  }
+  return removed;
+}
+
 export interface HelperContainerSpec {
   image: string;
   args: string[];

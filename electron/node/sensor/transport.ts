@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import {
-  attachHelper, buildHelperImage, createHelperContainer, helperCapabilities, helperImageTag, imageExists, removeContainer,
+  attachHelper, buildHelperImage, createHelperContainer, helperCapabilities, helperImageTag, imageExists, pruneHelperImages, removeContainer,
   startContainer, waitContainer, type HelperStreams,
 } from '../docker/helper-container';
 
@@ -386,6 +386,8 @@ export async function ensureHelperImage(docker: Dockerode, binaryPath: string, v
   const tag = helperImageTag(binaryPath, version);
   if (await imageExists(docker, tag)) return { tag, built: false };
   await buildHelperImage(docker, binaryPath, tag);
+  // a new build: the previous builds' images are garbage now (best effort, never in the way of starting)
+  await pruneHelperImages(docker, tag).catch(() => undefined);
   return { tag, built: true };
 }
 
