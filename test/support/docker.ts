@@ -124,4 +124,7 @@ export async function execIn(id: string, cmd: string[], opts: { user?: string } 
 export async function removeTestContainers(): Promise<void> {
   const ids = (await docker(['ps', '-aq', '--filter', `label=${TEST_OWNER_LABEL}=${process.pid}`])).split('\n').filter(Boolean);
   if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+  // snapshots of this process' containers inherit its owner label: commit images are not left on the engine
+  const images = (await docker(['images', '-q', '--filter', `label=${TEST_OWNER_LABEL}=${process.pid}`, '--filter', 'label=dev.glasshouse.snapshot-of'])).split('\n').filter(Boolean);
+  if (images.length) await docker(['rmi', '-f', ...new Set(images)]).catch(() => undefined);
 }
