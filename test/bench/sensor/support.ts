@@ -1,9 +1,12 @@
 // Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
 // with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { docker } from '../../support/docker';
+import { docker, hasImage } from '../../support/docker';
+import { SENSOR_LABEL } from '../../integration/sensor/support';
 
 const run = promisify(execFile);
 export const WORKLOAD = '/tmp/glasshouse-bench-workload';
@@ -71,11 +74,11 @@ export function cgroupInode(containerId: string): number {
 }
 
 /** Per-program BPF run time (kernel.bpf_stats_enabled must be 1 while the programs run). */
-export function bpfProgStats(names: string[], loadedAfterId = 0): Array<{ name: string; runCnt: number; nsPerRun: number }> {
+export function bpfProgStats(names: string[] | 'all', loadedAfterId = 0): Array<{ name: string; runCnt: number; nsPerRun: number; totalNs: number }> {
   const all = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json']).toString()) as Array<{ id: number; name?: string; run_cnt?: number; run_time_ns?: number }>;
   return all
-    .filter((p) => p.name && names.includes(p.name) && (p.run_cnt ?? 0) > 0 && p.id > loadedAfterId)
-    .map((p) => ({ name: p.name!, runCnt: p.run_cnt!, nsPerRun: Math.round((p.run_time_ns ?? 0) / (p.run_cnt ?? 1)) }));
+    .filter((p) => p.name && (names === 'all' || names.includes(p.name)) && (p.run_cnt ?? 0) > 0 && p.id > loadedAfterId)
+    .map((p) => ({ name: p.name!, runCnt: p.run_cnt!, nsPerRun: Math.round((p.run_time_ns ?? 0) / (p.run_cnt ?? 1)), totalNs: p.run_time_ns ?? 0 }));
 }
 
 /** The highest BPF program id now: programs loaded later (by the helper about to start) have larger ids. */
@@ -101,3 +104,49 @@ export function medianSpread(xs: number[]): { median: number; spread: number; mi
 }
 
 export const fmt = (x: number, d = 2) => x.toFixed(d);
+
+export const NGINX_IMAGE = 'glasshouse-bench/nginx:1';
+const NGINX_CONF = `user nobody nogroup;
+worker_processes 1;
+daemon off;
+pid /run/nginx.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  include mime.types;
+  access_log /var/log/nginx/access.log;
+  sendfile on;
+  keepalive_requests 1000000;
+  server { listen 8080; root /var/www; index index.html; }
+}
+`;
+
+/**
+ * The realistic workload: Debian's nginx (host package nginx-light) in a FROM-scratch image of its binary, the
+ * shared libraries ldd names, a keep-alive config that logs every request, and a 4 KiB page. No registry.
+ */
+export async function ensureNginxImage(): Promise<string> {
+  if (await hasImage(NGINX_IMAGE)) return NGINX_IMAGE;
+  const bin = '/usr/sbin/nginx';
+  if (!existsSync(bin)) throw new Error('nginx is not installed on this host: apt-get install -y nginx-light (the bench copies its binary into an image)');
+  const dir = mkdtempSync(join(tmpdir(), 'gh-nginx-'));
+  try {
+    const libs = execFileSync('ldd', [bin]).toString().split('\n').map((l) => /(\/\S+) \(0x/.exec(l)?.[1]).filter((x): x is string => !!x);
+    for (const f of [bin, ...libs, '/etc/nginx/mime.types']) {
+      mkdirSync(join(dir, dirname(f)), { recursive: true });
+      copyFileSync(f, join(dir, f));
+    }
+    for (const d of ['etc/nginx', 'var/www', 'var/log/nginx', 'var/lib/nginx/body', 'run', 'tmp']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, 'etc/nginx/nginx.conf'), NGINX_CONF);
+    writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+    writeFileSync(join(dir, 'var/www/index.html'), `<!doctype html><title>bench</title>${'<p>glasshouse benchmark page</p>\n'.repeat(128)}`);
+    const tar = `${dir}.tar`;
+    execFileSync('tar', ['-C', dir, '-cf', tar, '.']);
+    await docker(['import', '--change', `LABEL ${SENSOR_LABEL}=1`, '--change', 'CMD ["/usr/sbin/nginx"]', tar, NGINX_IMAGE]);
+    rmSync(tar, { force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return NGINX_IMAGE;
+}

@@ -20,8 +20,8 @@ export function ensureSensorImage(): Promise<string> {
   return ensureRelabeledBusybox(SENSOR_IMAGE, SENSOR_LABEL, ['ENV PATH=/bin:/sbin:/usr/bin']);
 }
 
-export async function runSensorContainer(args: string[] = [], cmd: string[] = ['sleep', '100000']): Promise<{ id: string; name: string; pid: number }> {
-  const image = await ensureSensorImage();
+export async function runSensorContainer(args: string[] = [], cmd: string[] = ['sleep', '100000'], image?: string): Promise<{ id: string; name: string; pid: number }> {
+  image ??= await ensureSensorImage();
   // own name prefix too: other suites clean up by the shared gh-test- prefix and label
   const name = `ghs-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const id = await docker(['run', '-d', '--name', name, '--label', `${SENSOR_LABEL}=1`, '--label', OWNER, ...args, image, ...cmd]);
