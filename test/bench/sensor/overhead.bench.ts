@@ -75,6 +75,21 @@ async function floorRatio(rounds: number, measure: () => Promise<number>): Promi
   return medianSpread(ratios);
 }
 
+/** Syscalls the workload makes per operation (every process of its cgroup), counted by bpftrace in one more run. */
+async function syscallsPerOp(cgroup: number, run: () => Promise<number>): Promise<number> {
+  const counter = await startBpftrace(`tracepoint:raw_syscalls:sys_enter /cgroup == ${cgroup}/ { @n = count(); }`);
+  const ops = await run();
+  const out = await stopProcess(counter, true);
+  return Number(/@n: (\d+)/.exec(out)?.[1] ?? NaN) / ops;
+}
+
+/** The overhead composed of noise-free parts: the floor every syscall pays plus the helper's program time. */
+function composed(syscalls: number, floorNs: number | undefined, programNs: number, opNs: number): string {
+  if (floorNs === undefined) return '';
+  return `\n${''.padEnd(10)}composed from noise-free parts: ${fmt(syscalls, 1)} syscalls per op × ${fmt(floorNs, 0)} ns floor (getppid) + ${fmt(programNs, 0)} ns of programs = ` +
+    `${fmt(((syscalls * floorNs + programNs) / opNs) * 100, 2)}% of an op`;
+}
+
 function verdict(ratio: number, target: number): string {
   return ratio <= target ? 'met' : `NOT met by ${fmt((ratio - target) * 100, 1)} points`;
 }
@@ -108,6 +123,8 @@ describe('sensor overhead', () => {
     },
   ];
   const summary: string[] = [];
+  /** ns one untraced getppid gains once any syscall tracepoint exists (from the getppid floor rounds). */
+  let floorNsPerSyscall: number | undefined;
   const only = process.env.GH_BENCH_WORKLOADS?.split(',');
 
   for (const w of workloads) {
@@ -126,16 +143,19 @@ describe('sensor overhead', () => {
       }
       const k = await kernelCostPerOp(c.id, () => runWorkload(c, w.mode, w.n));
       const floor = w.target === 1.1 ? await floorRatio(4, async () => perOp(await runWorkload(c, w.mode, w.n))) : undefined;
+      const calls = w.mode === 'forkexec' ? await syscallsPerOp(cg, async () => (await runWorkload(c, w.mode, w.n)).ops) : undefined;
       const bt = await startBpftrace(w.bpftrace(cg));
       const bpft = perOp(await runWorkload(c, w.mode, w.n));
       await stopProcess(bt);
       const strace = perOp(await runWorkload(c, w.mode, w.straceN, ['strace', '-f', '-qq', '-o', '/dev/null']));
       const none = medianSpread(nones), ratio = medianSpread(ratios);
+      if (w.mode === 'getppid' && floor) floorNsPerSyscall = (floor.median - 1) * none.median * 1000;
       const line = `${w.mode.padEnd(9)} none ${fmt(none.median * 1000, 0)} ns/op (spread ${fmt(none.spread * 100, 1)}% over ${nones.length} rounds) | ` +
         `helper ${fmt(ratio.median)}x median of ${ratios.length} paired rounds [${fmt(ratio.min)}–${fmt(ratio.max)}] (target ≤ ${w.target}x: ${verdict(ratio.median, w.target)}; ${events} events, ${drops} dropped) | ` +
         `bpftrace ${fmt(bpft / none.median)}x | strace -f ${fmt(strace / none.median)}x\n` +
         `${''.padEnd(10)}helper programs in the kernel: ${fmt(k.nsPerOp, 0)} ns per op = ${fmt((k.nsPerOp / 1000 / none.median) * 100, 2)}% of an op (${k.top})` +
-        (floor ? `\n${''.padEnd(10)}floor, any syscall tracepoint at all (an empty program on never-called getpgid): ${fmt(floor.median)}x [${fmt(floor.min)}–${fmt(floor.max)}]` : '');
+        (floor ? `\n${''.padEnd(10)}floor, any syscall tracepoint at all (an empty program on never-called getpgid): ${fmt(floor.median)}x [${fmt(floor.min)}–${fmt(floor.max)}]` : '') +
+        (calls !== undefined ? composed(calls, floorNsPerSyscall, k.nsPerOp, none.median * 1000) : '');
       console.log(`OVERHEAD ${line}`);
       summary.push(line);
     });
@@ -172,13 +192,15 @@ describe('sensor overhead', () => {
       return { cpuUs: r.cpuUsPerReq * r.reqs, wallUs: 3e6, ops: r.reqs };
     });
     const floor = await floorRatio(ROUNDS || 8, async () => round().cpuUsPerReq);
+    const syscallsPerReq = await syscallsPerOp(cgroupInode(web.id), async () => round().reqs);
     const none = medianSpread(nones), ratio = medianSpread(ratios), rps = medianSpread(rpsRatios);
     const cost = ratio.median - 1;
     const line = `nginx     none ${fmt(none.median, 1)} µs CPU/request (spread ${fmt(none.spread * 100, 1)}% over ${nones.length} rounds) | ` +
       `helper ${cost >= 0 ? '+' : ''}${fmt(cost * 100, 1)}% CPU per request, median of ${ratios.length} paired rounds [${fmt((ratio.min - 1) * 100, 1)}%…${fmt((ratio.max - 1) * 100, 1)}%] ` +
       `(target ≤ 3%: ${cost <= 0.03 ? 'met' : `NOT met by ${fmt((cost - 0.03) * 100, 1)} points`}); throughput ${fmt(rps.median)}x; ${events} events, ${drops} dropped\n` +
       `${''.padEnd(10)}helper programs in the kernel: ${fmt(k.nsPerOp, 0)} ns per request = ${fmt((k.nsPerOp / 1000 / none.median) * 100, 2)}% of a request (${k.top})\n` +
-      `${''.padEnd(10)}floor, any syscall tracepoint at all (an empty program on never-called getpgid): ${fmt((floor.median - 1) * 100, 1)}% [${fmt((floor.min - 1) * 100, 1)}%…${fmt((floor.max - 1) * 100, 1)}%]`;
+      `${''.padEnd(10)}floor, any syscall tracepoint at all (an empty program on never-called getpgid): ${fmt((floor.median - 1) * 100, 1)}% [${fmt((floor.min - 1) * 100, 1)}%…${fmt((floor.max - 1) * 100, 1)}%]` +
+      composed(syscallsPerReq, floorNsPerSyscall, k.nsPerOp, none.median * 1000);
     console.log(`OVERHEAD ${line}`);
     summary.push(line);
   });

@@ -42,18 +42,21 @@ export async function runWorkload(c: { id: string; pid: number }, mode: string, 
 
 /** Starts bpftrace with `program`, its output piped into this process and discarded (like the sensor's
  * consumer); resolves when its probes are attached. */
-export async function startBpftrace(program: string): Promise<ChildProcess> {
-  const p = spawn('bpftrace', ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startBpftrace(program: string): Promise<ChildProcess & { output: string }> {
+  const p = spawn('bpftrace', ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { output: string };
+  p.output = '';
   await new Promise<void>((resolve, reject) => {
-    let out = '', err = '';
+    let err = '', attached = false;
     const t = setTimeout(() => reject(new Error(`bpftrace did not attach: ${err}`)), 60_000);
     p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     p.stdout!.on('data', (d: Buffer) => {
-      if (out.length < 1000) out += d.toString();
-      if (/Attaching/.test(out)) {
+      // keep the head (to see "Attaching") and what follows the end of tracing (maps printed on exit)
+      if (p.output.length < 4096) p.output += d.toString();
+      if (!attached && /Attaching/.test(p.output)) {
+        attached = true;
         clearTimeout(t);
         setTimeout(resolve, 1000);
-        out = 'x'.repeat(1000);
+        p.output = '';
       }
     });
     p.on('exit', () => reject(new Error(`bpftrace exited: ${err}`)));
@@ -61,12 +64,15 @@ export async function startBpftrace(program: string): Promise<ChildProcess> {
   return p;
 }
 
-export async function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
-  if (p.exitCode === null) p.kill('SIGKILL');
+/** Stops bpftrace (SIGINT: it prints its maps) and returns what it printed after attaching if `output`. */
+export async function stopProcess(p: ChildProcess & { output?: string }, output = false): Promise<string> {
+  if (p.exitCode === null) {
+    const done = new Promise((r) => p.once('exit', r));
+    p.kill('SIGINT');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+  return output ? (p.output ?? '') : '';
 }
 
 export function cgroupInode(containerId: string): number {
