@@ -64,13 +64,30 @@ export async function ensureRelabeledBusybox(tag: string, label: string, changes
   return tag;
 }
 
+/**
+ * Builds image `tag` (once) from a root filesystem that `fill` writes into an empty directory: tar, `docker import`
+ * with `changes` (LABEL, CMD, ENV ...), and the staging files removed whatever happens. No registry involved.
+ */
+export async function importRootfs(tag: string, changes: string[], fill: (dir: string) => void): Promise<string> {
+  if (await hasImage(tag)) return tag;
+  const dir = mkdtempSync(join(tmpdir(), 'gh-rootfs-'));
+  const tar = `${dir}.tar`;
+  try {
+    fill(dir);
+    await run('tar', ['-C', dir, '-cf', tar, '.']);
+    await docker(['import', ...changes.flatMap((c) => ['--change', c]), tar, tag]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tar, { force: true });
+  }
+  return tag;
+}
+
 /** Builds (once) a tiny image from Debian's busybox-static: /bin/busybox plus applet symlinks. */
 export async function ensureBusyboxImage(): Promise<string> {
-  if (await hasImage(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
   const busybox = '/bin/busybox';
   if (!existsSync(busybox)) throw new Error('busybox-static is not installed: apt-get install -y busybox-static');
-  const dir = mkdtempSync(join(tmpdir(), 'gh-rootfs-'));
-  try {
+  return importRootfs(BUSYBOX_IMAGE, [`LABEL ${TEST_LABEL}=1`, 'CMD ["/bin/sh"]', 'ENV PATH=/bin:/sbin:/usr/bin'], (dir) => {
     for (const d of ['bin', 'sbin', 'etc', 'tmp', 'root', 'var/log', 'var/www', 'usr/bin', 'proc', 'sys', 'dev']) {
       mkdirSync(join(dir, d), { recursive: true });
     }
@@ -81,15 +98,7 @@ export async function ensureBusyboxImage(): Promise<string> {
     writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(join(dir, 'etc/hosts'), '127.0.0.1 localhost\n');
     chmodSync(join(dir, 'tmp'), 0o1777);
-    const tar = join(dir, '..', `${dir.split('/').pop()}.tar`);
-    await run('tar', ['-C', dir, '-cf', tar, '.']);
-    await docker(['import', '--change', `LABEL ${TEST_LABEL}=1`, '--change', 'CMD ["/bin/sh"]',
-      '--change', 'ENV PATH=/bin:/sbin:/usr/bin', tar, BUSYBOX_IMAGE]);
-    rmSync(tar, { force: true });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return BUSYBOX_IMAGE;
+  });
 }
 
 /** A unique container name for this test run. */

@@ -1,11 +1,10 @@
 // Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
 // with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { docker, hasImage } from '../../support/docker';
+import { docker, importRootfs } from '../../support/docker';
 import { SENSOR_LABEL } from '../../integration/sensor/support';
 
 const run = promisify(execFile);
@@ -132,11 +131,9 @@ http {
  * shared libraries ldd names, a keep-alive config that logs every request, and a 4 KiB page. No registry.
  */
 export async function ensureNginxImage(): Promise<string> {
-  if (await hasImage(NGINX_IMAGE)) return NGINX_IMAGE;
   const bin = '/usr/sbin/nginx';
   if (!existsSync(bin)) throw new Error('nginx is not installed on this host: apt-get install -y nginx-light (the bench copies its binary into an image)');
-  const dir = mkdtempSync(join(tmpdir(), 'gh-nginx-'));
-  try {
+  return importRootfs(NGINX_IMAGE, [`LABEL ${SENSOR_LABEL}=1`, 'CMD ["/usr/sbin/nginx"]'], (dir) => {
     const libs = execFileSync('ldd', [bin]).toString().split('\n').map((l) => /(\/\S+) \(0x/.exec(l)?.[1]).filter((x): x is string => !!x);
     for (const f of [bin, ...libs, '/etc/nginx/mime.types']) {
       mkdirSync(join(dir, dirname(f)), { recursive: true });
@@ -147,12 +144,5 @@ export async function ensureNginxImage(): Promise<string> {
     writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n');
     writeFileSync(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(join(dir, 'var/www/index.html'), `<!doctype html><title>bench</title>${'<p>glasshouse benchmark page</p>\n'.repeat(128)}`);
-    const tar = `${dir}.tar`;
-    execFileSync('tar', ['-C', dir, '-cf', tar, '.']);
-    await docker(['import', '--change', `LABEL ${SENSOR_LABEL}=1`, '--change', 'CMD ["/usr/sbin/nginx"]', tar, NGINX_IMAGE]);
-    rmSync(tar, { force: true });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return NGINX_IMAGE;
+  });
 }

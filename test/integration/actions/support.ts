@@ -1,9 +1,8 @@
 // Test support for response actions: containers, networks and images under their own label.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { docker, ensureRelabeledBusybox, hasImage, testName } from '../../support/docker';
+import { docker, ensureRelabeledBusybox, importRootfs, testName } from '../../support/docker';
 
 /**
  * Our own label, not dev.glasshouse.test: other suites' removeTestContainers() on the shared dockerd removes every
@@ -62,19 +61,10 @@ export async function canConnect(fromId: string, host: string, port: number): Pr
  * applet when its own name starts with "busybox"), and no sh/ash/bash anywhere.
  */
 export async function ensureNoShellImage(): Promise<string> {
-  if (await hasImage(NO_SHELL_IMAGE)) return NO_SHELL_IMAGE;
-  const dir = mkdtempSync(join(tmpdir(), 'gh-noshell-'));
-  try {
+  return importRootfs(NO_SHELL_IMAGE, [`LABEL ${ACTIONS_LABEL}=1`, 'CMD ["/busybox-sleeper","sleep","100000"]'], (dir) => {
     for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev']) mkdirSync(join(dir, d), { recursive: true });
     copyFileSync('/bin/busybox', join(dir, 'busybox-sleeper'));
     chmodSync(join(dir, 'busybox-sleeper'), 0o755);
     writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/:/nonexistent\n');
-    const tar = `${dir}.tar`;
-    execFileSync('tar', ['-C', dir, '-cf', tar, '.']);
-    await docker(['import', '--change', `LABEL ${ACTIONS_LABEL}=1`, '--change', 'CMD ["/busybox-sleeper","sleep","100000"]', tar, NO_SHELL_IMAGE]);
-    rmSync(tar, { force: true });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return NO_SHELL_IMAGE;
+  });
 }
