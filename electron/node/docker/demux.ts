@@ -16,7 +16,7 @@ export class DockerStreamDemuxer {
 
   constructor(private readonly stdout: Writable, private readonly stderr: Writable) {}
 
-  /** Routes one chunk; returns false if a destination asked the writer to wait for 'drain'. */
+  /** Routes one chunk; `full` is the destination that asked the writer to wait for its "drain", if any. */
   push(chunk: Buffer): { ok: boolean; full: Writable | undefined } {
     let pos = 0;
     let full: Writable | undefined;
