@@ -72,21 +72,23 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* Why sched_process_exit: it fires in do_exit for every thread; signal->live is already decremented
- * there, so live == 0 marks the last thread, i.e. the process exit (read portably: the group_dead
- * argument only exists on recent kernels). Thread exits are not reported. */
+ * there, so live == 0 marks the last thread, i.e. the process exit, whichever thread that is (the leader may
+ * have left first with pthread_exit); read portably, as the group_dead argument only exists on recent
+ * kernels. Every other exit is a thread exit (GH_F_THREAD), the counterpart of a thread clone. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *p)
 {
 	struct gh_config *c = config__get();
 	if (!filter__pass(c, GH_KIND_EXIT))
 		return 0;
-	if (BPF_CORE_READ(p, signal, live.counter) != 0)
-		return 0;
+	bool thread = BPF_CORE_READ(p, signal, live.counter) != 0;
 	__u8 *buf = scratch__get(1);
 	if (!buf)
 		return 0;
 	struct gh_exit *r = (struct gh_exit *)buf;
 	event__fill(&r->e, GH_KIND_EXIT);
+	if (thread)
+		r->e.flags |= GH_F_THREAD;
 	int code = BPF_CORE_READ(p, exit_code);
 	if (!code)
 		code = BPF_CORE_READ(p, signal, group_exit_code);

@@ -80,6 +80,17 @@ describe('ProcessTable', () => {
     expect(t.byPid(200)!.exit).toBeUndefined();
   });
 
+  it('ends the process at its last thread exit even when that thread is not the leader (leader left first)', () => {
+    const t = new ProcessTable();
+    t.apply(exec(300, 1, '/usr/bin/java'));
+    t.apply(fork(300, 301, 2, true));
+    t.apply(exit(300, 3, 0, true, 300)); // the leader's pthread_exit: a thread exit
+    expect(t.byPid(300)!.exit).toBeUndefined();
+    t.apply(exit(300, 4, 7, false, 301)); // the last thread: the process exit
+    expect(t.byPid(300)!.exit).toBe(4);
+    expect(t.byPid(300)!.exitCode).toBe(7);
+  });
+
   it('keeps two processes apart when a pid is reused', () => {
     const t = new ProcessTable();
     t.apply(exec(10, 1, '/bin/sh'));

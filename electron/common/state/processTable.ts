@@ -67,7 +67,8 @@ export class ProcessTable {
         if (e.ret === 0 || e.ret === undefined) this.exec(rec, e.ts, e.filename, e.argv, e.cwd, e.uid);
         break;
       case 'exit':
-        if (e.thread || e.pid !== e.tgid) {
+        // the helper flags every exit but the last thread's; the last may be any thread (leader gone first)
+        if (e.thread) {
           if (rec.node.threads) {
             rec.node.threads--;
             this.dirty.add(rec.node);

@@ -110,6 +110,24 @@ describe('sensor sees real container behaviour (container mode)', () => {
     expect(ex.tgid).toBe(m.tgid);
   });
 
+  it('tells a thread from a process: its clone, its own file write and its exit, then the process exit', async () => {
+    await execIn(c.id, ['/bin/ghprobe', 'thread']);
+    const w = await waitForEvent(all, (e) => mine(e) && e.kind === 'open' && e.path === '/tmp/from-thread', 'open from a thread');
+    expect(w.pid).not.toBe(w.tgid); // written by the thread, in the process
+    const clone = await waitForEvent(all, (e) => mine(e) && e.kind === 'fork' && e.childPid === w.pid, 'thread clone');
+    if (clone.kind !== 'fork') throw new Error();
+    expect(clone.thread).toBe(true);
+    expect(clone.childTgid).toBe(w.tgid);
+    const texit = await waitForEvent(all, (e) => mine(e) && e.kind === 'exit' && e.pid === w.pid, 'thread exit');
+    if (texit.kind !== 'exit') throw new Error();
+    expect(texit.thread).toBe(true);
+    const pexit = await waitForEvent(all, (e) => mine(e) && e.kind === 'exit' && e.pid === w.tgid, 'process exit');
+    if (pexit.kind !== 'exit') throw new Error();
+    expect(pexit.thread).toBe(false);
+    expect(pexit.code).toBe(0);
+    expect(pexit.ts).toBeGreaterThanOrEqual(texit.ts);
+  });
+
   it('sees anonymous memory mapped executable', async () => {
     await execIn(c.id, ['/bin/ghprobe', 'mmapx']);
     const m = await waitForEvent(all, (e) => mine(e) && e.kind === 'mmap' && e.comm === 'ghprobe', 'mmap PROT_EXEC');

@@ -1,7 +1,9 @@
 /* A static test probe copied into busybox containers to perform what busybox cannot: exec of a memfd,
- * an executable anonymous mapping, a bare setuid, a mount attempt. Built by the sensor integration tests. */
+ * an executable anonymous mapping, a bare setuid, a mount attempt, a thread that writes a file and exits.
+ * Built by the sensor integration tests. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -11,6 +13,15 @@
 #include <unistd.h>
 
 extern char **environ;
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	int fd = open("/tmp/from-thread", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
@@ -35,6 +46,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "setuid"))
 		return setuid(65534) == 0 ? 0 : 6;
+	if (!strcmp(argv[1], "thread")) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, writer, NULL))
+			return 8;
+		pthread_join(t, NULL);
+		return 0;
+	}
 	if (!strcmp(argv[1], "mount"))
 		return mount("none", "/tmp", "tmpfs", 0, NULL) == 0 ? 0 : 7;
 	return 2;

@@ -69,8 +69,9 @@ export const HELPER = process.env.GLASSHOUSE_HELPER ?? `${process.cwd()}/native/
 /** Compiles probe.c (static) once and copies it into a container as /bin/ghprobe. */
 export async function installProbe(containerId: string): Promise<void> {
   const { execFileSync } = await import('node:child_process');
-  const { existsSync } = await import('node:fs');
+  const { existsSync, statSync } = await import('node:fs');
   const out = '/tmp/glasshouse-sensor-probe';
-  if (!existsSync(out)) execFileSync('cc', ['-static', '-O2', '-o', out, `${__dirname}/probe.c`]);
+  const src = `${__dirname}/probe.c`;
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) execFileSync('cc', ['-static', '-O2', '-pthread', '-o', out, src]);
   await docker(['cp', out, `${containerId}:/bin/ghprobe`]);
 }

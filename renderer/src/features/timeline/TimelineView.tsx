@@ -25,7 +25,7 @@ export function describeEvent(e: RuntimeEvent): string {
   switch (e.kind) {
     case 'exec': return `exec ${e.argv.join(' ') || e.filename}`;
     case 'fork': return `${e.thread ? 'thread' : 'fork'} → ${e.childTgid}`;
-    case 'exit': return `exit ${e.signal ? `signal ${e.signal}` : e.code}`;
+    case 'exit': return `${e.thread ? 'thread exit' : 'exit'} ${e.signal ? `signal ${e.signal}` : e.code}`;
     case 'open': return `open ${e.path}`;
     case 'rename': case 'link': case 'symlink': return `${e.kind} ${e.path} → ${e.newPath}`;
     case 'unlink': case 'mkdir': case 'chroot': case 'umount': return `${e.kind} ${e.path}`;
