@@ -98,6 +98,7 @@ static const struct { const char *sys; int kind; } SYS_KINDS[] = {
 	{"capset", GH_KIND_CAPSET}, {"ptrace", GH_KIND_PTRACE}, {"init_module", GH_KIND_MODULE},
 	{"finit_module", GH_KIND_MODULE}, {"bpf", GH_KIND_BPF}, {"unshare", GH_KIND_UNSHARE}, {"setns", GH_KIND_SETNS},
 	{"memfd_create", GH_KIND_MEMFD}, {"mprotect", GH_KIND_MPROTECT}, {"mmap", GH_KIND_MMAP},
+	{"execve", GH_KIND_EXEC}, {"execveat", GH_KIND_EXEC},
 };
 #define N_SYS (sizeof(SYS_KINDS) / sizeof(SYS_KINDS[0]))
 

@@ -45,6 +45,22 @@ describe('Detector', () => {
     expect(d.setStatus('0'.repeat(64), 'expected')).toBeUndefined();
   });
 
+  it('does not take a failed exec for a spawned process (spawned_process needs evt.res = SUCCESS)', () => {
+    const world = new WorldState();
+    world.upsertContainer({ id: CID, name: 'web-1', image: 'shop/web:1' });
+    const d = new Detector(pack(), world);
+    const failed = { ...exec(301, 300, '/bin/sh', ['sh', '-c', 'id']), ret: -13 } as RuntimeEvent; // EACCES
+    const evs = [exec(300, 1, '/usr/sbin/nginx', ['nginx']), fork(300, 1, 301, 'nginx'), failed];
+    world.applyBatch(evs);
+    d.observe(evs);
+    expect(d.list().map((f) => f.ruleId)).not.toContain('Shell spawned by a server process');
+    expect(world.processes.byPid(301)?.exe).not.toBe('/bin/sh'); // the failed attempt did not become the process image
+    const ok = exec(301, 300, '/bin/sh', ['sh', '-c', 'id']);
+    world.applyBatch([ok]);
+    d.observe([ok]);
+    expect(d.list().map((f) => f.ruleId)).toContain('Shell spawned by a server process');
+  });
+
   it('stays quiet on a benign process tree', () => {
     const world = new WorldState();
     world.upsertContainer({ id: CID, name: 'app', image: 'app:1' });

@@ -110,6 +110,16 @@ describe('sensor sees real container behaviour (container mode)', () => {
     expect(ex.tgid).toBe(m.tgid);
   });
 
+  it('reports a failed exec with its error, filename and argv, and leaves the process as it was', async () => {
+    await execIn(c.id, ['sh', '-c', '/opt/not-here/tool --probe x; true'], { allowFail: true });
+    const f = await waitForEvent(all, (e): e is ExecEvent => mine(e) && e.kind === 'exec' && e.filename === '/opt/not-here/tool', 'failed exec');
+    expect(f.ret).toBe(-2); // ENOENT
+    expect(f.argv).toEqual(['/opt/not-here/tool', '--probe', 'x']);
+    expect(f.cwd).toBe('/');
+    // the shell that tried it is still the shell: no successful exec came from that process in between
+    expect(all.some((e) => mine(e) && e.kind === 'exec' && e.ret === 0 && e.tgid === f.tgid && e.ts > f.ts && e.filename === '/opt/not-here/tool')).toBe(false);
+  });
+
   it('tells a thread from a process: its clone, its own file write and its exit, then the process exit', async () => {
     await execIn(c.id, ['/bin/ghprobe', 'thread']);
     const w = await waitForEvent(all, (e) => mine(e) && e.kind === 'open' && e.path === '/tmp/from-thread', 'open from a thread');

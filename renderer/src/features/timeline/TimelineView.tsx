@@ -23,7 +23,7 @@ const LANES = ['processes', 'files', 'network', 'findings', 'cpu'] as const;
 
 export function describeEvent(e: RuntimeEvent): string {
   switch (e.kind) {
-    case 'exec': return `exec ${e.argv.join(' ') || e.filename}`;
+    case 'exec': return `exec ${e.argv.join(' ') || e.filename}${e.ret < 0 ? ` failed (E${-e.ret})` : ''}`;
     case 'fork': return `${e.thread ? 'thread' : 'fork'} → ${e.childTgid}`;
     case 'exit': return `${e.thread ? 'thread exit' : 'exit'} ${e.signal ? `signal ${e.signal}` : e.code}`;
     case 'open': return `open ${e.path}`;
