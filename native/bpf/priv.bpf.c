@@ -1,5 +1,5 @@
 /* Privilege and escape signals: setuid/setgid family, capset, ptrace, init_module/finit_module, bpf(),
- * unshare/setns, memfd_create, mprotect/mmap making anonymous memory executable.
+ * unshare/setns, memfd_create, mprotect/mmap making anonymous memory executable, io_uring_setup.
  * Why syscall tracepoints: each of these is a rare syscall, so enter+exit hooks cost nothing in the
  * common path and give the result (a refused setuid is as interesting as a granted one). Modules: the
  * init_module tracepoints do not exist on kernels without module support; the loader skips them and
@@ -106,3 +106,15 @@ ENTER(mmap)
 	return priv__enter(ctx, GH_KIND_MMAP, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], 0);
 }
 PRIV_EXIT(mmap)
+
+/* io_uring: reads, writes, opens, connects submitted through a ring never pass the syscall tracepoints
+ * above, so an io_uring instance is where this sensor goes blind; report its creation (entries and setup
+ * flags from io_uring_params, the ring fd as the result) so it can be flagged. */
+ENTER(io_uring_setup)
+{
+	__u32 flags = 0;
+	if (ctx->args[1])
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)(ctx->args[1] + 8)); /* io_uring_params.flags */
+	return priv__enter(ctx, GH_KIND_IO_URING, ctx->args[0], flags, 0, 0, 0);
+}
+PRIV_EXIT(io_uring_setup)

@@ -79,7 +79,8 @@
 #define GH_KIND_MEMFD    27
 #define GH_KIND_MPROTECT 28
 #define GH_KIND_MMAP     29
-#define GH_KIND_COUNT    30
+#define GH_KIND_IO_URING 30 /* io_uring_setup: an instance whose operations bypass the syscall hooks */
+#define GH_KIND_COUNT    31
 #define GH_KIND_SLOTS    32 /* per-kind counter arrays are this long */
 
 /* gh_event.flags */

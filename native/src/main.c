@@ -98,14 +98,14 @@ static const struct { const char *sys; int kind; } SYS_KINDS[] = {
 	{"capset", GH_KIND_CAPSET}, {"ptrace", GH_KIND_PTRACE}, {"init_module", GH_KIND_MODULE},
 	{"finit_module", GH_KIND_MODULE}, {"bpf", GH_KIND_BPF}, {"unshare", GH_KIND_UNSHARE}, {"setns", GH_KIND_SETNS},
 	{"memfd_create", GH_KIND_MEMFD}, {"mprotect", GH_KIND_MPROTECT}, {"mmap", GH_KIND_MMAP},
-	{"execve", GH_KIND_EXEC}, {"execveat", GH_KIND_EXEC},
+	{"execve", GH_KIND_EXEC}, {"execveat", GH_KIND_EXEC}, {"io_uring_setup", GH_KIND_IO_URING},
 };
 #define N_SYS (sizeof(SYS_KINDS) / sizeof(SYS_KINDS[0]))
 
 static const char *KIND_NAMES[GH_KIND_COUNT] = {
 	"exec", "fork", "exit", "open", "unlink", "rename", "chmod", "chown", "mkdir", "link", "symlink", "mount",
 	"umount", "connect", "accept", "bind", "listen", "dns", "setuid", "setgid", "capset", "ptrace", "module",
-	"bpf", "unshare", "setns", "chroot", "memfd", "mprotect", "mmap",
+	"bpf", "unshare", "setns", "chroot", "memfd", "mprotect", "mmap", "io_uring",
 };
 
 static const char *tracefs_dir(void)

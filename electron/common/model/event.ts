@@ -11,6 +11,8 @@ export const EVENT_KINDS = [
   // privilege and escape signals
   'setuid', 'setgid', 'capset', 'ptrace', 'module', 'bpf', 'unshare', 'setns', 'chroot',
   'memfd', 'mprotect', 'mmap',
+  // an io_uring instance: its operations bypass the syscall hooks
+  'io_uring',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -23,7 +25,7 @@ export const EVENT_FAMILY: Readonly<Record<EventKind, EventFamily>> = {
   connect: 'network', accept: 'network', bind: 'network', listen: 'network', dns: 'network',
   setuid: 'privilege', setgid: 'privilege', capset: 'privilege', ptrace: 'privilege', module: 'privilege',
   bpf: 'privilege', unshare: 'privilege', setns: 'privilege', chroot: 'privilege', memfd: 'privilege',
-  mprotect: 'privilege', mmap: 'privilege',
+  mprotect: 'privilege', mmap: 'privilege', io_uring: 'privilege',
 };
 
 /** Fields every event carries (from the helper's common record header). */
@@ -101,12 +103,14 @@ export type BpfEvent = EventBase & { kind: 'bpf'; cmd: number; ret: number };
 export type NsEvent = EventBase & { kind: 'unshare' | 'setns'; flags: number; ret: number };
 export type MemfdEvent = EventBase & { kind: 'memfd'; name: string; flags: number; ret: number };
 export type MemProtEvent = EventBase & { kind: 'mprotect' | 'mmap'; addr: string; len: number; prot: number; flags: number; ret: number };
+/** io_uring_setup: `entries` asked for, IORING_SETUP_* `flags`; ret is the ring's fd. */
+export type IoUringEvent = EventBase & { kind: 'io_uring'; entries: number; flags: number; ret: number };
 
 export type RuntimeEvent =
   | ExecEvent | ForkEvent | ExitEvent
   | OpenEvent | PathEvent | RenameEvent | ChmodEvent | ChownEvent | MountEvent
   | NetEvent | DnsEvent
-  | SetIdEvent | CapsetEvent | PtraceEvent | ModuleEvent | BpfEvent | NsEvent | MemfdEvent | MemProtEvent;
+  | SetIdEvent | CapsetEvent | PtraceEvent | ModuleEvent | BpfEvent | NsEvent | MemfdEvent | MemProtEvent | IoUringEvent;
 
 /** Open flags as Linux defines them (x86_64 / generic). */
 export const O_FLAGS = {

@@ -27,7 +27,7 @@ export const SYSCALL_TO_KIND: Readonly<Record<string, EventKind>> = {
   capset: 'capset', ptrace: 'ptrace',
   init_module: 'module', finit_module: 'module', delete_module: 'module',
   bpf: 'bpf', unshare: 'unshare', setns: 'setns', chroot: 'chroot',
-  memfd_create: 'memfd', mprotect: 'mprotect', mmap: 'mmap',
+  memfd_create: 'memfd', mprotect: 'mprotect', mmap: 'mmap', io_uring_setup: 'io_uring',
 };
 
 /** The name `evt.type` shows for an event of each kind (outputs, `evt.type startswith ...`). */
@@ -38,7 +38,7 @@ export const KIND_TO_SYSCALL: Readonly<Record<EventKind, string>> = {
   connect: 'connect', accept: 'accept4', bind: 'bind', listen: 'listen', dns: 'dns',
   setuid: 'setuid', setgid: 'setgid', capset: 'capset', ptrace: 'ptrace', module: 'init_module',
   bpf: 'bpf', unshare: 'unshare', setns: 'setns', chroot: 'chroot', memfd: 'memfd_create',
-  mprotect: 'mprotect', mmap: 'mmap',
+  mprotect: 'mprotect', mmap: 'mmap', io_uring: 'io_uring_setup',
 };
 
 /** The syscall name of one event: exact where the sensor reports it (set*id), canonical otherwise. */

@@ -234,6 +234,7 @@ const ARGS: { [K in EventKind]?: Record<string, (ev: E<K>, raw: boolean) => Fiel
   memfd: { name: (e) => e.name, flags: (e) => e.flags, res: (e) => e.ret },
   mprotect: { addr: (e) => e.addr, len: (e) => e.len, length: (e) => e.len, prot: (e, raw) => (raw ? e.prot : protFlags(e.prot)), res: (e) => e.ret },
   mmap: { addr: (e) => e.addr, len: (e) => e.len, length: (e) => e.len, prot: (e, raw) => (raw ? e.prot : protFlags(e.prot)), flags: (e) => e.flags, res: (e) => e.ret },
+  io_uring: { entries: (e) => e.entries, flags: (e) => e.flags, res: (e) => e.ret },
 };
 
 // ---- file descriptors ----------------------------------------------------------------------------------

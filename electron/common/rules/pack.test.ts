@@ -104,6 +104,7 @@ const POSITIVE: Record<string, Case> = {
   'Sudo or su run in container': [exec('/bin/su', ['su', 'root'])],
   'Pkexec run in container': [exec('/usr/bin/pkexec', ['pkexec', 'sh'])],
   'Process attached with ptrace': [ev({ kind: 'ptrace', request: 16, targetPid: 1, ret: 0 })],
+  'io_uring ring created in container': [ev({ kind: 'io_uring', entries: 4, flags: 0, ret: 3 })],
   'Debugger or tracer run in container': [exec('/usr/bin/strace', ['strace', '-p', '1'])],
   'Clear log activities': [open('/var/log/auth.log', 0o1001)],
   'Delete or truncate shell history': [ev({ kind: 'unlink', path: '/root/.ash_history', ret: 0 })],

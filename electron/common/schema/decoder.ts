@@ -614,6 +614,7 @@ export class FrameDecoder {
           case 'mprotect': case 'mmap':
             m.kind = kind; m.addr = this.hex64(pos + F.args); m.len = a(1); m.prot = a(2); m.flags = a(3); m.ret = ret;
             break;
+          case 'io_uring': m.kind = kind; m.entries = a(0); m.flags = a(1); m.ret = ret; break;
           default: return undefined;
         }
         break;

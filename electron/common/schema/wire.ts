@@ -36,7 +36,7 @@ export const OP = {
 export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(
   EVENT_KINDS.map((k, i) => [k, i]),
 ) as Record<EventKind, number>;
-export const KIND_COUNT = 30;
+export const KIND_COUNT = EVENT_KINDS.length; // GH_KIND_COUNT (the drift check compares)
 export const KIND_SLOTS = 32;
 
 export const FLAG = {

@@ -42,6 +42,7 @@ const FIELDS: { [K in EventKind]: Record<KindFields<K>, FieldType> } = {
   unshare: { flags: 'n', ret: 'n' }, setns: { flags: 'n', ret: 'n' },
   memfd: { name: 's', flags: 'n', ret: 'n' },
   mprotect: { addr: 's', len: 'n', prot: 'n', flags: 'n', ret: 'n' }, mmap: { addr: 's', len: 'n', prot: 'n', flags: 'n', ret: 'n' },
+  io_uring: { entries: 'n', flags: 'n', ret: 'n' },
 };
 // Base fields (all but ts, kind and containerId, which have their own columns), checked complete the same way.
 const BASE: Record<Exclude<keyof EventBase, 'ts' | 'containerId'>, FieldType> = {

@@ -89,4 +89,6 @@ export const PROBE_SCENARIOS: ProbeScenario[] = [
   { rule: 'Non-root process became root', positive: 'ghsuid setuid 0', benign: 'ghprobe setuid 0', user: { positive: '1000' } },
   { rule: 'Capabilities changed at runtime', positive: 'ghprobe capset', benign: 'ghprobe capget' },
   { rule: 'Process attached with ptrace', positive: 'ghprobe ptrace-attach', benign: 'ghprobe ptrace-traceme' },
+  // `node` (the probe under Node's name) uses io_uring through libuv legitimately
+  { rule: 'io_uring ring created in container', positive: 'ghprobe io_uring', benign: 'node io_uring' },
 ];

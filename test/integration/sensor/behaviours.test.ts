@@ -138,6 +138,15 @@ describe('sensor sees real container behaviour (container mode)', () => {
     expect(pexit.ts).toBeGreaterThanOrEqual(texit.ts);
   });
 
+  it('sees an io_uring ring being set up (its operations would bypass the syscall hooks)', async () => {
+    await execIn(c.id, ['/bin/ghprobe', 'io_uring']);
+    const u = await waitForEvent(all, (e) => mine(e) && e.kind === 'io_uring', 'io_uring_setup');
+    if (u.kind !== 'io_uring') throw new Error();
+    expect(u.entries).toBe(8);
+    expect(u.ret).toBeGreaterThanOrEqual(0); // the ring's fd
+    expect(u.comm).toBe('ghprobe');
+  });
+
   it('sees anonymous memory mapped executable', async () => {
     await execIn(c.id, ['/bin/ghprobe', 'mmapx']);
     const m = await waitForEvent(all, (e) => mine(e) && e.kind === 'mmap' && e.comm === 'ghprobe', 'mmap PROT_EXEC');

@@ -1,5 +1,6 @@
 /* A static test probe copied into busybox containers to perform what busybox cannot: exec of a memfd,
- * an executable anonymous mapping, a bare setuid, a mount attempt, a thread that writes a file and exits.
+ * an executable anonymous mapping, a bare setuid, a mount attempt, a thread that writes a file and exits,
+ * an io_uring ring.
  * Built by the sensor integration tests. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -52,6 +54,10 @@ int main(int argc, char **argv)
 			return 8;
 		pthread_join(t, NULL);
 		return 0;
+	}
+	if (!strcmp(argv[1], "io_uring")) {
+		unsigned char params[120] = {0}; /* struct io_uring_params: the kernel fills it in */
+		return syscall(SYS_io_uring_setup, 8, params) >= 0 ? 0 : 9;
 	}
 	if (!strcmp(argv[1], "mount"))
 		return mount("none", "/tmp", "tmpfs", 0, NULL) == 0 ? 0 : 7;

@@ -35,6 +35,7 @@ export function describeEvent(e: RuntimeEvent): string {
     case 'connect': case 'accept': return `${e.kind} ${e.unixPath ?? `${e.daddr}:${e.dport}`}`;
     case 'bind': case 'listen': return `${e.kind} ${e.saddr ?? ''}:${e.sport ?? ''}`;
     case 'dns': return `dns ${e.qname}${e.answers?.length ? ` → ${e.answers.join(', ')}` : ''}`;
+    case 'io_uring': return `io_uring ring of ${e.entries}${e.ret < 0 ? ` failed (E${-e.ret})` : ' (its operations are not traced)'}`;
     default: return e.kind;
   }
 }

@@ -154,7 +154,12 @@ int main(int argc, char **argv)
 		return connect_inet(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "connect-unix") && argc > 2)
 		return connect_unix(argv[2]);
+	if (!strcmp(cmd, "io_uring")) {
+		unsigned char params[120] = {0}; /* struct io_uring_params, zeroed: the kernel fills it in */
+		return report("io_uring_setup", syscall(SYS_io_uring_setup, 4, params));
+	}
 	fprintf(stderr, "usage: ghprobe memfd | memfd-exec FILE ARGV0 [ARG...] | mmap-wx | mprotect-wx | mprotect-rx | bpf |"
-	                " capset | capget | ptrace-attach | ptrace-traceme | setuid UID | connect IP PORT | connect-unix PATH\n");
+	                " capset | capget | ptrace-attach | ptrace-traceme | setuid UID | connect IP PORT | connect-unix PATH |"
+	                " io_uring\n");
 	return 2;
 }
