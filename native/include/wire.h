@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define GH_SCHEMA_VERSION 2
+#define GH_SCHEMA_VERSION 3
 /* "GHS1" read as a little-endian u32: the resynchronisation anchor of every frame. */
 #define GH_MAGIC 0x31534847u
 /* No valid frame is larger; a header claiming more is corrupt. */

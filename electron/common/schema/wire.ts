@@ -3,7 +3,7 @@
 // compiled C structs, so a drift between the two fails CI instead of corrupting a recording.
 import { EVENT_KINDS, type EventKind } from '../model/event';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const MAGIC = 0x31534847; // "GHS1" little-endian
 export const MAX_FRAME = 16384;
 export const FRAME_HEADER_BYTES = 16;
