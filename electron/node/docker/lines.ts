@@ -1,18 +1,33 @@
-// Docker's streaming endpoints (events, stats) send one JSON document per line, torn across chunks at random.
+// Docker's streaming endpoints (events, stats) send one JSON document per line, and container logs one line of
+// text per line, torn across chunks at random.
+import { StringDecoder } from 'node:string_decoder';
+
 export type DockerStream = NodeJS.ReadableStream & { destroy?: () => void };
 
-/** Calls onLine with every non-empty line of the stream, joining a line that was torn across chunks. */
-export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/**
+ * A chunk handler that calls onLine with every complete line (without its "\n"), however the chunks tear lines and
+ * UTF-8 characters apart (a multi-byte character split across two chunks is decoded whole, not as two U+FFFD).
+ */
+export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  const decoder = new StringDecoder('utf8');
   let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
+  return (chunk: Buffer) => {
+    buf += decoder.write(chunk);
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
+      const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      if (line) onLine(line);
+      onLine(line);
     }
-  });
+  };
+}
+
+/** Calls onLine with every non-empty line of the stream (trimmed), joining a line that was torn across chunks. */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  stream.on('data', lineSplitter((raw) => {
+    const line = raw.trim();
+    if (line) onLine(line);
+  }));
 }
 
 /**

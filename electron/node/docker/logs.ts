@@ -6,6 +6,7 @@ import { NotFoundError } from '../../common/ipc/errors';
 import type { LogFollowLines } from '../../common/ipc/response';
 import { refusal } from './actions';
 import { demuxDockerStream } from './demux';
+import { lineSplitter } from './lines';
 
 type Line = LogFollowLines['lines'][number];
 const BATCH_MS = 100;
@@ -15,19 +16,14 @@ const MAX_FOLLOWS = 32;
 
 interface Follow { id: string; containerId: string; stream: NodeJS.ReadableStream & { destroy?: () => void }; pending: Line[]; timer?: NodeJS.Timeout; done: boolean }
 
-function lineSplitter(stream: 'stdout' | 'stderr', out: (l: Line) => void) {
-  let rest = '';
-  return (chunk: Buffer) => {
-    rest += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      const raw = rest.slice(0, nl).replace(/\r$/, '');
-      rest = rest.slice(nl + 1);
-      const sp = raw.indexOf(' ');
-      const ts = Date.parse(raw.slice(0, sp));
-      out({ stream, ts: Number.isFinite(ts) ? ts : 0, text: Number.isFinite(ts) ? raw.slice(sp + 1) : raw });
-    }
-  };
+/** One Docker log line ("<RFC 3339 timestamp> <text>", the timestamp added by `timestamps: true`) as a Line. */
+function logLines(stream: 'stdout' | 'stderr', out: (l: Line) => void): (chunk: Buffer) => void {
+  return lineSplitter((line) => {
+    const raw = line.replace(/\r$/, '');
+    const sp = raw.indexOf(' ');
+    const ts = Date.parse(raw.slice(0, sp));
+    out({ stream, ts: Number.isFinite(ts) ? ts : 0, text: Number.isFinite(ts) ? raw.slice(sp + 1) : raw });
+  });
 }
 
 export class LogFollowers {
@@ -56,12 +52,12 @@ export class LogFollowers {
       f.timer ??= setTimeout(() => this.flush(f), BATCH_MS);
     };
     if (info.Config?.Tty) {
-      stream.on('data', lineSplitter('stdout', add));
+      stream.on('data', logLines('stdout', add));
     } else {
       const out = new PassThrough();
       const err = new PassThrough();
-      out.on('data', lineSplitter('stdout', add));
-      err.on('data', lineSplitter('stderr', add));
+      out.on('data', logLines('stdout', add));
+      err.on('data', logLines('stderr', add));
       demuxDockerStream(stream, out, err);
     }
     const end = () => {
