@@ -209,7 +209,7 @@ export class Recorder {
         for (let i = Math.max(0, batch.length - TAIL_RING); i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
         this.tailCount += batch.length;
         const fresh = this.world.takeNewContainers();
-        if (fresh.length) this.learnContainers(fresh);
+        if (fresh.length) this.learn(fresh);
       }
       end = await Promise.race([source.ended, Promise.resolve<CaptureEnd>({ reason: 'exhausted' })]);
     } catch (err) {
@@ -224,10 +224,6 @@ export class Recorder {
    * event, so the first event no longer counts as new, and a silent container would otherwise never be sampled.
    */
   learn(ids: string[]): void {
-    this.learnContainers(ids);
-  }
-
-  private learnContainers(ids: string[]): void {
     const { info, seedFromProc } = this.opts;
     for (const id of ids) {
       if (this.learned.has(id)) continue;

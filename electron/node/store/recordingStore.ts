@@ -380,11 +380,7 @@ export class RecordingStore {
 
   /** The queued view models as upserts (latest version of each), and the samples, in one go. */
   private stateOps(ops: WriteOp[]): void {
-    // The interval runs from the last write that held something: an empty first flush (before the capture's
-    // first delta) must not hold the first state back for a whole interval, or a crash then leaves no processes.
-    if (this.queuedContainers.size + this.queuedProcesses.size + this.queuedFiles.size + this.queuedFlows.size +
-      this.queuedListening.size + this.queuedResources.length + this.queuedStats.length === 0) return;
-    this.lastStateWrite = performance.now();
+    const before = ops.length;
     for (const c of this.queuedContainers) {
       ops.push(['containerUpdate', [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
         c.firstSeen, c.lastSeen, c.events, this.containerRow(c.id)]]);
@@ -401,6 +397,9 @@ export class RecordingStore {
     for (const l of this.queuedListening) ops.push(['listening', [`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l)]]);
     for (const r of this.queuedResources) ops.push(['resource', [this.containerRow(r.containerId), r.ts, JSON.stringify(r)]]);
     for (const st of this.queuedStats) ops.push(['stats', [st.ts, JSON.stringify(st)]]);
+    // The interval runs from the last write that held something: an empty first flush (before the capture's
+    // first delta) must not hold the first state back for a whole interval, or a crash then leaves no processes.
+    if (ops.length > before) this.lastStateWrite = performance.now();
     this.queuedProcesses = new Set();
     this.queuedFiles = new Set();
     this.queuedFlows = new Set();

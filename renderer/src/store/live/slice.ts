@@ -67,10 +67,6 @@ export function emptyWorld(): LiveWorld {
 }
 
 /** Copy-on-write upsert: the previous map stays untouched so React sees a new identity only where data changed. */
-function upsert<T>(prev: LayeredMap<T>, items: readonly T[], key: (t: T) => string): LayeredMap<T> {
-  return prev.with(items, key);
-}
-
 /** Applies one live frame to the world; pure (the input world is not mutated). */
 export function reduceFrame(w: LiveWorld, f: Pick<LiveFrame, 'delta' | 'tail' | 'loss' | 'coalesced' | 'dropped' | 'ts'>): LiveWorld {
   const d = f.delta;
@@ -125,10 +121,10 @@ export function reduceFrame(w: LiveWorld, f: Pick<LiveFrame, 'delta' | 'tail' | 
   return {
     rev: w.rev + 1,
     procLog,
-    processes: upsert(w.processes, d.processes, (p) => p.key),
-    files: upsert(w.files, d.files, fileKey),
-    flows: upsert(w.flows, d.flows, flowKey),
-    listening: upsert(w.listening, d.listening, listenKey),
+    processes: w.processes.with(d.processes, (p) => p.key),
+    files: w.files.with(d.files, fileKey),
+    flows: w.flows.with(d.flows, flowKey),
+    listening: w.listening.with(d.listening, listenKey),
     resources,
     refs,
     tail,
