@@ -77,10 +77,12 @@ static __always_inline int exec__enter(struct trace_event_raw_sys_enter *ctx, in
 static __always_inline int exec__exit(long ret)
 {
 	__u64 id;
+	if (ret >= 0) /* the common case: sched_process_exec reported it, only the stash goes */
+		return emit__done(bpf_get_current_pid_tgid());
 	struct gh_inflight *in;
 	struct gh_config *c;
 	__u8 *buf = emit__begin(&id, &in, &c);
-	if (!buf || ret >= 0)
+	if (!buf)
 		return in ? emit__done(id) : 0;
 	struct gh_exec *r = (struct gh_exec *)buf;
 	event__fill(&r->e, GH_KIND_EXEC);
@@ -91,9 +93,9 @@ static __always_inline int exec__exit(long ret)
 	r->filename_len = fl;
 	off += fl;
 	__u32 start = off, argc = 0;
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; in->p2 && i < 16; i++) {
 		__u64 ap = 0;
-		if (!in->p2 || bpf_probe_read_user(&ap, sizeof(ap), (void *)(in->p2 + 8 * i)) || !ap)
+		if (bpf_probe_read_user(&ap, sizeof(ap), (void *)(in->p2 + 8 * i)) || !ap)
 			break;
 		long n = bpf_probe_read_user_str(buf + (off & OFF_MASK), 256, (void *)ap);
 		if (n <= 0)
