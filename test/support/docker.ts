@@ -1,9 +1,10 @@
 // Test support: real images and containers on the local dockerd, labelled so tests touch only their own.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, writeFileSync, chmodSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const run = promisify(execFile);
 
@@ -136,4 +137,19 @@ export async function removeTestContainers(): Promise<void> {
   // snapshots of this process' containers inherit its owner label: commit images are not left on the engine
   const images = (await docker(['images', '-q', '--filter', `label=${TEST_OWNER_LABEL}=${process.pid}`, '--filter', 'label=dev.glasshouse.snapshot-of'])).split('\n').filter(Boolean);
   if (images.length) await docker(['rmi', '-f', ...new Set(images)]).catch(() => undefined);
+}
+
+/**
+ * Compiles a C test tool statically, once per source content and flags (the binary's name carries their hash, so
+ * two checkouts sharing /tmp never run each other's build), and copies it into a container at `dest`.
+ */
+export async function installStaticTool(containerId: string, src: string, dest: string, flags: string[] = []): Promise<void> {
+  const hash = createHash('sha256').update(readFileSync(src)).update(flags.join(' ')).digest('hex').slice(0, 12);
+  const out = join(tmpdir(), `glasshouse-${basename(src, '.c')}-${hash}`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}`;
+    await run('cc', ['-static', '-O2', ...flags, '-o', tmp, src]);
+    renameSync(tmp, out); // whole or absent, even with two suites compiling at once
+  }
+  await docker(['cp', out, `${containerId}:${dest}`]);
 }

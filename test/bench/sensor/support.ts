@@ -1,23 +1,16 @@
 // Benchmark support: run a workload inside a watched container's namespaces and cgroup, with no tracing,
 // with the Glasshouse helper, under `strace -f`, or under bpftrace, and read its own CPU time.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { docker, importRootfs } from '../../support/docker';
+import { docker, importRootfs, installStaticTool } from '../../support/docker';
 import { SENSOR_LABEL } from '../../integration/sensor/support';
 
 const run = promisify(execFile);
-export const WORKLOAD = '/tmp/glasshouse-bench-workload';
-
-export function buildWorkload(): void {
-  const src = `${__dirname}/workload.c`;
-  if (!existsSync(WORKLOAD) || statSync(WORKLOAD).mtimeMs < statSync(src).mtimeMs) execFileSync('cc', ['-static', '-O2', '-o', WORKLOAD, src]);
-}
-
-export async function installWorkload(containerId: string): Promise<void> {
-  buildWorkload();
-  await docker(['cp', WORKLOAD, `${containerId}:/bin/ghwl`]);
+/** The benchmark workloads (workload.c), compiled static once per content, as /bin/ghwl in the container. */
+export function installWorkload(containerId: string): Promise<void> {
+  return installStaticTool(containerId, `${__dirname}/workload.c`, '/bin/ghwl');
 }
 
 export function cgroupDir(containerId: string): string {

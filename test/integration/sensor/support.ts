@@ -4,7 +4,7 @@
 import Dockerode from 'dockerode';
 import type { RuntimeEvent } from '../../../electron/common/model/event';
 import type { Sensor } from '../../../electron/node/sensor';
-import { docker, ensureRelabeledBusybox } from '../../support/docker';
+import { docker, ensureRelabeledBusybox, installStaticTool } from '../../support/docker';
 
 export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
 export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
@@ -66,12 +66,7 @@ export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) 
 
 export const HELPER = process.env.GLASSHOUSE_HELPER ?? `${process.cwd()}/native/build/glasshouse-helper`;
 
-/** Compiles probe.c (static) once and copies it into a container as /bin/ghprobe. */
-export async function installProbe(containerId: string): Promise<void> {
-  const { execFileSync } = await import('node:child_process');
-  const { existsSync, statSync } = await import('node:fs');
-  const out = '/tmp/glasshouse-sensor-probe';
-  const src = `${__dirname}/probe.c`;
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) execFileSync('cc', ['-static', '-O2', '-pthread', '-o', out, src]);
-  await docker(['cp', out, `${containerId}:/bin/ghprobe`]);
+/** Compiles probe.c (static) once per content and copies it into a container as /bin/ghprobe. */
+export function installProbe(containerId: string): Promise<void> {
+  return installStaticTool(containerId, `${__dirname}/probe.c`, '/bin/ghprobe', ['-pthread']);
 }
