@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sensor } from '../../../electron/node/sensor';
-import { collect, dockerClient, execIn, HELPER, removeSensorContainers, runSensorContainer, waitForEvent } from './support';
+import { collect, dockerClient, HELPER, removeSensorContainers, runSensorContainer, writeAndSee } from './support';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'gh-caps-'));
@@ -50,8 +50,7 @@ describe('helper capabilities (kernel side of the Docker ≥ 23 set)', () => {
     await sensor.start();
     try {
       await sensor.watchContainer(c.id);
-      await execIn(c.id, ['sh', '-c', 'echo x > /etc/minimal-caps']);
-      const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/minimal-caps', 'open under minimal caps');
+      const e = await writeAndSee(all, c.id, '/etc/minimal-caps');
       expect(e.containerId).toBe(c.id);
     } finally {
       await sensor.stop();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sensor } from '../../../electron/node/sensor';
 import type { ContainerHelperRun } from '../../../electron/node/sensor/transport';
-import { collect, dockerClient, execIn, HELPER, removeSensorContainers, runSensorContainer, waitForEvent } from './support';
+import { collect, dockerClient, HELPER, removeSensorContainers, runSensorContainer, writeAndSee } from './support';
 
 describe('sensor smoke (container mode)', () => {
   let sensor: Sensor;
@@ -23,8 +23,7 @@ describe('sensor smoke (container mode)', () => {
     await new Promise((r) => setTimeout(r, 500));
     await sensor.start();
     expect(errors.map((e) => e.message).join()).toMatch(/was not found by the Docker engine/);
-    await execIn(c.id, ['sh', '-c', 'echo x > /etc/smoke']);
-    const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/smoke', 'open /etc/smoke');
+    const e = await writeAndSee(all, c.id, '/etc/smoke');
     expect(e.containerId).toBe(c.id);
   });
 
@@ -54,8 +53,7 @@ describe('sensor smoke (local mode over a Unix socket)', () => {
     try {
       expect(sensor.helper?.label).toMatch(/on .*helper\.sock/);
       await sensor.watchContainer(c.id); // control in, WATCHED reply out, over the socket
-      await execIn(c.id, ['sh', '-c', 'echo x > /etc/over-socket']);
-      const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/over-socket', 'open over socket');
+      const e = await writeAndSee(all, c.id, '/etc/over-socket');
       expect(e.containerId).toBe(c.id);
     } finally {
       await sensor.stop();
@@ -78,8 +76,7 @@ describe('sensor smoke (container mode, frames over a bind-mounted socket instea
       expect(label).toMatch(/^helper container [0-9a-f]{12} \(socket\)$/);
       expect(existsSync(dir)).toBe(true); // (the socket name itself is unlinked once the helper accepted us)
       await sensor.watchContainer(c.id);
-      await execIn(c.id, ['sh', '-c', 'echo x > /etc/container-socket']);
-      const e = await waitForEvent(all, (e) => e.kind === 'open' && e.path === '/etc/container-socket', 'open over the container socket');
+      const e = await writeAndSee(all, c.id, '/etc/container-socket');
       expect(e.containerId).toBe(c.id);
     } finally {
       const t0 = Date.now();

@@ -51,6 +51,12 @@ export function collect(sensor: Sensor): RuntimeEvent[] {
 }
 
 /** Waits until `pred` finds an event (polling the collected list), or fails with what was seen. */
+/** Writes `path` inside the container (a shell `echo x > path`) and returns the open event the sensor reported for it. */
+export async function writeAndSee(all: RuntimeEvent[], containerId: string, path: string): Promise<RuntimeEvent> {
+  await execIn(containerId, ['sh', '-c', `echo x > ${path}`]);
+  return waitForEvent(all, (e) => e.kind === 'open' && 'path' in e && e.path === path, `open ${path}`);
+}
+
 export async function waitForEvent<T extends RuntimeEvent>(all: RuntimeEvent[], pred: (e: RuntimeEvent) => e is T, what: string, ms?: number): Promise<T>;
 export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms?: number): Promise<RuntimeEvent>;
 export async function waitForEvent(all: RuntimeEvent[], pred: (e: RuntimeEvent) => boolean, what: string, ms = 10_000): Promise<RuntimeEvent> {
