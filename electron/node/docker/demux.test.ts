@@ -48,9 +48,9 @@ describe('DockerStreamDemuxer', () => {
 
   it('reports the destination that is full', () => {
     const out = new PassThrough({ highWaterMark: 4 }), err = new Sink(); // unread: full after 4 bytes
-    const r = new DockerStreamDemuxer(out, err).push(frame(1, Buffer.from('more than four bytes')));
-    expect(r.ok).toBe(false);
-    expect(r.full).toBe(out);
+    const full = new DockerStreamDemuxer(out, err).push(frame(1, Buffer.from('more than four bytes')));
+    expect(full).toBe(out);
+    expect(new DockerStreamDemuxer(new Sink(), err).push(frame(1, Buffer.from('x')))).toBeUndefined(); // room left
   });
 });
 

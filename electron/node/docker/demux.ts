@@ -16,8 +16,8 @@ export class DockerStreamDemuxer {
 
   constructor(private readonly stdout: Writable, private readonly stderr: Writable) {}
 
-  /** Routes one chunk; `full` is the destination that asked the writer to wait for its "drain", if any. */
-  push(chunk: Buffer): { ok: boolean; full: Writable | undefined } {
+  /** Routes one chunk; returns the destination that asked the writer to wait for its "drain", if any. */
+  push(chunk: Buffer): Writable | undefined {
     let pos = 0;
     let full: Writable | undefined;
     while (pos < chunk.length) {
@@ -39,7 +39,7 @@ export class DockerStreamDemuxer {
       this.left -= n;
       pos += n;
     }
-    return { ok: !full, full };
+    return full;
   }
 }
 
@@ -48,7 +48,7 @@ export function demuxDockerStream(source: Readable | NodeJS.ReadableStream, stdo
   const d = new DockerStreamDemuxer(stdout, stderr);
   const src = source as Readable;
   src.on('data', (chunk: Buffer | string) => {
-    const { full } = d.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const full = d.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     if (full && !full.destroyed && !src.isPaused()) {
       src.pause();
       const resume = () => {
