@@ -2,7 +2,8 @@
 import type { EventKind } from '../model/event';
 import { FRAME_HEADER_BYTES, KIND_CODE, LAYOUT, MAGIC, OP, PREFIX_LEN, PREFIX_MAX, SCHEMA_VERSION } from './wire';
 
-function frame(op: number, size: number): { bytes: Uint8Array; view: DataView } {
+/** A zeroed frame of `size` bytes with its header {magic, length, schema, op} written (seq 0). */
+export function newFrame(op: number, size: number): { bytes: Uint8Array; view: DataView } {
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
@@ -18,7 +19,7 @@ function ascii(bytes: Uint8Array, at: number, s: string, max: number): void {
 
 export function encodeWatch(containerId: string, pid: number, unwatch = false): Uint8Array {
   const L = LAYOUT.gh_ctl_watch;
-  const { bytes, view } = frame(unwatch ? OP.CTL_UNWATCH : OP.CTL_WATCH, L.size);
+  const { bytes, view } = newFrame(unwatch ? OP.CTL_UNWATCH : OP.CTL_WATCH, L.size);
   ascii(bytes, L.fields.container_id, containerId, 64);
   view.setUint32(L.fields.pid, pid >>> 0, true);
   return bytes;
@@ -32,7 +33,7 @@ export function kindMask(kinds: readonly EventKind[]): bigint {
 
 export function encodeKinds(kinds: readonly EventKind[]): Uint8Array {
   const L = LAYOUT.gh_ctl_kinds;
-  const { bytes, view } = frame(OP.CTL_KINDS, L.size);
+  const { bytes, view } = newFrame(OP.CTL_KINDS, L.size);
   view.setBigUint64(L.fields.mask, kindMask(kinds), true);
   return bytes;
 }
@@ -45,7 +46,7 @@ export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
     if (p.length >= PREFIX_LEN) throw new Error(`Sensitive path prefix "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
   }
   if (prefixes.length > PREFIX_MAX) throw new Error(`At most ${PREFIX_MAX} sensitive path prefixes can be watched in the kernel (got ${prefixes.length}).`);
-  const { bytes, view } = frame(OP.CTL_PREFIXES, L.size);
+  const { bytes, view } = newFrame(OP.CTL_PREFIXES, L.size);
   view.setUint32(L.fields.count, prefixes.length, true);
   prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
   return bytes;
@@ -53,7 +54,7 @@ export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
 
 export function encodeHost(on: boolean): Uint8Array {
   const L = LAYOUT.gh_ctl_host;
-  const { bytes, view } = frame(OP.CTL_HOST, L.size);
+  const { bytes, view } = newFrame(OP.CTL_HOST, L.size);
   view.setUint32(L.fields.on, on ? 1 : 0, true);
   return bytes;
 }

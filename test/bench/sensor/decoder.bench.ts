@@ -1,22 +1,25 @@
 // Decoder speed alone (no kernel, no pipe): how many helper records per second the engine can decode.
 import { describe, it } from 'vitest';
 import { FrameDecoder } from '../../../electron/common/schema/decoder';
-import { KIND_CODE, LAYOUT, MAGIC, OP, SCHEMA_VERSION } from '../../../electron/common/schema/wire';
+import { newFrame } from '../../../electron/common/schema/control';
+import { KIND_CODE, LAYOUT, OP } from '../../../electron/common/schema/wire';
+
+/** A frame with its header, sequence number and the common event header of a "bench"/"ghwl" task in cgroup 300. */
+function eventFrame(op: number, size: number, seq: number, kind: number, comm: string): { b: Uint8Array; v: DataView } {
+  const E = LAYOUT.gh_event.fields;
+  const { bytes: b, view: v } = newFrame(op, size);
+  v.setUint32(12, seq, true);
+  v.setBigUint64(16 + E.ts_ns, 123456789n + BigInt(seq), true);
+  v.setBigUint64(16 + E.cgroup_id, 300n, true);
+  v.setUint16(16 + E.kind, kind, true);
+  [...comm].forEach((c, i) => v.setUint8(16 + E.comm + i, c.charCodeAt(0)));
+  return { b, v };
+}
 
 function fileFrame(path: string, seq: number): Uint8Array {
-  const F = LAYOUT.gh_file.fields, E = LAYOUT.gh_event.fields;
+  const F = LAYOUT.gh_file.fields;
   const tail = [...path].map((c) => c.charCodeAt(0));
-  const b = new Uint8Array(LAYOUT.gh_file.size + tail.length);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, MAGIC, true);
-  v.setUint32(4, b.length, true);
-  v.setUint16(8, SCHEMA_VERSION, true);
-  v.setUint16(10, OP.OP_FILE, true);
-  v.setUint32(12, seq, true);
-  v.setBigUint64(16 + E.ts_ns, 123456789n, true);
-  v.setBigUint64(16 + E.cgroup_id, 300n, true);
-  v.setUint16(16 + E.kind, KIND_CODE.open, true);
-  [...'bench'].forEach((c, i) => v.setUint8(16 + E.comm + i, c.charCodeAt(0)));
+  const { b, v } = eventFrame(OP.OP_FILE, LAYOUT.gh_file.size + tail.length, seq, KIND_CODE.open, 'bench');
   v.setInt32(F.dirfd, -100, true);
   v.setUint16(F.path_len, tail.length, true);
   b.set(tail, LAYOUT.gh_file.size);
@@ -25,18 +28,8 @@ function fileFrame(path: string, seq: number): Uint8Array {
 
 /** A setresuid(-1,-1,-1) record, what the throughput benchmark's producers emit. */
 function privFrame(seq: number): Uint8Array {
-  const F = LAYOUT.gh_priv.fields, E = LAYOUT.gh_event.fields;
-  const b = new Uint8Array(LAYOUT.gh_priv.size);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, MAGIC, true);
-  v.setUint32(4, b.length, true);
-  v.setUint16(8, SCHEMA_VERSION, true);
-  v.setUint16(10, OP.OP_PRIV, true);
-  v.setUint32(12, seq, true);
-  v.setBigUint64(16 + E.ts_ns, 123456789n + BigInt(seq), true);
-  v.setBigUint64(16 + E.cgroup_id, 300n, true);
-  v.setUint16(16 + E.kind, KIND_CODE.setuid, true);
-  [...'ghwl'].forEach((c, i) => v.setUint8(16 + E.comm + i, c.charCodeAt(0)));
+  const F = LAYOUT.gh_priv.fields;
+  const { b, v } = eventFrame(OP.OP_PRIV, LAYOUT.gh_priv.size, seq, KIND_CODE.setuid, 'ghwl');
   v.setUint32(F.sysnr, 117, true);
   for (let i = 0; i < 3; i++) v.setBigUint64(F.args + 8 * i, 0xffffffffn, true);
   return b;
