@@ -386,8 +386,9 @@ export async function ensureHelperImage(docker: Dockerode, binaryPath: string, v
   const tag = helperImageTag(binaryPath, version);
   if (await imageExists(docker, tag)) return { tag, built: false };
   await buildHelperImage(docker, binaryPath, tag);
-  // a new build: the previous builds' images are garbage now (best effort, never in the way of starting)
-  await pruneHelperImages(docker, tag).catch(() => undefined);
+  // a new build: the previous builds' images are garbage now (best effort, in the background: starting the
+  // helper never waits for the engine to delete images)
+  void pruneHelperImages(docker, tag).catch(() => undefined);
   return { tag, built: true };
 }
 
