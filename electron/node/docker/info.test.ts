@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleFromStats } from './info';
+import type Dockerode from 'dockerode';
+import { dockerInfoProvider, sampleFromStats } from './info';
 
 describe('sampleFromStats', () => {
   it('computes CPU % like docker stats, subtracts page cache and sums networks', () => {
@@ -16,5 +17,12 @@ describe('sampleFromStats', () => {
   });
   it('reads a first sample (no previous CPU) as 0 %, not NaN', () => {
     expect(sampleFromStats('c', { read: '0001-01-01T00:00:00Z' }).cpuPercent).toBe(0);
+  });
+});
+
+describe('dockerInfoProvider.diff', () => {
+  it('reads the Buffer `null\\n` dockerode returns for an unchanged container as an empty diff', async () => {
+    const docker = { getContainer: () => ({ changes: async () => Buffer.from('null\n') }) } as unknown as Dockerode;
+    expect(await dockerInfoProvider(docker).diff('c')).toEqual([]);
   });
 });

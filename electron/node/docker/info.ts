@@ -2,7 +2,7 @@
 import type Dockerode from 'dockerode';
 import type { ContainerInfoProvider } from '../capture/containerInfo';
 import type { ResourceSample } from '../../common/model/process';
-import type { DockerDiffEntry } from '../../common/state/fileTable';
+import { parseDiff } from './answers';
 import { inspectContainer } from './containers';
 import { summaryFromListEntry } from './inspect';
 import { watchExecs } from './execs';
@@ -50,7 +50,7 @@ export function sampleFromStats(containerId: string, s: StatsJson): ResourceSamp
 export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
   return {
     inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
-    diff: async (id) => ((await docker.getContainer(id).changes()) as DockerDiffEntry[] | null) ?? [],
+    diff: async (id) => parseDiff(id, (await docker.getContainer(id).changes()) as unknown),
     list: async () => (await docker.listContainers({ all: false })).map(summaryFromListEntry),
     watchExecs: (onExec) => watchExecs(docker, onExec),
     streamStats: (id, onSample) =>
