@@ -1,5 +1,6 @@
 // Terminals: a TTY exec per terminal through dockerode, shell found by probing, resize, scrollback for re-attach.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Dockerode from 'dockerode';
@@ -14,6 +15,24 @@ const SCROLLBACK_BYTES = 64 * 1024;
 /** Output is batched this long so a busy command sends tens of messages a second, not thousands. */
 const FLUSH_MS = 16;
 const PROBE_TIMEOUT_MS = 5000;
+
+/** Reads /proc/<pid>/cgroup; injectable so the decision can be tested without a process. */
+export type CgroupReader = (pid: number) => string | undefined;
+const readProcCgroup: CgroupReader = (pid) => {
+  try { return readFileSync(`/proc/${pid}/cgroup`, 'utf8'); } catch { return undefined; }
+};
+
+/**
+ * Whether the exec's pid may be SIGKILLed on this host: only when the engine is reached over a unix socket of this
+ * machine (not a TCP/SSH DOCKER_HOST) and the pid's cgroup names the container's 64-hex id. Docker Desktop and
+ * Podman machine run the container in a VM, so the same pid number here is someone else's and fails the check.
+ */
+export function mayKillExecPid(engine: { socketPath?: unknown; host?: unknown }, pid: number, containerId: string, readCgroup: CgroupReader = readProcCgroup): boolean {
+  if (typeof engine.socketPath !== 'string' || !engine.socketPath.startsWith('/') || engine.host) return false;
+  if (!Number.isInteger(pid) || pid <= 1 || !/^[0-9a-f]{64}$/.test(containerId)) return false;
+  const cg = readCgroup(pid);
+  return cg !== undefined && cg.split('\n').some((line) => line.includes(containerId));
+}
 
 export class NoShellError extends GlasshouseError { override name = 'GlasshouseError'; }
 
@@ -196,8 +215,9 @@ export class TerminalManager {
   private async hangUp(t: Terminal): Promise<void> {
     try {
       const r = await t.exec.inspect();
-      // Only reachable when the engine runs on this host (not Docker Desktop's VM); there the connection close is all we have.
-      if (r.Running && r.Pid) process.kill(r.Pid, 'SIGKILL');
+      // Only a local engine's process in the container's own cgroup; elsewhere the connection close is all we have.
+      const modem = (this.docker() as unknown as { modem?: { socketPath?: unknown; host?: unknown } }).modem ?? {};
+      if (r.Running && r.Pid && mayKillExecPid(modem, r.Pid, t.info.containerId)) process.kill(r.Pid, 'SIGKILL');
     } catch { /* exec or container gone: nothing left to end */ }
     if (!t.closed) t.stream.destroy();
   }
