@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DockerAnswerError, answerRejects, parseDiff } from './answers';
 
@@ -18,5 +20,15 @@ describe('parseDiff', () => {
     expect(() => parseDiff('abc', [{ Kind: 1 }])).toThrow(DockerAnswerError);
     expect(() => parseDiff('abc', Buffer.from('{oops'))).toThrow(/container diff for container abc/);
     expect(answerRejects()['container diff']).toBe(before + 2);
+  });
+});
+
+describe('parseDiff against answers recorded from dockerd 20.10', () => {
+  const fixture = (f: string) => readFileSync(join(__dirname, '../../../test/fixtures/docker/docker-20.10', f));
+  it('a read-only idle container (raw body `null\\n`) is an empty diff', () => {
+    expect(parseDiff('c', fixture('diff-readonly-idle.json'))).toEqual([]);
+  });
+  it('a container that wrote a file lists the directory change and the new file', () => {
+    expect(parseDiff('c', fixture('diff-changed.json'))).toEqual([{ Path: '/tmp', Kind: 0 }, { Path: '/tmp/m', Kind: 1 }]);
   });
 });
