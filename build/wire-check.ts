@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONSTANTS, FLAG, KIND_CODE, LAYOUT, LOG_LEVEL, OP } from '../electron/common/schema/wire';
+import { BYE_REASON, CGROUP_EVENT, CONSTANTS, FLAG, KIND_CODE, LAYOUT, LOG_LEVEL, OP } from '../electron/common/schema/wire';
 
 const ROOT = resolve(__dirname, '..');
 const WIRE_H = join(ROOT, 'native/include/wire.h');
@@ -23,6 +23,8 @@ function expectedMacros(): Record<string, number> {
   for (const [k, v] of Object.entries(KIND_CODE)) m[`GH_KIND_${k.toUpperCase()}`] = v;
   for (const [k, v] of Object.entries(FLAG)) m[`GH_${k}`] = v;
   for (const [k, v] of Object.entries(LOG_LEVEL)) m[`GH_${k}`] = v;
+  for (const [k, v] of Object.entries(BYE_REASON)) m[`GH_${k}`] = v;
+  for (const [k, v] of Object.entries(CGROUP_EVENT)) m[`GH_${k}`] = v;
   return m;
 }
 
@@ -48,10 +50,10 @@ function probeSource(): string {
   return lines.join('\n');
 }
 
-/** Every GH_OP_/GH_CTL_/GH_KIND_ name #defined in wire.h: a new C op without a TS twin is drift too. */
+/** Every GH_OP_/GH_CTL_/GH_KIND_/GH_F_/GH_LOG_/GH_BYE_/GH_CGROUP_ name #defined in wire.h: a new C constant without a TS twin is drift too. */
 function definedInHeader(): string[] {
   const src = readFileSync(WIRE_H, 'utf8');
-  return [...src.matchAll(/^#define\s+(GH_(?:OP|CTL|KIND|F|LOG)_[A-Z0-9_]+)\s/gm)].map((m) => m[1]);
+  return [...src.matchAll(/^#define\s+(GH_(?:OP|CTL|KIND|F|LOG|BYE|CGROUP)_[A-Z0-9_]+)\s/gm)].map((m) => m[1]);
 }
 
 export function runWireCheck(cc = process.env.CC ?? 'cc'): string[] {

@@ -33,6 +33,8 @@ struct gh_config {
 	__u32 self_tgid;
 	__u32 prefix_count;
 	__u32 mntns_count;  /* >0 only on hosts without a cgroup v2 hierarchy */
+	__u32 admit_count;  /* admit prefixes set: new container cgroups are watched from creation (cgroup.bpf.c) */
+	__u32 pad0;
 };
 
 /* A sensitive prefix as 8-byte words plus masks (bytes past the prefix length are 0 in the mask), so
@@ -65,7 +67,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);  /* cgroup v2 id */
-	__type(value, __u8);
+	__type(value, __u8); /* 1: watched on request, 2: admitted at creation (cgroup.bpf.c) */
 } watched_cgroups SEC(".maps");
 
 struct {
@@ -106,7 +108,7 @@ struct {
 struct gh_scratch { __u8 b[SCRATCH_SIZE]; };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2); /* 0: syscall hooks, 1: sched hooks (they can interleave on one CPU) */
+	__uint(max_entries, 3); /* 0: syscall hooks, 1: sched hooks, 2: cgroup hooks (they can interleave on one CPU) */
 	__type(key, __u32);
 	__type(value, struct gh_scratch);
 } scratch SEC(".maps");

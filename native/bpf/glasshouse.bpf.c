@@ -6,5 +6,6 @@
 #include "file.bpf.c"
 #include "net.bpf.c"
 #include "priv.bpf.c"
+#include "cgroup.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_* and ring buffer helpers need GPL */

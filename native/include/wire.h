@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define GH_SCHEMA_VERSION 3
+#define GH_SCHEMA_VERSION 4
 /* "GHS1" read as a little-endian u32: the resynchronisation anchor of every frame. */
 #define GH_MAGIC 0x31534847u
 /* No valid frame is larger; a header claiming more is corrupt. */
@@ -33,6 +33,7 @@
 #define GH_OP_SEED    4  /* a process that existed before it was watched (from /proc) */
 #define GH_OP_LOG     5  /* a sentence from the helper (level + code) */
 #define GH_OP_BYE     6  /* last frame of a run (schema 2): the stream ends here, the helper exits after detaching */
+#define GH_OP_CGROUP  7  /* (schema 4) a container cgroup was created and admitted, or a watched one was removed */
 #define GH_OP_EXEC    16
 #define GH_OP_FORK    17
 #define GH_OP_EXIT    18
@@ -47,6 +48,7 @@
 #define GH_CTL_KINDS    66
 #define GH_CTL_PREFIXES 67
 #define GH_CTL_HOST     68
+#define GH_CTL_ADMIT    69 /* (schema 4) cgroup path prefixes whose new container cgroups are traced from creation */
 
 /* ---- event kinds: the index of each name in EVENT_KINDS (electron/common/model/event.ts) ---- */
 #define GH_KIND_EXEC     0
@@ -182,6 +184,22 @@ struct gh_bye {
 #define GH_BYE_EOF    0 /* the control channel (stdin or socket) closed */
 #define GH_BYE_SIGNAL 1 /* SIGTERM or SIGINT */
 
+/* A container's cgroup, seen by the kernel when it was created (cgroup_mkdir) or removed (cgroup_rmdir).
+ * ADMITTED: its path is <an admit prefix><64-hex id>[.suffix]; the kernel put it in the watch filter at once,
+ * so everything from runc init on is traced; the engine attributes and confirms or unwatches it. REMOVED: a
+ * watched cgroup went away (the kernel dropped it from the filter). Strings: path (cgroup v2, from its root). */
+struct gh_cgroup {
+	struct gh_frame h;
+	__u64 ts_ns;
+	__u64 cgroup_id;
+	char container_id[64]; /* the 64-hex id from the path; all zero when the path does not name one */
+	__u32 event;           /* GH_CGROUP_* */
+	__u16 path_len;
+	__u16 pad0;
+};
+#define GH_CGROUP_ADMITTED 1
+#define GH_CGROUP_REMOVED  2
+
 /* Strings: msg. */
 struct gh_log {
 	struct gh_frame h;
@@ -301,6 +319,16 @@ struct gh_ctl_host {
 	struct gh_frame h;
 	__u32 on;
 	__u32 pad0;
+};
+
+/* Prefixes of container cgroup paths (cgroup v2, from its root), e.g. "/docker/" (cgroupfs driver) or
+ * "/system.slice/docker-" (systemd driver). count 0 turns admission off. */
+#define GH_ADMIT_MAX 4
+struct gh_ctl_admit {
+	struct gh_frame h;
+	__u32 count;
+	__u32 pad0;
+	char prefix[GH_ADMIT_MAX][GH_PREFIX_LEN]; /* NUL-terminated */
 };
 
 /* Bounds of the variable parts (kernel side). */

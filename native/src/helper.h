@@ -22,6 +22,7 @@ struct gh_state {
 	__u32 watched;
 	__u32 mntns_count;
 	bool trace_all;
+	bool host_allowed; /* --host on the command line: only then may a client turn host mode on */
 };
 
 extern struct gh_state g;
@@ -38,6 +39,7 @@ void log__send(int level, int code, const char *fmt, ...) __attribute__((format(
 /* watch.c */
 int cgroup__detect(const char *root, char *out, size_t n);
 void ctl__handle(const struct gh_frame *f);
+void cgroup__on_record(const struct gh_cgroup *r, size_t len);
 void config__push(void);
 int seed__container(__u64 cgid, __u32 mntns, const char *cg_path);
 

@@ -167,6 +167,12 @@ static int on_event(void *ctx, void *data, size_t sz)
 {
 	struct gh_frame *f = data;
 	__u32 len = f->len <= sz ? f->len : (__u32)sz;
+	if (f->op == GH_OP_CGROUP) {
+		/* the watch table follows the kernel's admissions; these frames are never dropped (the engine needs them to attribute) */
+		cgroup__on_record(data, len);
+		out__frame(data, len, false);
+		return 0;
+	}
 	out__frame(data, len, true);
 	return 0;
 }
@@ -300,7 +306,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--cgroup-root") && v) cg_root = argv[++i];
 		else if (!strcmp(a, "--proc") && v) g.proc_root = argv[++i];
 		else if (!strcmp(a, "--kinds") && v) g.kinds = strtoull(argv[++i], NULL, 16);
-		else if (!strcmp(a, "--host")) g.trace_all = true;
+		else if (!strcmp(a, "--host")) g.trace_all = g.host_allowed = true;
 		else if (!strcmp(a, "--watch") && v && n_watch < 16) watch_args[n_watch++] = argv[++i];
 		else if (!strcmp(a, "--preflight")) preflight_only = true;
 		else if (!strcmp(a, "--socket") && v) socket_path = argv[++i];

@@ -19,13 +19,14 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-#define MAX_WATCH 256
+#define MAX_WATCH 1024
 struct watch {
 	char id[65];
 	char path[256]; /* cgroup v2 path relative to cg2_root ("" in mntns mode) */
 	__u64 cgid;
 	__u32 mntns;
 	bool used;
+	bool admitted;  /* put in the filter by the kernel when its cgroup was created (cgroup.bpf.c), not yet requested */
 };
 static struct watch watches[MAX_WATCH];
 
@@ -113,7 +114,7 @@ static int cgroup__search(const char *dir, const char *id, int depth, char *out,
 /* Mirrors struct gh_config in bpf/common.bpf.h (kernel-internal, not part of the wire). */
 struct config_value {
 	__u64 kinds, wakeup_bytes;
-	__u32 trace_all, self_tgid, prefix_count, mntns_count;
+	__u32 trace_all, self_tgid, prefix_count, mntns_count, admit_count, pad0;
 };
 
 /* Pushes the engine's settings into the config map; prefix_count is owned by prefixes__set. */
@@ -155,13 +156,128 @@ static struct watch *watch__find(const char *id)
 	return NULL;
 }
 
+static struct watch *watch__by_cgid(__u64 cgid)
+{
+	for (int i = 0; i < MAX_WATCH; i++)
+		if (watches[i].used && watches[i].cgid == cgid)
+			return &watches[i];
+	return NULL;
+}
+
+/* A free slot, counted in g.watched. */
+static struct watch *watch__slot(void)
+{
+	for (int i = 0; i < MAX_WATCH; i++)
+		if (!watches[i].used) {
+			g.watched++;
+			return &watches[i];
+		}
+	return NULL;
+}
+
+/* A GH_OP_CGROUP record from the kernel (cgroup.bpf.c), before it is forwarded: keeps the watch table in step
+ * with the kernel's filter. An admitted cgroup gets a slot (the engine confirms it with WATCH or drops it with
+ * UNWATCH); a removed one frees its slot. */
+void cgroup__on_record(const struct gh_cgroup *r, size_t len)
+{
+	if (len < sizeof(*r))
+		return;
+	if (r->event == GH_CGROUP_REMOVED) {
+		struct watch *w = watch__by_cgid(r->cgroup_id);
+		if (w) {
+			w->used = false;
+			g.watched--;
+		}
+		return;
+	}
+	if (r->event != GH_CGROUP_ADMITTED)
+		return;
+	char id[65];
+	memcpy(id, r->container_id, 64);
+	id[64] = 0;
+	struct watch *w = watch__find(id);
+	if (!w)
+		w = watch__slot();
+	if (!w) {
+		/* no room to track it: take it out of the filter again rather than trace what cannot be unwatched */
+		bpf_map_delete_elem(bpf_map__fd(g.skel->maps.watched_cgroups), &r->cgroup_id);
+		log__send(GH_LOG_ERROR, ENOSPC, "too many watched containers (max %d): %.12s is not traced", MAX_WATCH, id);
+		return;
+	}
+	memset(w, 0, sizeof(*w));
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	size_t pl = r->path_len < sizeof(w->path) - 1 ? r->path_len : sizeof(w->path) - 1;
+	if (sizeof(*r) + pl <= len)
+		memcpy(w->path, (const char *)(r + 1), pl);
+	w->cgid = r->cgroup_id;
+	w->used = true;
+	w->admitted = true;
+}
+
+/* GH_CTL_ADMIT: the cgroup path prefixes under which new container cgroups are admitted (0 = off). */
+static void admit__set(const struct gh_ctl_admit *a)
+{
+	int fd = bpf_map__fd(g.skel->maps.admit_prefixes);
+	__u32 n = a->count > GH_ADMIT_MAX ? GH_ADMIT_MAX : a->count;
+	if (!g.cg2_root[0] && n) {
+		log__send(GH_LOG_WARN, ENOENT, "%s", "no cgroup v2 hierarchy: new containers are traced from the engine's start event, not from their creation");
+		n = 0;
+	}
+	for (__u32 i = 0; i < GH_ADMIT_MAX; i++) {
+		struct { __u32 len, pad; __u64 w[GH_PREFIX_LEN / 8]; __u64 m[GH_PREFIX_LEN / 8]; } v;
+		memset(&v, 0, sizeof(v));
+		if (i < n) {
+			char s[GH_PREFIX_LEN];
+			unsigned char mask[GH_PREFIX_LEN] = {0};
+			memcpy(s, a->prefix[i], GH_PREFIX_LEN);
+			s[GH_PREFIX_LEN - 1] = 0;
+			v.len = strlen(s);
+			/* a prefix must name a place under the root ("/docker/"): "" or "/" would admit any cgroup with an id */
+			if (v.len < 2 || s[0] != '/') {
+				log__send(GH_LOG_WARN, EINVAL, "ignored admit prefix '%s': it must start with / and name a parent", s);
+				v.len = 0;
+			}
+			memset(s + v.len, 0, GH_PREFIX_LEN - v.len);
+			memset(mask, 0xff, v.len);
+			memcpy(v.w, s, GH_PREFIX_LEN);
+			memcpy(v.m, mask, GH_PREFIX_LEN);
+		}
+		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
+	}
+	__u32 k = 0;
+	struct config_value c;
+	int cfd = bpf_map__fd(g.skel->maps.gh_config_map);
+	if (bpf_map_lookup_elem(cfd, &k, &c) == 0) {
+		c.admit_count = n;
+		bpf_map_update_elem(cfd, &k, &c, BPF_ANY);
+	}
+}
+
+static bool id__valid(const char *id)
+{
+	if (strlen(id) != 64)
+		return false;
+	for (int i = 0; i < 64; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* A container's own cgroup names it in its last path component (cgroupfs: .../<id>, systemd: docker-<id>.scope,
+ * Podman: libpod-<id>.scope): what a client may ask to watch. pid 1's cgroup, a user session or a service never does. */
+static bool path__names(const char *path, const char *id)
+{
+	const char *leaf = strrchr(path, '/');
+	return leaf && strstr(leaf + 1, id) != NULL;
+}
+
 static void watch__add(const char *id, __u32 pid)
 {
 	struct watch w;
 	memset(&w, 0, sizeof(w));
 	snprintf(w.id, sizeof(w.id), "%s", id);
-	if (strlen(id) < 12) {
-		log__send(GH_LOG_ERROR, EINVAL, "refusing to watch container id '%s': expected the full 64-hex id", id);
+	if (!id__valid(id)) {
+		log__send(GH_LOG_ERROR, EINVAL, "refusing to watch container id '%.64s': expected the full 64-hex id", id);
 		watched__send(NULL, id, pid, -EINVAL, false);
 		return;
 	}
@@ -176,7 +292,14 @@ static void watch__add(const char *id, __u32 pid)
 		} else {
 			full[0] = 0;
 		}
-		/* Fail closed: a container without its own cgroup is not watched, never "trace all". */
+		/* Fail closed: a container without its own cgroup is not watched, never "trace all"; and only a cgroup
+		 * that names the container, so a client cannot point the helper at pid 1's or another user's cgroup. */
+		if (full[0] && !path__names(full, id)) {
+			log__send(GH_LOG_ERROR, EPERM,
+				  "refusing to watch %.12s: the cgroup of pid %u (%s) is not that container's own cgroup", id, pid, rel);
+			watched__send(NULL, id, pid, -EPERM, false);
+			return;
+		}
 		if (!full[0] || stat(full, &st) != 0 || stat(g.cg2_root, &root_st) != 0 || st.st_ino == root_st.st_ino) {
 			log__send(GH_LOG_ERROR, ENOENT,
 				  "no cgroup v2 directory found for container %.12s under %s: it is not watched", id, g.cg2_root);
@@ -185,6 +308,15 @@ static void watch__add(const char *id, __u32 pid)
 		}
 		w.cgid = st.st_ino;
 		snprintf(w.path, sizeof(w.path), "%s", rel);
+		struct watch *known = watch__find(id);
+		if (known && known->cgid == w.cgid) {
+			/* admitted by the kernel when its cgroup was created: traced since then, so nothing to seed */
+			__u8 one = 1;
+			bpf_map_update_elem(bpf_map__fd(g.skel->maps.watched_cgroups), &w.cgid, &one, BPF_ANY);
+			known->admitted = false;
+			watched__send(known, id, pid, 0, true);
+			return;
+		}
 		__u8 one = 1;
 		bpf_map_update_elem(bpf_map__fd(g.skel->maps.watched_cgroups), &w.cgid, &one, BPF_ANY);
 	} else {
@@ -203,9 +335,10 @@ static void watch__add(const char *id, __u32 pid)
 		config__push();
 	}
 	struct watch *slot = watch__find(id);
-	for (int i = 0; !slot && i < MAX_WATCH; i++)
-		if (!watches[i].used)
-			slot = &watches[i];
+	if (slot && slot->cgid && slot->cgid != w.cgid) /* restarted: its old cgroup is gone */
+		bpf_map_delete_elem(bpf_map__fd(g.skel->maps.watched_cgroups), &slot->cgid);
+	if (!slot)
+		slot = watch__slot();
 	if (!slot) {
 		log__send(GH_LOG_ERROR, ENOSPC, "too many watched containers (max %d)", MAX_WATCH);
 		watched__send(NULL, id, pid, -ENOSPC, false);
@@ -213,7 +346,6 @@ static void watch__add(const char *id, __u32 pid)
 	}
 	w.used = true;
 	*slot = w;
-	g.watched++;
 	watched__send(slot, id, pid, 0, true);
 	seed__container(slot->cgid, slot->mntns, slot->path);
 }
@@ -234,6 +366,7 @@ static void watch__remove(const char *id, __u32 pid)
 	}
 	watched__send(w, id, pid, 0, false);
 	w->used = false;
+	w->admitted = false;
 	g.watched--;
 }
 
@@ -298,8 +431,18 @@ void ctl__handle(const struct gh_frame *f)
 	case GH_CTL_HOST:
 		if (f->len < sizeof(struct gh_ctl_host))
 			break;
+		/* host mode is the helper's own command line's choice (--host): a client may turn it off, never on */
+		if (((const struct gh_ctl_host *)f)->on && !g.host_allowed) {
+			log__send(GH_LOG_ERROR, EPERM, "%s", "refused host mode: this helper was not started with --host");
+			return;
+		}
 		g.trace_all = ((const struct gh_ctl_host *)f)->on != 0;
 		config__push();
+		return;
+	case GH_CTL_ADMIT:
+		if (f->len < sizeof(struct gh_ctl_admit))
+			break;
+		admit__set((const void *)f);
 		return;
 	}
 	log__send(GH_LOG_WARN, EINVAL, "ignored control frame op %u len %u", f->op, f->len);

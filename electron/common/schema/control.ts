@@ -1,6 +1,6 @@
 // Encoders of engine → helper control frames (same framing as helper output).
 import type { EventKind } from '../model/event';
-import { FRAME_HEADER_BYTES, KIND_CODE, LAYOUT, MAGIC, OP, PREFIX_LEN, PREFIX_MAX, SCHEMA_VERSION } from './wire';
+import { ADMIT_MAX, FRAME_HEADER_BYTES, KIND_CODE, LAYOUT, MAGIC, OP, PREFIX_LEN, PREFIX_MAX, SCHEMA_VERSION } from './wire';
 
 /** A zeroed frame of `size` bytes with its header {magic, length, schema, op} written (seq 0). */
 export function newFrame(op: number, size: number): { bytes: Uint8Array; view: DataView } {
@@ -47,6 +47,23 @@ export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
   }
   if (prefixes.length > PREFIX_MAX) throw new Error(`At most ${PREFIX_MAX} sensitive path prefixes can be watched in the kernel (got ${prefixes.length}).`);
   const { bytes, view } = newFrame(OP.CTL_PREFIXES, L.size);
+  view.setUint32(L.fields.count, prefixes.length, true);
+  prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
+  return bytes;
+}
+
+/**
+ * Container cgroup prefixes (cgroup v2 paths from the root, e.g. "/docker/"): a cgroup created as <prefix><64-hex id>
+ * is traced from its creation. An empty list turns admission off.
+ */
+export function encodeAdmit(prefixes: readonly string[]): Uint8Array {
+  const L = LAYOUT.gh_ctl_admit;
+  for (const p of prefixes) {
+    if (!p.startsWith('/') || p.length < 2) throw new Error(`Container cgroup prefix "${p}" must be absolute and name a parent (e.g. /docker/).`);
+    if (p.length >= PREFIX_LEN) throw new Error(`Container cgroup prefix "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
+  }
+  if (prefixes.length > ADMIT_MAX) throw new Error(`At most ${ADMIT_MAX} container cgroup prefixes can be admitted in the kernel (got ${prefixes.length}).`);
+  const { bytes, view } = newFrame(OP.CTL_ADMIT, L.size);
   view.setUint32(L.fields.count, prefixes.length, true);
   prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
   return bytes;

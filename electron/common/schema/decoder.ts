@@ -4,7 +4,7 @@ import {
   EVENT_KINDS, type EventBase, type EventKind, type ExecEvent, type NetEvent, type L4Proto, type ProcessSeed, type RuntimeEvent, type SensorStats,
   type SockFamily,
 } from '../model/event';
-import { FLAG, FRAME_HEADER_BYTES, KIND_COUNT, LAYOUT, MAGIC, MAX_FRAME, OP, OP_STRUCT, SETID_SYSCALLS } from './wire';
+import { BYE_REASON, CGROUP_EVENT, FLAG, FRAME_HEADER_BYTES, KIND_COUNT, LAYOUT, MAGIC, MAX_FRAME, OP, OP_STRUCT, SETID_SYSCALLS } from './wire';
 
 export interface HelperHello {
   bootToRealtimeMs: number;
@@ -24,6 +24,16 @@ export interface WatchedReply {
   status: number;
   pid: number;
   watching: boolean;
+}
+
+/** A container cgroup the kernel admitted at its creation (traced from then on) or a watched one that was removed. */
+export interface CgroupNotice {
+  event: 'admitted' | 'removed';
+  /** The 64-hex container id named by the cgroup path; '' when the path names none. */
+  containerId: string;
+  cgroupId: string;
+  path: string;
+  ts: number;
 }
 
 export interface HelperLog {
@@ -47,6 +57,7 @@ export type DecodedRecord =
   | { type: 'hello'; hello: HelperHello }
   | { type: 'watched'; watched: WatchedReply }
   | { type: 'log'; log: HelperLog }
+  | { type: 'cgroup'; cgroup: CgroupNotice }
   /** The helper's last frame: its stream ends here (it exits seconds later, once its hooks are detached). */
   | { type: 'bye'; reason: 'eof' | 'signal' };
 
@@ -452,8 +463,28 @@ export class FrameDecoder {
         }
         return { type: 'watched', watched: w };
       }
+      case OP.OP_CGROUP: {
+        const F = LAYOUT.gh_cgroup.fields;
+        const ok = this.cut(pos, len, LAYOUT.gh_cgroup.size, v.getUint16(pos + F.path_len, true));
+        const so = this.so;
+        if (!ok) return undefined;
+        const raw = utf8(b, pos + F.container_id, pos + F.container_id + 64);
+        const c: CgroupNotice = {
+          event: v.getUint32(pos + F.event, true) === CGROUP_EVENT.CGROUP_REMOVED ? 'removed' : 'admitted',
+          containerId: /^[0-9a-f]{64}$/.test(raw) ? raw : '',
+          cgroupId: this.u64str(pos + F.cgroup_id),
+          path: utf8(b, so[0], so[1]),
+          ts: this.wallMs(this.u64(pos + F.ts_ns)),
+        };
+        // Attributed from its first event on: the kernel admitted the cgroup before any process joined it.
+        if (c.event === 'admitted' && c.containerId) {
+          this.byCgroup.set(c.cgroupId, c.containerId);
+          this.last.valid = false;
+        }
+        return { type: 'cgroup', cgroup: c };
+      }
       case OP.OP_BYE:
-        return { type: 'bye', reason: v.getUint32(pos + LAYOUT.gh_bye.fields.reason, true) === 1 ? 'signal' : 'eof' };
+        return { type: 'bye', reason: v.getUint32(pos + LAYOUT.gh_bye.fields.reason, true) === BYE_REASON.BYE_SIGNAL ? 'signal' : 'eof' };
       case OP.OP_LOG: {
         const F = LAYOUT.gh_log.fields;
         const n = v.getUint16(pos + F.msg_len, true);

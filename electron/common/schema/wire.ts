@@ -3,12 +3,13 @@
 // compiled C structs, so a drift between the two fails CI instead of corrupting a recording.
 import { EVENT_KINDS, type EventKind } from '../model/event';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const MAGIC = 0x31534847; // "GHS1" little-endian
 export const MAX_FRAME = 16384;
 export const FRAME_HEADER_BYTES = 16;
 export const PREFIX_MAX = 8;
 export const PREFIX_LEN = 64;
+export const ADMIT_MAX = 4;
 
 /** Op codes, named as in wire.h without the GH_ prefix (OP_* helper→engine, CTL_* engine→helper). */
 export const OP = {
@@ -18,6 +19,7 @@ export const OP = {
   OP_SEED: 4,
   OP_LOG: 5,
   OP_BYE: 6,
+  OP_CGROUP: 7,
   OP_EXEC: 16,
   OP_FORK: 17,
   OP_EXIT: 18,
@@ -30,6 +32,7 @@ export const OP = {
   CTL_KINDS: 66,
   CTL_PREFIXES: 67,
   CTL_HOST: 68,
+  CTL_ADMIT: 69,
 } as const;
 
 /** GH_KIND_<NAME> = index in EVENT_KINDS (the drift check proves it). */
@@ -53,6 +56,9 @@ export const LOG_LEVEL = { LOG_INFO: 0, LOG_WARN: 1, LOG_ERROR: 2 } as const;
 
 /** gh_bye.reason */
 export const BYE_REASON = { BYE_EOF: 0, BYE_SIGNAL: 1 } as const;
+
+/** gh_cgroup.event */
+export const CGROUP_EVENT = { CGROUP_ADMITTED: 1, CGROUP_REMOVED: 2 } as const;
 
 export interface StructLayout {
   size: number;
@@ -81,6 +87,7 @@ export const LAYOUT = {
   gh_watched: { size: 104, fields: { h: 0, container_id: 16, cgroup_id: 80, mntns: 88, status: 92, pid: 96, watching: 100 } },
   gh_seed: { size: 96, fields: { h: 0, e: 16, start_ns: 80, exe_len: 88, argv_len: 90, cwd_len: 92, argc: 94 } },
   gh_bye: { size: 24, fields: { h: 0, reason: 16 } },
+  gh_cgroup: { size: 104, fields: { h: 0, ts_ns: 16, cgroup_id: 24, container_id: 32, event: 96, path_len: 100 } },
   gh_log: { size: 32, fields: { h: 0, level: 16, code: 20, msg_len: 24 } },
   gh_exec: { size: 88, fields: { h: 0, e: 16, filename_len: 80, argv_len: 82, cwd_len: 84, argc: 86 } },
   gh_fork: { size: 88, fields: { h: 0, e: 16, child_pid: 80, child_tgid: 84 } },
@@ -99,6 +106,7 @@ export const LAYOUT = {
   gh_ctl_kinds: { size: 24, fields: { h: 0, mask: 16 } },
   gh_ctl_prefixes: { size: 536, fields: { h: 0, count: 16, prefix: 24 } },
   gh_ctl_host: { size: 24, fields: { h: 0, on: 16 } },
+  gh_ctl_admit: { size: 280, fields: { h: 0, count: 16, prefix: 24 } },
 } as const satisfies Record<string, StructLayout>;
 
 export type StructName = keyof typeof LAYOUT;
@@ -111,6 +119,7 @@ export const OP_STRUCT: Readonly<Record<number, StructName>> = {
   [OP.OP_SEED]: 'gh_seed',
   [OP.OP_LOG]: 'gh_log',
   [OP.OP_BYE]: 'gh_bye',
+  [OP.OP_CGROUP]: 'gh_cgroup',
   [OP.OP_EXEC]: 'gh_exec',
   [OP.OP_FORK]: 'gh_fork',
   [OP.OP_EXIT]: 'gh_exit',
@@ -123,6 +132,7 @@ export const OP_STRUCT: Readonly<Record<number, StructName>> = {
   [OP.CTL_KINDS]: 'gh_ctl_kinds',
   [OP.CTL_PREFIXES]: 'gh_ctl_prefixes',
   [OP.CTL_HOST]: 'gh_ctl_host',
+  [OP.CTL_ADMIT]: 'gh_ctl_admit',
 };
 
 /** Scalar constants checked against their #define. */
@@ -134,6 +144,7 @@ export const CONSTANTS = {
   GH_KIND_SLOTS: KIND_SLOTS,
   GH_PREFIX_MAX: PREFIX_MAX,
   GH_PREFIX_LEN: PREFIX_LEN,
+  GH_ADMIT_MAX: ADMIT_MAX,
 } as const;
 
 /** x86_64 syscall numbers of the set-id family (gh_priv.sysnr), for naming the call. */
