@@ -4,13 +4,14 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
 import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
-import type { ContainerSummary } from '../common/model/container';
+import type { ContainerDetail, ContainerSummary } from '../common/model/container';
 import type { EventFamily, RuntimeEvent } from '../common/model/event';
 import type { Finding, FindingStatus } from '../common/model/finding';
 import { Detector } from '../common/detect/detector';
 import type { RuleEngine } from '../common/rules/engine';
 import { WorldState } from '../common/state/worldState';
 import type { ContainerInfoProvider } from './capture/containerInfo';
+import { AdmissionGate } from './capture/admission';
 import { LiveSource, type SensorLike } from './capture/live';
 import { RecordingSource } from './capture/recording';
 import type { CaptureSource, CaptureStats } from './capture/source';
@@ -20,7 +21,11 @@ import { prepareReplay } from './replay';
 import { HELPER_LABEL } from './docker/helper-container';
 
 /** Makes (and starts watching through) the sensor; throws SensorError with preflight sentences when it cannot run. */
-export type SensorFactory = () => Promise<SensorLike & { watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown; setSensitivePrefixes?(p: string[]): unknown }>;
+export type SensorFactory = () => Promise<SensorLike & {
+  watchContainer(id: string): unknown; unwatchContainer?(id: string): unknown; setSensitivePrefixes?(p: string[]): unknown;
+  /** Trace new containers from their cgroup's creation; the sensor then emits 'admitted' for each. */
+  admitNewContainers?(): unknown;
+}>;
 
 export interface SessionDeps {
   info: () => ContainerInfoProvider;
@@ -84,6 +89,8 @@ export class CaptureSession {
   private statusTimer: NodeJS.Timeout | undefined;
   private store: RecordingStore | undefined;
   private actions = 0;
+  /** The running capture's way to keep a container (set by follow()). */
+  private adopt: ((c: ContainerSummary) => void) | undefined;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -121,15 +128,30 @@ export class CaptureSession {
       this.setStatus({ state: 'error', error: serializeError(e), preflight: (err as { preflight?: string[] }).preflight });
       throw e;
     }
-    const source = new LiveSource(sensor);
-    const path = this.openStore(record, 'live sensor');
     const world = new WorldState();
     const info = this.deps.info();
+    // New containers are traced from their cgroup's creation; their events wait here until we know who they are.
+    const admission = new AdmissionGate({
+      decide: async (id, admittedAt) => {
+        const c = (await info.inspect(id).catch(() => undefined)) ?? this.deps.containers().find((x) => x.id === id);
+        if (!c) throw new Error(`container ${id.slice(0, 12)} is not known yet`);
+        // its cgroup was created during this capture: it started now, whatever its creation time says
+        const keep = matchesSelection({ ...c, startedAt: Math.max(c.startedAt ?? 0, admittedAt) }, sel);
+        if (keep) this.adopt?.(c);
+        return keep;
+      },
+      release: (events) => source.inject(events),
+      rejected: (id) => void Promise.resolve(sensor.unwatchContainer?.(id)).catch(() => undefined),
+    });
+    const source = new LiveSource(sensor, { admission });
+    sensor.on('admitted', (n) => admission.admit(n.containerId, n.ts));
+    sensor.admitNewContainers?.();
+    const path = this.openStore(record, 'live sensor');
     const detector = this.assemble(source, world, info);
     // Reads are traced only below the prefixes the rules care about (shadow, keys, tokens): the pack's list.
     sensor.setSensitivePrefixes?.(detector.rules.list('sensitive_read_prefixes') ?? []);
     await this.launch(path);
-    this.follow(sel, world, detector, info, (id) => sensor.watchContainer(id));
+    this.follow(sel, world, detector, info, (id) => sensor.watchContainer(id), admission);
     this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
     this.statusTimer.unref?.();
     return this.setStatus({ state: 'capturing', recordingPath: path });
@@ -142,7 +164,7 @@ export class CaptureSession {
     this.source = source;
     this.recorder = new Recorder({
       source, store: this.store, world, info,
-      observer: { onBatch: (batch) => detector.observe(batch), beforeClose: (store) => store.saveFindings(detector.list()) },
+      observer: { onEvent: detector.observeOne, beforeClose: (store) => store.saveFindings(detector.list()) },
     });
     return detector;
   }
@@ -163,19 +185,31 @@ export class CaptureSession {
   }
 
   /** Watches what is running now and what starts later; each container gets its identity and posture at once. */
-  private follow(sel: Selection, world: WorldState, detector: Detector, info: ContainerInfoProvider, watchContainer: (id: string) => unknown): void {
+  private follow(sel: Selection, world: WorldState, detector: Detector, info: ContainerInfoProvider, watchContainer: (id: string) => unknown, admission?: AdmissionGate): void {
+    // A container the capture keeps: identity and posture first, then its held events (if it was admitted), then the
+    // sensor's watch (for an admitted one that only confirms it: it has been traced since its cgroup was made).
+    const adopt = (c: ContainerSummary) => {
+      if (this.watched.has(c.id)) return;
+      this.watched.add(c.id);
+      // admitted at its cgroup's creation: already traced, so a watch that fails because it has exited is no failure
+      const admitted = admission?.verdict(c.id) !== undefined;
+      const detail = 'facts' in c ? (c as ContainerDetail) : undefined;
+      world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
+      if (detail) detector.addPosture(detail);
+      this.recorder?.learn([c.id]);
+      admission?.accept(c.id);
+      void (async () => {
+        await Promise.resolve(watchContainer(c.id)).catch((e) => { if (!admitted) throw e; });
+        if (this.current.containers) this.setStatus({ containers: [...this.watched] });
+      })().catch(() => undefined);
+    };
+    this.adopt = adopt;
     const watch = (c: ContainerSummary) => {
       if (c.state !== 'running' || this.watched.has(c.id) || !matchesSelection(c, sel)) return;
-      this.watched.add(c.id);
       void (async () => {
         // Full identity (image digest included) before the first event, so findings and their fingerprints never
         // depend on whether Docker answered before the container did something. Posture comes from the same inspect.
-        const detail = await info.inspect(c.id);
-        world.upsertContainer(detail ?? { id: c.id, name: c.name, image: c.image, composeProject: c.composeProject, composeService: c.composeService });
-        if (detail) detector.addPosture(detail);
-        this.recorder?.learn([c.id]);
-        await watchContainer(c.id);
-        if (this.current.containers) this.setStatus({ containers: [...this.watched] });
+        adopt((await info.inspect(c.id)) ?? c);
       })().catch(() => undefined);
     };
     this.deps.containers().forEach(watch);
@@ -269,6 +303,7 @@ export class CaptureSession {
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
     this.watched.clear();
+    this.adopt = undefined;
     this.recorder = undefined;
     this.detector = undefined;
     this.store = undefined;

@@ -3,7 +3,7 @@ import type { RuntimeEvent, SensorStats } from '../../common/model/event';
 import { SensorError } from '../../common/ipc/errors';
 import type { ProcessSeed } from '../../common/state/processTable';
 import type { ProcessSeed as SensorSeed } from '../../common/model/event';
-import { BaseSource, yieldToLoop, type CaptureSourceKind } from './source';
+import { BaseSource, yieldToLoop, type CaptureSourceKind, type CaptureStats } from './source';
 
 /** Events handed to the consumer between two turns of the event loop while it works off a backlog. */
 const YIELD_EVERY_EVENTS = 8192;
@@ -18,6 +18,8 @@ export interface SensorLike {
   on(event: 'gap', listener: (gap: unknown) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   on(event: 'seed', listener: (seeds: SensorSeed[]) => void): unknown;
+  /** A new container traced from its cgroup's creation (Sensor.admitNewContainers). */
+  on(event: 'admitted', listener: (n: { containerId: string; ts: number }) => void): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- EventEmitter.off takes any listener
   off?(event: string, listener: (...args: any[]) => void): unknown;
   start(): Promise<unknown> | unknown;
@@ -28,6 +30,11 @@ export interface SensorLike {
 export interface LiveSourceOptions {
   /** Watch only these containers (full ids); all containers when empty. */
   containers?: string[];
+  /**
+   * Holds events of containers admitted at their cgroup's creation until the engine knows who they are (see
+   * ./admission.ts); released events come back through `inject`. Its overflow counts as dropped.
+   */
+  admission?: { filter(events: RuntimeEvent[]): RuntimeEvent[]; flush(): void; readonly stats: { overflow: number } };
   /** Events held for a slow consumer before new ones are dropped (and counted). */
   maxQueuedEvents?: number;
 }
@@ -63,13 +70,7 @@ export class LiveSource extends BaseSource {
     // The sensor's emit path must never wait for us: it only appends to the queue or counts a drop.
     this.sensor.on('events', (events) => {
       if (this.sensorStopped || events.length === 0) return;
-      if (this.queued + events.length > this.maxQueued) {
-        this.counters.dropped += events.length;
-        return;
-      }
-      this.queue.push(events);
-      this.queued += events.length;
-      this.signal();
+      this.inject(this.opts.admission ? this.opts.admission.filter(events) : events);
     });
     this.sensor.on('stats', (s) => {
       this.counters.sensor = s;
@@ -121,10 +122,30 @@ export class LiveSource extends BaseSource {
     }
   }
 
+  /** Queues events for the consumer (the sensor's, or ones the admission gate released), or counts them as dropped. */
+  inject(events: RuntimeEvent[]): void {
+    if (events.length === 0) return;
+    if (this.queued + events.length > this.maxQueued) {
+      this.counters.dropped += events.length;
+      return;
+    }
+    this.queue.push(events);
+    this.queued += events.length;
+    this.signal();
+  }
+
+  override stats(): CaptureStats {
+    const s = super.stats();
+    if (this.opts.admission) s.dropped += this.opts.admission.stats.overflow;
+    return s;
+  }
+
   override async stop(): Promise<void> {
     if (this.stopped) return;
     try {
       await this.sensor.stop();
+      // Containers still undecided when capture ends keep their events (attributed by id), never dropped.
+      this.opts.admission?.flush();
     } finally {
       // Events the sensor emitted while stopping are still delivered; then the iteration ends.
       this.sensorStopped = true;

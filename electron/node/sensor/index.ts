@@ -7,8 +7,8 @@ import type Dockerode from 'dockerode';
 import { SensorError } from '../../common/ipc/errors';
 import type { EventKind, ProcessSeed, RuntimeEvent, SensorGap, SensorStats } from '../../common/model/event';
 import { EVENT_KINDS } from '../../common/model/event';
-import { encodeHost, encodeKinds, encodePrefixes, encodeWatch } from '../../common/schema/control';
-import { FrameDecoder, type DecodedRecord, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
+import { encodeAdmit, encodeHost, encodeKinds, encodePrefixes, encodeWatch } from '../../common/schema/control';
+import { FrameDecoder, type CgroupNotice, type DecodedRecord, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
 import { containerIdentity, engineFacts } from '../docker/helper-container';
 import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, SocketClientHelperRun, type HelperRun } from './transport';
 import { preflight, type PreflightReport } from './preflight';
@@ -68,6 +68,14 @@ export function defaultHelperPath(): string {
 
 const FULL_ID = /^[0-9a-f]{64}$/;
 
+/**
+ * Where engines put a container's cgroup (cgroup v2 paths from the root), each followed by the 64-hex id:
+ * Docker's cgroupfs driver (/docker/<id>) and systemd driver (/system.slice/docker-<id>.scope), Podman's
+ * systemd (/machine.slice/libpod-<id>.scope) and cgroupfs (/libpod_parent/libpod-<id>) managers. A container
+ * run with its own --cgroup-parent is watched from the engine's start event instead.
+ */
+export const CONTAINER_CGROUP_PREFIXES = ['/docker/', '/system.slice/docker-', '/machine.slice/libpod-', '/libpod_parent/libpod-'] as const;
+
 interface PendingWatch {
   resolve(r: WatchedReply): void;
   timer: NodeJS.Timeout;
@@ -75,8 +83,9 @@ interface PendingWatch {
 
 /**
  * Events: 'events' (RuntimeEvent[]), 'seed' (ProcessSeed[]), 'stats' (SensorStats, cumulative for this
- * sensor across helper restarts), 'gap' (SensorGap), 'log' (HelperLog), 'error' (SensorError with a
- * user-facing sentence; only emitted when someone listens).
+ * sensor across helper restarts), 'gap' (SensorGap), 'log' (HelperLog), 'admitted' (CgroupNotice: a new
+ * container the kernel traces from its cgroup's creation), 'error' (SensorError with a user-facing sentence;
+ * only emitted when someone listens).
  */
 export class Sensor extends EventEmitter {
   static async preflight(opts: SensorOptions): Promise<PreflightReport> {
@@ -100,6 +109,7 @@ export class Sensor extends EventEmitter {
   private readonly watches = new Map<string, number>(); // full id → pid
   private kinds: EventKind[] = [...EVENT_KINDS];
   private prefixes: string[] = [];
+  private admitPrefixes: string[] = [];
   private running = false;
   private stopping = false;
   private restarts: number[] = [];
@@ -189,6 +199,17 @@ export class Sensor extends EventEmitter {
   setSensitivePrefixes(p: string[]): void {
     const bytes = encodePrefixes(p); // throws a sentence on bad input, before changing anything
     this.prefixes = [...p];
+    this.send(bytes);
+  }
+
+  /**
+   * Traces every new container from its cgroup's creation (runc init, the entrypoint's first exec), before the
+   * engine hears of it: the kernel admits cgroups created as <prefix><64-hex id> and the sensor emits 'admitted'.
+   * Whoever admits must decide each one: watchContainer() to keep it, unwatchContainer() to let it go.
+   */
+  admitNewContainers(prefixes: readonly string[] = CONTAINER_CGROUP_PREFIXES): void {
+    const bytes = encodeAdmit(prefixes);
+    this.admitPrefixes = [...prefixes];
     this.send(bytes);
   }
 
@@ -308,6 +329,7 @@ export class Sensor extends EventEmitter {
     // re-apply what the engine asked for (first start or restart)
     this.send(encodeKinds(this.kinds));
     if (this.prefixes.length) this.send(encodePrefixes(this.prefixes));
+    if (this.admitPrefixes.length) this.send(encodeAdmit(this.admitPrefixes));
     if (this.opts.host) this.send(encodeHost(true));
     const failures: string[] = [];
     await Promise.all([...this.watches].map(async ([id, pid]) => {
@@ -362,6 +384,7 @@ export class Sensor extends EventEmitter {
     other.length = 0;
     this.decoder.pushInto(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), events, other);
     let seeds: ProcessSeed[] | undefined;
+    let admitted: CgroupNotice[] | undefined;
     const counts = this.runDecoded;
     for (let i = 0; i < events.length; i++) {
       const k = events[i].kind;
@@ -393,6 +416,9 @@ export class Sensor extends EventEmitter {
           }
           break;
         }
+        case 'cgroup':
+          if (r.cgroup.event === 'admitted' && r.cgroup.containerId) (admitted ??= []).push(r.cgroup);
+          break;
         case 'log':
           this.logs.push(r.log);
           if (this.logs.length > 200) this.logs.shift();
@@ -401,6 +427,8 @@ export class Sensor extends EventEmitter {
       }
     }
     if (seeds) this.emit('seed', seeds);
+    // before the events of this chunk: whoever holds a new container's events must know it was admitted first
+    if (admitted) for (const a of admitted) this.emit('admitted', a);
     if (events.length) this.emit('events', events);
   }
 
