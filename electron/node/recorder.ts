@@ -28,7 +28,9 @@ export interface RecorderOptions {
 }
 
 export interface RecorderObserver {
-  onBatch(batch: readonly RuntimeEvent[], world: WorldState): void;
+  onBatch?(batch: readonly RuntimeEvent[], world: WorldState): void;
+  /** Sees each event right after the state tables applied it (preferred: state as of that event). */
+  onEvent?(event: RuntimeEvent): void;
   /** Last writes into the recording (findings) before it is closed. */
   beforeClose?(store: RecordingStore): void;
 }
@@ -202,8 +204,8 @@ export class Recorder {
           this.appliedSeeds.push(...seeds);
         }
         if (batch.length === 0) continue;
-        this.world.applyBatch(batch);
-        this.opts.observer?.onBatch(batch, this.world);
+        this.world.applyBatch(batch, this.opts.observer?.onEvent);
+        this.opts.observer?.onBatch?.(batch, this.world);
         store?.appendEvents(batch);
         // Only the last TAIL_RING events of a batch can survive in the ring.
         for (let i = Math.max(0, batch.length - TAIL_RING); i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];

@@ -42,6 +42,8 @@ export function worldContext(world: WorldState): RuleContext {
 }
 
 export interface DetectorStats {
+  /** Events of the container runtime's own setup (runc init before its exec): recorded, not judged by rules. */
+  runtimeSetup?: number;
   evaluated: number;
   matches: number;
 }
@@ -63,16 +65,25 @@ export class Detector {
 
   /** Evaluates a batch of events the world has just applied. */
   observe(batch: readonly RuntimeEvent[]): void {
-    const { rules, ctx, tracker } = this;
-    for (let i = 0; i < batch.length; i++) {
-      this.stats.evaluated++;
-      rules.evaluate(batch[i], ctx, (m) => {
-        this.stats.matches++;
-        const { finding } = tracker.observe(m, ctx);
-        this.revOf.set(finding.fingerprint, ++this.rev);
-      });
-    }
+    for (let i = 0; i < batch.length; i++) this.observeOne(batch[i]);
   }
+
+  /** Evaluates one event right after the world applied it (so process fields are as of that event). */
+  readonly observeOne = (e: RuntimeEvent): void => {
+    // The runtime making the container (runc init before the entrypoint's exec) is recorded, not judged.
+    if (e.containerId !== undefined && this.world.processes.isRuntimeSetup(e.tgid)) {
+      this.stats.runtimeSetup = (this.stats.runtimeSetup ?? 0) + 1;
+      return;
+    }
+    this.stats.evaluated++;
+    this.rules.evaluate(e, this.ctx, this.onMatch);
+  };
+
+  private readonly onMatch = (m: Parameters<Parameters<RuleEngine['evaluate']>[2]>[0]): void => {
+    this.stats.matches++;
+    const { finding } = this.tracker.observe(m, this.ctx);
+    this.revOf.set(finding.fingerprint, ++this.rev);
+  };
 
   /** Posture of a container, honouring the user's "expected" marks (the glasshouse_posture_expected list). */
   addPosture(detail: ContainerDetail): void {

@@ -204,3 +204,36 @@ describe('WorldState', () => {
     expect(d2.counters.byKind.exec).toBe(1);
   });
 });
+
+describe('ProcessTable.isRuntimeSetup', () => {
+  const mount = (tgid: number, ts: number): RuntimeEvent => ({ ...base(tgid, ts), kind: 'mount', path: '/proc', ret: 0 }) as unknown as RuntimeEvent;
+  it('is runc init (re-exec inside the new cgroup, its child and init stages) until the command is exec\'d', () => {
+    const t = new ProcessTable();
+    // as recorded from runc 1.1 on Docker 20.10: the exec is the first event, its fork came from outside the cgroup
+    t.apply({ ...exec(500, 1, '/dev/fd/6', ['runc', 'init']), ppid: 490 } as RuntimeEvent);
+    t.apply(fork(500, 501, 2));
+    t.apply({ ...fork(501, 502, 3), ppid: 500 } as RuntimeEvent);
+    t.apply({ ...mount(502, 4), ppid: 501 } as RuntimeEvent);
+    expect([500, 501, 502].map((p) => t.isRuntimeSetup(p))).toEqual([true, true, true]);
+    t.apply({ ...exec(502, 5, '/bin/sh', ['sh', '-c', 'x']), ppid: 501 } as RuntimeEvent);
+    expect(t.isRuntimeSetup(502)).toBe(false);
+  });
+
+  it('is runc init first seen after its re-exec (no argv, task name runc)', () => {
+    const t = new ProcessTable();
+    t.apply({ ...mount(700, 1), ppid: 690, comm: 'runc' } as RuntimeEvent);
+    t.apply({ ...fork(700, 701, 2), comm: 'runc' } as RuntimeEvent);
+    t.apply({ ...mount(701, 3), ppid: 700, comm: 'runc' } as RuntimeEvent);
+    expect([t.isRuntimeSetup(700), t.isRuntimeSetup(701)]).toEqual([true, true]);
+    t.apply({ ...exec(701, 4, '/app/server', ['server']), ppid: 700 } as RuntimeEvent);
+    expect(t.isRuntimeSetup(701)).toBe(false);
+  });
+
+  it('is not a program in the container that calls itself "runc init"', () => {
+    const t = new ProcessTable();
+    t.apply({ ...exec(600, 1, '/bin/sh', ['sh']), ppid: 590 } as RuntimeEvent);
+    t.apply(fork(600, 601, 2));
+    t.apply({ ...exec(601, 3, '/tmp/runc', ['runc', 'init']), ppid: 600 } as RuntimeEvent);
+    expect(t.isRuntimeSetup(601)).toBe(false);
+  });
+});

@@ -131,6 +131,29 @@ export class ProcessTable {
     return this.records.get(key)?.node;
   }
 
+  /**
+   * True for the container runtime's own setup of a container: `runc init` (runc re-executes itself inside the new
+   * cgroup, then forks its child and init stages) before it execs the container's command. Its mounts, /proc/sys
+   * writes and device nodes are how every container is made, not what the container does. The chain of runc-init
+   * processes must start at a parent outside the container: a program in the container that calls itself
+   * "runc init" has a parent inside it, so it is judged like any other.
+   */
+  isRuntimeSetup(tgid: number): boolean {
+    let rec = this.byTgid.get(tgid);
+    const cid = rec?.node.containerId;
+    for (let depth = 0; rec && depth < 8; depth++) {
+      const a = rec.node.argv;
+      // seen from its re-exec (argv "runc init"), or first seen after it (no argv; the kernel task name is runc's)
+      // (its first stage may still be runc's cloned binary, task name "exe")
+      const runcInit = (a[0] === 'runc' && a[1] === 'init') || (a.length === 0 && (rec.node.comm.startsWith('runc') || rec.node.comm === 'exe'));
+      if (!runcInit) return false;
+      const parent = this.parentOf(rec);
+      if (!parent || parent.node.containerId !== cid) return true;
+      rec = parent;
+    }
+    return false;
+  }
+
   /** The process currently (or most recently) holding this pid. */
   byPid(tgid: number): ProcessNode | undefined {
     return this.byTgid.get(tgid)?.node;
@@ -250,10 +273,23 @@ export class ProcessTable {
     if (rec.lastExecTs === ts && n.exe === filename) return; // duplicate exec
     // `docker exec` processes are first seen through runc's own calls inside the container (capset), so they
     // start as inferred roots. A root of the container that is not its init and execs a program came from outside.
-    if (n.inferred && !rec.execed && !n.fromExec && n.containerId) {
+    const cid = n.containerId;
+    if (cid && argv[0] === 'runc' && argv[1] === 'init') {
+      // the runtime re-executing itself inside the container: whether this is its init or a `docker exec` is decided
+      // when runc init execs the command
+    } else if (cid && this.isRuntimeSetup(n.tgid)) {
+      // runc init execs the container's command: its init (the first one, or the pid inspect names) or an exec session
+      const initPid = this.initPidByContainer.get(cid);
+      if (initPid === n.tgid || (initPid === undefined && !this.initByContainer.has(cid))) {
+        this.initByContainer.set(cid, rec);
+        n.fromExec = false;
+      } else {
+        n.fromExec = true;
+      }
+    } else if (n.inferred && !rec.execed && !n.fromExec && cid) {
       const parent = n.parentKey ? this.records.get(n.parentKey) : undefined;
-      const initPid = this.initPidByContainer.get(n.containerId);
-      if ((!parent || parent.node.containerId !== n.containerId) && initPid !== undefined && initPid !== n.tgid) n.fromExec = true;
+      const initPid = this.initPidByContainer.get(cid);
+      if ((!parent || parent.node.containerId !== cid) && initPid !== undefined && initPid !== n.tgid) n.fromExec = true;
     }
     if (rec.execed || n.seeded) {
       n.lineage.push({ exe: n.exe, argv: n.argv, ts });

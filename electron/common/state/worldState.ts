@@ -74,9 +74,13 @@ export class WorldState {
     return true;
   }
 
-  applyBatch(events: readonly RuntimeEvent[]): number {
+  /** Applies events in order; `after` sees each one right after it was applied (rules see the state as of that event). */
+  applyBatch(events: readonly RuntimeEvent[], after?: (e: RuntimeEvent) => void): number {
     let applied = 0;
-    for (let i = 0; i < events.length; i++) if (this.apply(events[i])) applied++;
+    for (let i = 0; i < events.length; i++) {
+      if (this.apply(events[i])) applied++;
+      after?.(events[i]);
+    }
     return applied;
   }
 
