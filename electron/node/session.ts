@@ -142,6 +142,7 @@ export class CaptureSession {
       },
       release: (events) => source.inject(events),
       rejected: (id) => void Promise.resolve(sensor.unwatchContainer?.(id)).catch(() => undefined),
+      keepUnidentified: !(sel.containers?.length || sel.compose?.length),
     });
     const source = new LiveSource(sensor, { admission });
     sensor.on('admitted', (n) => admission.admit(n.containerId, n.ts));

@@ -19,6 +19,12 @@ export interface AdmissionOptions {
   /** Events held per container at most; past that the oldest are kept and the rest counted in `overflow`. */
   maxHeldPerContainer?: number;
   giveUpMs?: number;
+  /**
+   * What happens to a container nobody could identify by `giveUpMs` (or by the end): kept under its id when the
+   * capture takes every container, let go when it asked for named containers or projects (it cannot be one of them
+   * that we know of).
+   */
+  keepUnidentified: boolean;
 }
 
 export interface AdmissionStats {
@@ -98,10 +104,25 @@ export class AdmissionGate {
     return out;
   }
 
-  /** Capture is ending: whatever is still undecided is kept (released), never dropped for want of a name. */
+  /** Capture is ending: whatever is still undecided is kept (released) or let go, as for an unidentified one. */
   flush(): void {
     this.closed = true;
-    for (const id of [...this.held.keys()]) this.accept(id);
+    for (const [id, v] of [...this.verdicts]) if (v === 'pending') this.giveUp(id);
+  }
+
+  private giveUp(id: string): void {
+    if (this.opts.keepUnidentified) return this.accept(id);
+    this.reject(id);
+  }
+
+  private reject(id: string): void {
+    const n = this.held.get(id)?.length ?? 0;
+    this.counts.rejected++;
+    this.counts.discarded += n;
+    this.counts.held -= n;
+    this.held.delete(id);
+    this.set(id, 'rejected');
+    this.opts.rejected?.(id);
   }
 
   private hold(id: string, e: RuntimeEvent): void {
@@ -130,15 +151,12 @@ export class AdmissionGate {
         const keep = await this.opts.decide(id, admittedAt);
         if (this.verdicts.get(id) !== 'pending') return;
         if (keep) return this.accept(id);
-        this.counts.rejected++;
-        this.counts.discarded += this.held.get(id)?.length ?? 0;
-        this.counts.held -= this.held.get(id)?.length ?? 0;
-        this.held.delete(id);
-        this.set(id, 'rejected');
-        this.opts.rejected?.(id);
-        return;
+        return this.reject(id);
       } catch {
-        if (Date.now() >= deadline || this.closed) return this.accept(id);
+        if (Date.now() >= deadline || this.closed) {
+          if (this.verdicts.get(id) === 'pending') this.giveUp(id);
+          return;
+        }
         await new Promise((r) => setTimeout(r, delay));
       }
     }
