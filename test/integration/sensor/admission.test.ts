@@ -40,18 +40,22 @@ function recordUntil(out: string, secs: number, readyName: string): { ready: Pro
 }
 
 describe('containers traced from their first instruction', () => {
-  it('sees t = 0 actions of new containers (one gone within 200 ms, ten started at once) beside an idle read-only one', async () => {
+  it('sees t = 0 actions of new containers (one gone within 200 ms, twenty started at once) beside an idle read-only one', async () => {
     const idle = await runContainer({ args: ['--read-only'], cmd: ['sleep', '600'] });
     const file = join(dir, 'admit.glasshouse');
-    const rec = recordUntil(file, 14, idle.name);
+    const rec = recordUntil(file, 18, idle.name);
     await rec.ready;
 
     // t = 0: write a marker, make and read a credentials file, exit: the whole life is ~10 ms
     const quick = testName('gh-admit-quick');
     await docker(['run', '--rm', '--name', quick, ...testLabelArgs(), image, 'sh', '-c',
       'echo 0 > /tmp/mark-0; echo "root:x:1::::::" > /etc/shadow; cat /etc/shadow > /dev/null']);
-    // ten at once, as `docker compose up` starts services
-    const names = Array.from({ length: 10 }, (_, i) => testName(`gh-admit-par${i}`));
+    // t = 0: run a binary the container dropped into /tmp, then call out to an IRC port (unroutable: 1 s timeout)
+    const actor = testName('gh-admit-actor');
+    await docker(['run', '--rm', '--name', actor, ...testLabelArgs(), image, 'sh', '-c',
+      'cp /bin/busybox /tmp/dropped && /tmp/dropped true; nc -w 1 198.51.100.1 6667 </dev/null; exit 0']);
+    // twenty at once, as `docker compose up` starts services
+    const names = Array.from({ length: 20 }, (_, i) => testName(`gh-admit-par${i}`));
     await Promise.all(names.map((n, i) => docker(['run', '-d', '--name', n, ...testLabelArgs(), image, 'sh', '-c', `echo ${i} > /tmp/first-${i}; sleep 30`])));
     const { code, err } = await rec.done;
     expect(code, err).toBe(0);
@@ -73,10 +77,16 @@ describe('containers traced from their first instruction', () => {
     // runc's own setup of the container (mounts, /proc/sys writes) is recorded but is no finding of the container
     expect(mine(quick).filter((f) => /Mount|kernel parameters|unshare/.test(f.rule)).map((f) => f.rule)).toEqual([]);
 
-    // every one of the ten: its first instruction's write, under its own name
+    // the dropped binary and the call out, both from the entrypoint's first second, judged by the rules that name them
+    const a = byName.get(actor);
+    expect(a, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image });
+    const aFindings = mine(actor).map((f) => f.rule);
+    expect(aFindings).toEqual(expect.arrayContaining(['Drop and execute new binary in container', 'Outbound connection to IRC or Tor port']));
+
+    // every one of the twenty: its first instruction's write, under its own name and image
     for (const [i, n] of names.entries()) {
       const c = byName.get(n);
-      expect(c, `${n} missing`).toBeDefined();
+      expect(c, `${n} missing`).toMatchObject({ image });
       expect(report.files.filter((f) => f.containerId === c!.id).map((f) => f.path)).toContain(`/tmp/first-${i}`);
     }
 
