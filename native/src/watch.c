@@ -3,6 +3,7 @@
  * enabled kinds, the sensitive prefixes, and the /proc seed of processes that already existed. */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,28 +216,21 @@ void cgroup__on_record(const struct gh_cgroup *r, size_t len)
 }
 
 /* GH_CTL_ADMIT: the cgroup path prefixes under which new container cgroups are admitted (0 = off). */
-static void admit__set(const struct gh_ctl_admit *a)
+/*
+ * Fills a prefix map (mirrors struct gh_prefix in bpf/common.bpf.h: words + byte masks) with the first n of
+ * `prefix` and clears the rest of its `max` slots. A prefix rejected by `valid` takes no slot's match (length 0).
+ */
+static void prefix_map__fill(int fd, const char (*prefix)[GH_PREFIX_LEN], __u32 n, __u32 max, bool (*valid)(const char *s))
 {
-	int fd = bpf_map__fd(g.skel->maps.admit_prefixes);
-	__u32 n = a->count > GH_ADMIT_MAX ? GH_ADMIT_MAX : a->count;
-	if (!g.cg2_root[0] && n) {
-		log__send(GH_LOG_WARN, ENOENT, "%s", "no cgroup v2 hierarchy: new containers are traced from the engine's start event, not from their creation");
-		n = 0;
-	}
-	for (__u32 i = 0; i < GH_ADMIT_MAX; i++) {
+	for (__u32 i = 0; i < max; i++) {
 		struct { __u32 len, pad; __u64 w[GH_PREFIX_LEN / 8]; __u64 m[GH_PREFIX_LEN / 8]; } v;
 		memset(&v, 0, sizeof(v));
 		if (i < n) {
 			char s[GH_PREFIX_LEN];
 			unsigned char mask[GH_PREFIX_LEN] = {0};
-			memcpy(s, a->prefix[i], GH_PREFIX_LEN);
+			memcpy(s, prefix[i], GH_PREFIX_LEN);
 			s[GH_PREFIX_LEN - 1] = 0;
-			v.len = strlen(s);
-			/* a prefix must name a place under the root ("/docker/"): "" or "/" would admit any cgroup with an id */
-			if (v.len < 2 || s[0] != '/') {
-				log__send(GH_LOG_WARN, EINVAL, "ignored admit prefix '%s': it must start with / and name a parent", s);
-				v.len = 0;
-			}
+			v.len = valid && !valid(s) ? 0 : strlen(s);
 			memset(s + v.len, 0, GH_PREFIX_LEN - v.len);
 			memset(mask, 0xff, v.len);
 			memcpy(v.w, s, GH_PREFIX_LEN);
@@ -244,13 +238,38 @@ static void admit__set(const struct gh_ctl_admit *a)
 		}
 		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
 	}
+}
+
+/* Sets one count field of the config map (the rest of it is owned by config__push). */
+static void config__set_count(size_t offset, __u32 n)
+{
 	__u32 k = 0;
 	struct config_value c;
 	int cfd = bpf_map__fd(g.skel->maps.gh_config_map);
 	if (bpf_map_lookup_elem(cfd, &k, &c) == 0) {
-		c.admit_count = n;
+		memcpy((char *)&c + offset, &n, sizeof(n));
 		bpf_map_update_elem(cfd, &k, &c, BPF_ANY);
 	}
+}
+
+/* A container cgroup prefix must name a place under the root ("/docker/"): "" or "/" would admit any cgroup with an id. */
+static bool admit__valid(const char *s)
+{
+	if (strlen(s) >= 2 && s[0] == '/')
+		return true;
+	log__send(GH_LOG_WARN, EINVAL, "ignored admit prefix '%s': it must start with / and name a parent", s);
+	return false;
+}
+
+static void admit__set(const struct gh_ctl_admit *a)
+{
+	__u32 n = a->count > GH_ADMIT_MAX ? GH_ADMIT_MAX : a->count;
+	if (!g.cg2_root[0] && n) {
+		log__send(GH_LOG_WARN, ENOENT, "%s", "no cgroup v2 hierarchy: new containers are traced from the engine's start event, not from their creation");
+		n = 0;
+	}
+	prefix_map__fill(bpf_map__fd(g.skel->maps.admit_prefixes), a->prefix, n, GH_ADMIT_MAX, admit__valid);
+	config__set_count(offsetof(struct config_value, admit_count), n);
 }
 
 static bool id__valid(const char *id)
@@ -372,32 +391,9 @@ static void watch__remove(const char *id, __u32 pid)
 
 static void prefixes__set(const struct gh_ctl_prefixes *p)
 {
-	int fd = bpf_map__fd(g.skel->maps.prefixes);
 	__u32 n = p->count > GH_PREFIX_MAX ? GH_PREFIX_MAX : p->count;
-	for (__u32 i = 0; i < GH_PREFIX_MAX; i++) {
-		/* mirrors struct gh_prefix in bpf/common.bpf.h: words + byte masks */
-		struct { __u32 len, pad; __u64 w[GH_PREFIX_LEN / 8]; __u64 m[GH_PREFIX_LEN / 8]; } v;
-		memset(&v, 0, sizeof(v));
-		if (i < n) {
-			char s[GH_PREFIX_LEN];
-			unsigned char mask[GH_PREFIX_LEN] = {0};
-			memcpy(s, p->prefix[i], GH_PREFIX_LEN);
-			s[GH_PREFIX_LEN - 1] = 0;
-			v.len = strlen(s);
-			memset(s + v.len, 0, GH_PREFIX_LEN - v.len);
-			memset(mask, 0xff, v.len);
-			memcpy(v.w, s, GH_PREFIX_LEN);
-			memcpy(v.m, mask, GH_PREFIX_LEN);
-		}
-		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
-	}
-	__u32 k = 0;
-	struct config_value c;
-	int cfd = bpf_map__fd(g.skel->maps.gh_config_map);
-	if (bpf_map_lookup_elem(cfd, &k, &c) == 0) {
-		c.prefix_count = n;
-		bpf_map_update_elem(cfd, &k, &c, BPF_ANY);
-	}
+	prefix_map__fill(bpf_map__fd(g.skel->maps.prefixes), p->prefix, n, GH_PREFIX_MAX, NULL);
+	config__set_count(offsetof(struct config_value, prefix_count), n);
 }
 
 void ctl__handle(const struct gh_frame *f)

@@ -38,18 +38,23 @@ export function encodeKinds(kinds: readonly EventKind[]): Uint8Array {
   return bytes;
 }
 
+/** A CTL frame holding `count` and up to `max` NUL-terminated prefixes of PREFIX_LEN bytes each. */
+function encodePrefixList(op: number, layout: { size: number; fields: { count: number; prefix: number } }, prefixes: readonly string[],
+  max: number, what: string, minLen: number, purpose: string): Uint8Array {
+  for (const p of prefixes) {
+    if (!p.startsWith('/') || p.length < minLen) throw new Error(`${what} "${p}" must be absolute${minLen > 1 ? ' and name a parent (e.g. /docker/)' : ' (start with /)'}.`);
+    if (p.length >= PREFIX_LEN) throw new Error(`${what} "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
+  }
+  if (prefixes.length > max) throw new Error(`At most ${max} ${what.toLowerCase()}es can be ${purpose} in the kernel (got ${prefixes.length}).`);
+  const { bytes, view } = newFrame(op, layout.size);
+  view.setUint32(layout.fields.count, prefixes.length, true);
+  prefixes.forEach((p, i) => ascii(bytes, layout.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
+  return bytes;
+}
+
 /** Sensitive path prefixes (reads under them are reported). At most PREFIX_MAX, each < PREFIX_LEN bytes. */
 export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
-  const L = LAYOUT.gh_ctl_prefixes;
-  for (const p of prefixes) {
-    if (!p.startsWith('/')) throw new Error(`Sensitive path prefix "${p}" must be absolute (start with /).`);
-    if (p.length >= PREFIX_LEN) throw new Error(`Sensitive path prefix "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
-  }
-  if (prefixes.length > PREFIX_MAX) throw new Error(`At most ${PREFIX_MAX} sensitive path prefixes can be watched in the kernel (got ${prefixes.length}).`);
-  const { bytes, view } = newFrame(OP.CTL_PREFIXES, L.size);
-  view.setUint32(L.fields.count, prefixes.length, true);
-  prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
-  return bytes;
+  return encodePrefixList(OP.CTL_PREFIXES, LAYOUT.gh_ctl_prefixes, prefixes, PREFIX_MAX, 'Sensitive path prefix', 1, 'watched');
 }
 
 /**
@@ -57,16 +62,7 @@ export function encodePrefixes(prefixes: readonly string[]): Uint8Array {
  * is traced from its creation. An empty list turns admission off.
  */
 export function encodeAdmit(prefixes: readonly string[]): Uint8Array {
-  const L = LAYOUT.gh_ctl_admit;
-  for (const p of prefixes) {
-    if (!p.startsWith('/') || p.length < 2) throw new Error(`Container cgroup prefix "${p}" must be absolute and name a parent (e.g. /docker/).`);
-    if (p.length >= PREFIX_LEN) throw new Error(`Container cgroup prefix "${p}" is longer than ${PREFIX_LEN - 1} bytes.`);
-  }
-  if (prefixes.length > ADMIT_MAX) throw new Error(`At most ${ADMIT_MAX} container cgroup prefixes can be admitted in the kernel (got ${prefixes.length}).`);
-  const { bytes, view } = newFrame(OP.CTL_ADMIT, L.size);
-  view.setUint32(L.fields.count, prefixes.length, true);
-  prefixes.forEach((p, i) => ascii(bytes, L.fields.prefix + i * PREFIX_LEN, p, PREFIX_LEN - 1));
-  return bytes;
+  return encodePrefixList(OP.CTL_ADMIT, LAYOUT.gh_ctl_admit, prefixes, ADMIT_MAX, 'Container cgroup prefix', 2, 'admitted');
 }
 
 export function encodeHost(on: boolean): Uint8Array {
