@@ -48,6 +48,37 @@ for (const project of PROJECTS) {
   failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 }
 
+// The engine matrix: the suites that talk to the engine again on every other engine installed here
+// (`.ci/engines.sh install docker26|podman`), one after another, each on its own socket through DOCKER_HOST.
+const MATRIX_SUITES = ['test/integration/sensor', 'test/integration/foundation/catalog.test.ts', 'test/integration/export/scan.test.ts',
+  'test/integration/actions', 'test/integration/docker', 'test/integration/compose'];
+const ENGINES = { docker26: '/opt/glasshouse-engines/docker26/usr/sbin/dockerd', podman: '/usr/bin/podman' };
+const wantEngines = (process.env.GLASSHOUSE_TEST_ENGINES ?? Object.keys(ENGINES).join(',')).split(',').filter((e) => e && ENGINES[e]);
+if (!projects.length && !args.includes('--no-matrix')) {
+  for (const engine of wantEngines.filter((e) => existsSync(ENGINES[e]))) {
+    const sh = (action) => spawnSync('bash', [join(root, '.ci/engines.sh'), action, engine], { cwd: root, encoding: 'utf8' });
+    const started = sh('start');
+    process.stdout.write(started.stdout + started.stderr);
+    if (started.status !== 0) {
+      failedSteps.push(`engine ${engine} (did not start)`);
+      continue;
+    }
+    const env = Object.fromEntries(sh('env').stdout.trim().split('\n').map((l) => l.split('=', 2)));
+    const report = join(out, `vitest-integration-${engine}.json`);
+    rmSync(report, { force: true });
+    steps.push(run(`tests (integration on ${engine})`, node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.config.ts',
+      '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--project', 'integration', ...MATRIX_SUITES],
+      { ...env, GLASSHOUSE_TEST_ENGINE: engine }));
+    sh('stop');
+    if (!existsSync(report)) continue;
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + r.numTodoTests;
+    failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  }
+}
+
 // Failed steps (typecheck, lint, build, unhandled errors in the run) count as failures too, and are named.
 if (failedSteps.length) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 failed += failedSteps.filter((s) => !s.startsWith('tests')).length + (failed === 0 && failedSteps.some((s) => s.startsWith('tests')) ? 1 : 0);

@@ -8,13 +8,20 @@ import { runCli as runCliInProcess } from '../../electron/cli/main';
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'electron', 'cli.cjs');
 
+/** The environment a CLI child gets: a clean one, but the engine under test (DOCKER_HOST) kept. */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const base: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME };
+  if (process.env.DOCKER_HOST) base.DOCKER_HOST = process.env.DOCKER_HOST;
+  return { ...base, ...extra } as NodeJS.ProcessEnv;
+}
+
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; uid?: number; gid?: number; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the integration tests`);
   const spawnOpts: SpawnOptions = {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env } as NodeJS.ProcessEnv,
+    env: cliEnv(opts.env),
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
   };
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 // Test support: real images and containers on the local dockerd, labelled so tests touch only their own.
 import { execFile } from 'node:child_process';
+import Dockerode from 'dockerode';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, writeFileSync, chmodSync, readFileSync, renameSync } from 'node:fs';
@@ -7,6 +8,34 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 const run = promisify(execFile);
+
+/** The engine under test's Unix socket: DOCKER_HOST's when set (the engine matrix runs suites on each), else the default. */
+export function engineSocket(): string {
+  const host = process.env.DOCKER_HOST;
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
+/** The engine under test's version facts (`docker version`), read once. */
+let engineFacts: Promise<{ version: string; apiVersion: string; podman: boolean }> | undefined;
+export function engineVersion(): Promise<{ version: string; apiVersion: string; podman: boolean }> {
+  engineFacts ??= (async () => {
+    const v = (await engineApi().version()) as { Version: string; ApiVersion: string; Components?: Array<{ Name: string }> };
+    return { version: v.Version, apiVersion: v.ApiVersion, podman: (v.Components ?? []).some((c) => /podman/i.test(c.Name)) };
+  })();
+  return engineFacts;
+}
+
+/** Whether the engine's API is at least `want` (e.g. '1.43' = Docker 23). */
+export async function engineApiAtLeast(want: string): Promise<boolean> {
+  const [a, b] = (await engineVersion()).apiVersion.split('.').map(Number);
+  const [x, y] = want.split('.').map(Number);
+  return a > x || (a === x && b >= y);
+}
+
+/** A Docker API client for the engine under test. */
+export function engineApi(): Dockerode {
+  return new Dockerode({ socketPath: engineSocket() });
+}
 
 /** Every test container and image carries this label. */
 export const TEST_LABEL = 'dev.glasshouse.test';

@@ -1,11 +1,12 @@
 // A unix-socket proxy in front of the real Docker socket, so a test can cut the engine away and bring it back.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
+import { engineSocket } from './docker';
 
 export class SocketProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  constructor(readonly path: string, private readonly target = '/var/run/docker.sock') {}
+  constructor(readonly path: string, private readonly target = engineSocket()) {}
 
   async up(): Promise<void> {
     rmSync(this.path, { force: true });

@@ -232,15 +232,21 @@ export interface EngineFacts {
   rootless: boolean;
   /** Docker Desktop Enhanced Container Isolation (containers run in a Sysbox user namespace). */
   enhancedIsolation: boolean;
-  /** Whether `--cap-add BPF` is accepted (Docker ≥ 23 / containerd capabilities list). */
+  /** Whether the helper can run with BPF/PERFMON by name: Docker ≥ 23 (its seccomp profile allows bpf() with CAP_BPF). */
   knowsBpfCap: boolean;
+  /** Which engine answers the Docker API. */
+  engine: 'docker' | 'podman';
   cgroupDriver: string;
   cgroupVersion: string;
 }
 
 export async function engineFacts(docker: Dockerode): Promise<EngineFacts> {
   const info = (await docker.info()) as Record<string, unknown>;
-  const version = (await docker.version()) as { Version?: string; ApiVersion?: string };
+  const version = (await docker.version()) as { Version?: string; ApiVersion?: string; Components?: Array<{ Name?: string }> };
+  // Podman's Docker-compatible API names itself in Components. It knows BPF/PERFMON by name, but its default
+  // seccomp profile (containers-common, Podman 4.x) allows bpf() and perf_event_open() only with CAP_SYS_ADMIN,
+  // so the named set fails to load the programs there (EPERM, seen with Podman 4.3): Podman gets SYS_ADMIN.
+  const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
   const sec = ((info.SecurityOptions as string[] | undefined) ?? []).join(' ');
   const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {});
   const os = String(info.OperatingSystem ?? '');
@@ -251,7 +257,8 @@ export async function engineFacts(docker: Dockerode): Promise<EngineFacts> {
     operatingSystem: os,
     rootless: /name=rootless/.test(sec),
     enhancedIsolation: /Docker Desktop/i.test(os) && (String(info.DefaultRuntime ?? '') === 'sysbox-runc' || runtimes.includes('sysbox-runc')),
-    knowsBpfCap: major >= 23,
+    knowsBpfCap: !podman && major >= 23,
+    engine: podman ? 'podman' : 'docker',
     cgroupDriver: String(info.CgroupDriver ?? ''),
     cgroupVersion: String(info.CgroupVersion ?? ''),
   };

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolateContainer, readIsolation, restartClean, simpleAction, unisolateContainer, type ActionContext } from '../../../electron/node/docker/actions';
 import { hashFile, snapshotContainer } from '../../../electron/node/docker/snapshot';
 import type { SnapshotManifest } from '../../../electron/common/ipc/response';
-import { docker } from '../../support/docker';
+import { docker, engineApi, engineSocket } from '../../support/docker';
 import { runCli } from '../../support/cli';
 import { ACTIONS_LABEL, canConnect, cleanupActions, createNetwork, ipOf, runActionsContainer } from './support';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gh-actions-data-'));
-const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', GLASSHOUSE_DATA_DIR: dataDir };
-const api = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const env = { DOCKER_HOST: `unix://${engineSocket()}`, GLASSHOUSE_DATA_DIR: dataDir };
+const api = engineApi();
 const ctx: ActionContext = { docker: api, dataDir };
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 const inspect = (id: string) => api.getContainer(id).inspect();

@@ -1,15 +1,14 @@
 // Terminals on the real dockerd: shell probing, round trip, resize, several at once, no shell, exec refused, close.
-import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalManager } from '../../../electron/node/docker/exec';
 import { LogFollowers } from '../../../electron/node/docker/logs';
 import type { LogFollowLines } from '../../../electron/common/ipc/response';
 import type { TerminalExit } from '../../../electron/common/ipc/response';
-import { docker } from '../../support/docker';
+import { docker, engineApi } from '../../support/docker';
 import { waitFor } from '../../support/waitFor';
 import { cleanupActions, ensureNoShellImage, runActionsContainer } from './support';
 
-const api = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const api = engineApi();
 const output = new Map<string, string>();
 const exits: TerminalExit[] = [];
 const terminals = new TerminalManager(() => api, {

@@ -1,6 +1,5 @@
 // The live sensor through LiveSource → Recorder → store: a real container's exec and file events land in a recording.
 import { afterAll, describe, expect, it } from 'vitest';
-import Dockerode from 'dockerode';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { Sensor } from '../../../electron/node/sensor/index';
 import { LiveSource } from '../../../electron/node/capture/live';
 import { Recorder } from '../../../electron/node/recorder';
 import { RecordingStore } from '../../../electron/node/store/index';
-import { execIn, removeTestContainers, runContainer } from '../../support/docker';
+import { engineApi, execIn, removeTestContainers, runContainer } from '../../support/docker';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-live-'));
 afterAll(async () => {
@@ -19,7 +18,7 @@ afterAll(async () => {
 describe('live capture', () => {
   it('records exec and file events of a watched container', async () => {
     const c = await runContainer();
-    const sensor = new Sensor({ mode: 'local', docker: new Dockerode({ socketPath: '/var/run/docker.sock' }) });
+    const sensor = new Sensor({ mode: 'local', docker: engineApi() });
     const file = join(dir, 'live.glasshouse');
     const rec = new Recorder({ source: new LiveSource(sensor, { containers: [c.id] }), store: RecordingStore.create(file) });
     await rec.start();

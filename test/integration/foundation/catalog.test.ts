@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogDelta } from '../../../electron/common/ipc/contract';
 import { Engine } from '../../../electron/node/engine';
-import { testLabelArgs, docker, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
+import { testLabelArgs, docker, engineSocket, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
 import { SocketProxy } from '../../support/socketProxy';
 import { waitFor } from '../../support/waitFor';
 
@@ -14,7 +14,7 @@ const deltas: CatalogDelta[] = [];
 
 beforeAll(async () => {
   await ensureBusyboxImage();
-  engine = new Engine({ endpointEnv: { env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } } });
+  engine = new Engine({ endpointEnv: { env: { DOCKER_HOST: `unix://${engineSocket()}` } } });
   engine.onEvent((name, payload) => {
     if (name === 'catalog.delta') deltas.push(...(payload as CatalogDelta[]));
   });
@@ -30,7 +30,7 @@ const row = (id: string) => engine.catalog.snapshot().containers.find((c) => c.i
 
 describe('container catalog (real dockerd)', () => {
   it('reports the endpoint it uses', () => {
-    expect(engine.connection.status).toMatchObject({ connection: 'connected', endpoint: { kind: 'env', url: 'unix:///var/run/docker.sock' } });
+    expect(engine.connection.status).toMatchObject({ connection: 'connected', endpoint: { kind: 'env', url: `unix://${engineSocket()}` } });
     expect(engine.connection.status.apiVersion).toMatch(/^1\.\d+$/);
   });
 

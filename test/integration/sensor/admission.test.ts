@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
-import { CLI, ROOT, runCli } from '../../support/cli';
+import { CLI, cliEnv, ROOT, runCli } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-admit-'));
 let image = '';
@@ -26,7 +26,7 @@ interface Report {
 
 /** `glasshouse record` for `secs`, resolved once it says it is recording `readyName`; ends with its exit code. */
 function recordUntil(out: string, secs: number, readyName: string): { ready: Promise<void>; done: Promise<{ code: number | null; err: string }> } {
-  const child = spawn(process.execPath, [CLI, 'record', '--duration', `${secs}s`, '--out', out], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const child = spawn(process.execPath, [CLI, 'record', '--duration', `${secs}s`, '--out', out], { cwd: ROOT, env: cliEnv() });
   let err = '';
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));

@@ -4,6 +4,7 @@ import type { ExecEvent, RuntimeEvent } from '../../../electron/common/model/eve
 import type { ProcessSeed } from '../../../electron/common/model/event';
 import { Sensor } from '../../../electron/node/sensor';
 import { collect, dockerClient, execIn, HELPER, installProbe, removeSensorContainers, runSensorContainer, waitForEvent } from './support';
+import { engineApiAtLeast } from '../../support/docker';
 
 describe('sensor sees real container behaviour (container mode)', () => {
   let sensor: Sensor;
@@ -139,8 +140,17 @@ describe('sensor sees real container behaviour (container mode)', () => {
   });
 
   it('sees an io_uring ring being set up (its operations would bypass the syscall hooks)', async () => {
-    await execIn(c.id, ['/bin/ghprobe', 'io_uring']);
-    const u = await waitForEvent(all, (e) => mine(e) && e.kind === 'io_uring', 'io_uring_setup');
+    // Docker >= 25's default seccomp profile refuses io_uring_setup before any syscall tracepoint runs, so the
+    // ring cannot be made there: the probe fails, and the sensor is proven in a container without that profile.
+    let target = c;
+    if (await engineApiAtLeast('1.44')) {
+      expect(await execIn(c.id, ['/bin/ghprobe', 'io_uring'], { allowFail: true })).toMatch(/Command failed/);
+      target = await runSensorContainer(['--security-opt', 'seccomp=unconfined']);
+      await installProbe(target.id);
+      await sensor.watchContainer(target.id);
+    }
+    await execIn(target.id, ['/bin/ghprobe', 'io_uring']);
+    const u = await waitForEvent(all, (e) => e.containerId === target.id && e.kind === 'io_uring', 'io_uring_setup');
     if (u.kind !== 'io_uring') throw new Error();
     expect(u.entries).toBe(8);
     expect(u.ret).toBeGreaterThanOrEqual(0); // the ring's fd

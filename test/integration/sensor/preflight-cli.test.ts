@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli';
+import { engineSocket } from '../../support/docker';
 
 describe('glasshouse helper preflight', () => {
   it('reports that the helper container can run here, with the capabilities it gets', async () => {
-    const r = await runCli(['helper', 'preflight'], { env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, timeoutMs: 60_000 });
+    const r = await runCli(['helper', 'preflight'], { env: { DOCKER_HOST: `unix://${engineSocket()}` }, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^mode\s+helper container$/m);
     expect(r.stdout).toMatch(/^BTF\s+yes/m);

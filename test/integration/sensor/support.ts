@@ -4,15 +4,16 @@
 import Dockerode from 'dockerode';
 import type { RuntimeEvent } from '../../../electron/common/model/event';
 import type { Sensor } from '../../../electron/node/sensor';
-import { docker, ensureRelabeledBusybox, installStaticTool } from '../../support/docker';
+import { docker, engineApi, ensureRelabeledBusybox, installStaticTool } from '../../support/docker';
 
 export const SENSOR_LABEL = 'dev.glasshouse.sensor-test';
 export const SENSOR_IMAGE = 'glasshouse-sensor-test/busybox:1';
 /** Cleanup removes only this process's containers: the suite may run twice at once on a shared dockerd. */
 const OWNER = `${SENSOR_LABEL}.owner=${process.pid}`;
 
+/** The engine under test (DOCKER_HOST in the engine matrix). */
 export function dockerClient(): Dockerode {
-  return new Dockerode({ socketPath: '/var/run/docker.sock' });
+  return engineApi();
 }
 
 /** The shared busybox rootfs re-imported without the shared test label. */
