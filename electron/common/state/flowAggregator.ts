@@ -1,6 +1,7 @@
 // Network per container: flows to remote address:port/protocol with DNS names, listening sockets, container links.
 import type { Flow, ListeningSocket } from '../model/process';
 import type { DnsEvent, L4Proto, NetEvent, RuntimeEvent } from '../model/event';
+import { flowKeyOf, listenKeyOf } from './keys';
 
 const EINPROGRESS = -115;
 /** A connect this soon after the same process asked DNS for a name is taken to be to that name. */
@@ -11,7 +12,9 @@ const MAX_EXES_PER_FLOW = 16;
 export type ContainerResolver = (ip: string) => string | undefined;
 
 interface PerContainer {
+  /** By the flow's key. */
   flows: Map<string, Flow>;
+  /** By the socket's key. */
   listening: Map<string, ListeningSocket>;
   /** Names learned from this container's own DNS answers: ip → name. */
   names: Map<string, string>;
@@ -86,6 +89,26 @@ export class FlowAggregator {
     return out;
   }
 
+  /**
+   * The key of the flow an event was counted in (connect, accept, a DNS query), or undefined when it made none — so
+   * a finding about the event can point at that row without building an identity of its own.
+   */
+  flowKeyOf(e: RuntimeEvent): string | undefined {
+    const cid = e.containerId;
+    if (cid === undefined) return undefined;
+    let key: string | undefined;
+    if (e.kind === 'connect') {
+      const addr = e.family === 'unix' ? e.unixPath : e.daddr;
+      if (addr) key = flowKeyOf(cid, 'outbound', e.proto, addr, e.dport ?? 0);
+    } else if (e.kind === 'accept') {
+      const addr = e.family === 'unix' ? (e.unixPath ?? '') : e.daddr;
+      if (addr !== undefined && e.ret >= 0) key = flowKeyOf(cid, 'inbound', e.proto, addr, e.sport ?? 0);
+    } else if (e.kind === 'dns' && e.daddr) {
+      key = flowKeyOf(cid, 'outbound', 'udp', e.daddr, e.dport || 53);
+    }
+    return key !== undefined && this.byContainer.get(cid)?.flows.has(key) ? key : undefined;
+  }
+
   /** The DNS name a container learned for an address. */
   nameOf(containerId: string, ip: string): string | undefined {
     return this.byContainer.get(containerId)?.names.get(ip);
@@ -110,11 +133,11 @@ export class FlowAggregator {
 
   private flow(pc: PerContainer, cid: string, direction: Flow['direction'], proto: L4Proto, addr: string, port: number,
     localPort: number | undefined, ts: number, exe: string): Flow {
-    const key = direction === 'outbound' ? `o|${proto}|${addr}|${port}` : `i|${proto}|${addr}|${localPort}`;
+    const key = flowKeyOf(cid, direction, proto, addr, direction === 'outbound' ? port : (localPort ?? 0));
     let f = pc.flows.get(key);
     if (!f) {
       f = {
-        containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
+        key, containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
         first: ts, last: ts, exes: [exe],
       };
       if (localPort !== undefined) f.localPort = localPort;
@@ -177,9 +200,9 @@ export class FlowAggregator {
   }
 
   private addListening(pc: PerContainer, cid: string, proto: L4Proto, addr: string, port: number, exe: string, ts: number): void {
-    const key = `${proto}|${addr}|${port}`;
+    const key = listenKeyOf(cid, proto, addr, port);
     if (pc.listening.has(key)) return;
-    const l: ListeningSocket = { containerId: cid, proto, addr, port, exe, since: ts };
+    const l: ListeningSocket = { key, containerId: cid, proto, addr, port, exe, since: ts };
     pc.listening.set(key, l);
     this.dirtyListening.add(l);
   }
