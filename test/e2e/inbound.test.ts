@@ -45,7 +45,7 @@ function fetchFromHost(url: string): Promise<string> {
 /** The inbound rows of the flows table, as "remote port" pairs. */
 async function inboundRows(page: Page): Promise<Array<{ remote: string; port: string }>> {
   return page.locator('[data-testid=flow-row]').evaluateAll((rows) => rows
-    .map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? ''))
+    .map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? ''))
     .filter((cells) => cells[1].includes('in'))
     .map((cells) => ({ remote: cells[2], port: cells[3] })));
 }
