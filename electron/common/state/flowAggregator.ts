@@ -1,7 +1,7 @@
 // Network per container: flows to remote address:port/protocol with DNS names, listening sockets, container links.
 import type { Flow, ListeningSocket } from '../model/process';
 import type { DnsEvent, L4Proto, NetEvent, RuntimeEvent } from '../model/event';
-import { flowKeyOf, listenKeyOf } from './keys';
+import { flowLocalKey, listenLocalKey, rowKey } from './keys';
 
 const EINPROGRESS = -115;
 /** A connect this soon after the same process asked DNS for a name is taken to be to that name. */
@@ -12,9 +12,9 @@ const MAX_EXES_PER_FLOW = 16;
 export type ContainerResolver = (ip: string) => string | undefined;
 
 interface PerContainer {
-  /** By the flow's key. */
+  /** By the flow's key within the container (flowLocalKey). */
   flows: Map<string, Flow>;
-  /** By the socket's key. */
+  /** By the socket's key within the container (listenLocalKey). */
   listening: Map<string, ListeningSocket>;
   /** Names learned from this container's own DNS answers: ip → name. */
   names: Map<string, string>;
@@ -96,17 +96,17 @@ export class FlowAggregator {
   flowKeyOf(e: RuntimeEvent): string | undefined {
     const cid = e.containerId;
     if (cid === undefined) return undefined;
-    let key: string | undefined;
+    let local: string | undefined;
     if (e.kind === 'connect') {
       const addr = e.family === 'unix' ? e.unixPath : e.daddr;
-      if (addr) key = flowKeyOf(cid, 'outbound', e.proto, addr, e.dport ?? 0);
+      if (addr) local = flowLocalKey('outbound', e.proto, addr, e.dport ?? 0);
     } else if (e.kind === 'accept') {
       const addr = e.family === 'unix' ? (e.unixPath ?? '') : e.daddr;
-      if (addr !== undefined && e.ret >= 0) key = flowKeyOf(cid, 'inbound', e.proto, addr, e.sport ?? 0);
+      if (addr !== undefined && e.ret >= 0) local = flowLocalKey('inbound', e.proto, addr, e.sport ?? 0);
     } else if (e.kind === 'dns' && e.daddr) {
-      key = flowKeyOf(cid, 'outbound', 'udp', e.daddr, e.dport || 53);
+      local = flowLocalKey('outbound', 'udp', e.daddr, e.dport || 53);
     }
-    return key !== undefined && this.byContainer.get(cid)?.flows.has(key) ? key : undefined;
+    return local === undefined ? undefined : this.byContainer.get(cid)?.flows.get(local)?.key;
   }
 
   /** The DNS name a container learned for an address. */
@@ -133,11 +133,11 @@ export class FlowAggregator {
 
   private flow(pc: PerContainer, cid: string, direction: Flow['direction'], proto: L4Proto, addr: string, port: number,
     localPort: number | undefined, ts: number, exe: string): Flow {
-    const key = flowKeyOf(cid, direction, proto, addr, direction === 'outbound' ? port : (localPort ?? 0));
-    let f = pc.flows.get(key);
+    const local = flowLocalKey(direction, proto, addr, direction === 'outbound' ? port : (localPort ?? 0));
+    let f = pc.flows.get(local);
     if (!f) {
       f = {
-        key, containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
+        key: rowKey(cid, local), containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
         first: ts, last: ts, exes: [exe],
       };
       if (localPort !== undefined) f.localPort = localPort;
@@ -147,7 +147,7 @@ export class FlowAggregator {
         const peer = this.resolveContainer(addr);
         if (peer) f.remoteContainer = peer;
       }
-      pc.flows.set(key, f);
+      pc.flows.set(local, f);
       const same = pc.byAddr.get(addr);
       if (same) same.push(f);
       else pc.byAddr.set(addr, [f]);
@@ -200,10 +200,10 @@ export class FlowAggregator {
   }
 
   private addListening(pc: PerContainer, cid: string, proto: L4Proto, addr: string, port: number, exe: string, ts: number): void {
-    const key = listenKeyOf(cid, proto, addr, port);
-    if (pc.listening.has(key)) return;
-    const l: ListeningSocket = { key, containerId: cid, proto, addr, port, exe, since: ts };
-    pc.listening.set(key, l);
+    const local = listenLocalKey(proto, addr, port);
+    if (pc.listening.has(local)) return;
+    const l: ListeningSocket = { key: rowKey(cid, local), containerId: cid, proto, addr, port, exe, since: ts };
+    pc.listening.set(local, l);
     this.dirtyListening.add(l);
   }
 

@@ -6,17 +6,34 @@ import type { FileChange, Flow, ListeningSocket } from '../model/process';
 
 // Container ids never hold '|', and every field after the address is a number: the parts cannot run together.
 
-/** An outbound flow is one remote endpoint; an inbound flow is one client address on one local port. */
+/**
+ * A flow's key within its container: an outbound flow is one remote endpoint, an inbound flow is one client address
+ * on one local port. The aggregator indexes each container's rows by it (short strings on the per-event path).
+ */
+export function flowLocalKey(direction: Flow['direction'], proto: Flow['proto'], remoteAddr: string, port: number): string {
+  return `${direction === 'outbound' ? 'o' : 'i'}|${proto}|${remoteAddr}|${port}`;
+}
+
+/** A row's key: its container, then its key within the container. */
+export function rowKey(containerId: string, local: string): string {
+  return `${containerId}|${local}`;
+}
+
 export function flowKeyOf(containerId: string, direction: Flow['direction'], proto: Flow['proto'], remoteAddr: string, port: number): string {
-  return `${containerId}|${direction === 'outbound' ? 'o' : 'i'}|${proto}|${remoteAddr}|${port}`;
+  return rowKey(containerId, flowLocalKey(direction, proto, remoteAddr, port));
 }
 
 export function fileKeyOf(containerId: string, path: string): string {
-  return `${containerId}|${path}`;
+  return rowKey(containerId, path);
+}
+
+/** A listening socket's key within its container. */
+export function listenLocalKey(proto: ListeningSocket['proto'], addr: string, port: number): string {
+  return `${proto}|${addr}|${port}`;
 }
 
 export function listenKeyOf(containerId: string, proto: ListeningSocket['proto'], addr: string, port: number): string {
-  return `${containerId}|${proto}|${addr}|${port}`;
+  return rowKey(containerId, listenLocalKey(proto, addr, port));
 }
 
 /**
