@@ -9,6 +9,7 @@ import { reportInputFromRecording } from '../../node/export/fromRecording';
 import { chooseFormat, writeReport } from '../../node/export/write';
 import type { EventKind, SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket } from '../../common/model/process';
+import { keyedFile, keyedFlow, keyedListening } from '../../common/state/keys';
 import { SEVERITY_RANK, type Finding } from '../../common/model/finding';
 import { RecordingStore } from '../../node/store/index';
 
@@ -102,9 +103,10 @@ export function buildReport(store: RecordingStore): RecordingReport {
       composeProject: c.ref.composeProject, composeService: c.ref.composeService, events: c.events,
     })),
     processes: store.processCount(),
-    files: store.files('/'),
-    flows: store.flows(),
-    listening: store.listening(),
+    // Rows of a recording made before rows carried keys get the keys their tables would have given them.
+    files: store.files('/').map(keyedFile),
+    flows: store.flows().map(keyedFlow),
+    listening: store.listening().map(keyedListening),
     events: { total: info.events, byKind: info.eventsByKind },
     drops: {
       ringDrops: last?.ringDrops ?? 0, queueDrops: last?.queueDrops ?? 0, corruptFrames: last?.corruptFrames ?? 0,

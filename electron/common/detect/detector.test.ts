@@ -71,4 +71,21 @@ describe('Detector', () => {
     expect(d.list()).toEqual([]);
     expect(d.stats.evaluated).toBe(3);
   });
+
+  it('points a finding\'s evidence at the flow and file rows by the keys the state tables gave them', () => {
+    const world = new WorldState();
+    world.upsertContainer({ id: CID, name: 'web-1', image: 'shop/web:1' });
+    const d = new Detector(pack(), world);
+    const connect = { ...base(401, 1, 'sh'), kind: 'connect', fd: 3, family: 'inet', proto: 'tcp', daddr: '203.0.113.7', dport: 4444, ret: 0 } as RuntimeEvent;
+    const write = { ...base(401, 1, 'sh'), kind: 'open', path: '/etc/gh-evil', flags: 0o1 | 0o100, mode: 0o644, ret: 3 } as RuntimeEvent;
+    const evs = [exec(401, 1, '/bin/sh', ['sh', '-c', 'x']), connect, write];
+    world.applyBatch(evs, d.observeOne);
+    const out = d.list().find((f) => f.ruleId === 'Shell opens network connection')!;
+    const etc = d.list().find((f) => f.ruleId === 'Write below etc')!;
+    const flow = world.flows.flows(CID).find((f) => f.remotePort === 4444)!;
+    const file = world.files.get(CID, '/etc/gh-evil')!;
+    expect(out.evidence.flowKey).toBe(flow.key);
+    expect(etc.evidence.fileKey).toBe(file.key);
+    expect(etc.evidence.flowKey).toBeUndefined();
+  });
 });

@@ -38,6 +38,8 @@ export function worldContext(world: WorldState): RuleContext {
       return !(f.kinds.includes('created') || f.kinds.includes('renamed'));
     },
     dnsName: (ip, cid) => (cid ? world.flows.nameOf(cid, ip) : undefined),
+    flowKey: (ev) => world.flows.flowKeyOf(ev),
+    fileKey: (cid, path) => world.files.keyOf(cid, path),
   };
 }
 

@@ -16,6 +16,10 @@ export interface Evidence {
   ancestry?: Array<{ pid: number; exe: string; cmdline: string }>;
   path?: string;
   endpoint?: string;
+  /** The key of the file change the evidence is about (the state tables' `FileChange.key`), when there is one. */
+  fileKey?: string;
+  /** The key of the flow the evidence is about (the state tables' `Flow.key`), when there is one. */
+  flowKey?: string;
   /** Rendered rule output string. */
   output?: string;
   /** For posture checks: the inspect field and its value. */

@@ -33,6 +33,8 @@ export interface ProcessNode {
 export type FileChangeKind = 'created' | 'modified' | 'deleted' | 'renamed' | 'permissions';
 
 export interface FileChange {
+  /** Identity assigned once by the file table (state/keys.ts); every other layer uses it, never builds its own. */
+  key: string;
   containerId: string;
   path: string;
   kinds: FileChangeKind[];
@@ -49,6 +51,11 @@ export interface FileChange {
 }
 
 export interface Flow {
+  /**
+   * Identity assigned once by the flow aggregator (state/keys.ts): outbound by remote endpoint, inbound by client
+   * address and local port. Every other layer uses it, never builds its own.
+   */
+  key: string;
   containerId: string;
   direction: 'outbound' | 'inbound';
   proto: 'tcp' | 'udp' | 'unix' | 'other';
@@ -67,6 +74,8 @@ export interface Flow {
 }
 
 export interface ListeningSocket {
+  /** Identity assigned once by the flow aggregator (state/keys.ts). */
+  key: string;
   containerId: string;
   proto: 'tcp' | 'udp' | 'unix' | 'other';
   addr: string;

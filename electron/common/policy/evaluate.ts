@@ -93,6 +93,9 @@ interface Violation {
   ancestry?: Finding['evidence']['ancestry'];
   path?: string;
   endpoint?: string;
+  /** The view-model row the violation was first seen in (its state-table key). */
+  fileKey?: string;
+  flowKey?: string;
   events: Array<Record<string, unknown>>;
 }
 
@@ -162,7 +165,7 @@ export function evaluatePolicy(policy: Policy, obs: PolicyObservations, opts: Po
     const remote = f.remoteContainer ? byName.get(f.remoteContainer) : undefined;
     if (egressAllowed(f, hit.sp.egress, remote ? serviceOf(remote) : undefined)) continue;
     const endpoint = `${f.dnsName ?? f.remoteContainer ?? f.remoteAddr}:${f.remotePort}`;
-    add({ ruleId: 'policy.egress', container: hit.c, sp: hit.sp, key: `${f.remoteAddr}:${f.remotePort}`, first: f.first, last: f.last,
+    add({ ruleId: 'policy.egress', container: hit.c, sp: hit.sp, key: `${f.remoteAddr}:${f.remotePort}`, first: f.first, last: f.last, flowKey: f.key,
       endpoint: f.dnsName || f.remoteContainer ? `${endpoint} (${f.remoteAddr})` : endpoint,
       event: { kind: 'connect', proto: f.proto, daddr: f.remoteAddr, dport: f.remotePort, exes: f.exes, count: f.count } });
   }
@@ -170,7 +173,7 @@ export function evaluatePolicy(policy: Policy, obs: PolicyObservations, opts: Po
     const hit = policyFor(fc.containerId);
     if (!hit?.sp.writes || writeAllowed(fc.path, hit.sp.writes)) continue;
     const proc = fc.processKey ? byKey.get(fc.processKey) : undefined;
-    add({ ruleId: 'policy.write', container: hit.c, sp: hit.sp, key: fc.path, first: fc.first, last: fc.last, path: fc.path,
+    add({ ruleId: 'policy.write', container: hit.c, sp: hit.sp, key: fc.path, first: fc.first, last: fc.last, path: fc.path, fileKey: fc.key,
       ancestry: ancestry(proc, byKey), event: { kind: 'write', path: fc.path, kinds: fc.kinds, exe: fc.exe } });
   }
 
@@ -197,6 +200,8 @@ export function evaluatePolicy(policy: Policy, obs: PolicyObservations, opts: Po
         ...(v.ancestry ? { ancestry: v.ancestry } : {}),
         ...(v.path ? { path: v.path } : {}),
         ...(v.endpoint ? { endpoint: v.endpoint } : {}),
+        ...(v.fileKey ? { fileKey: v.fileKey } : {}),
+        ...(v.flowKey ? { flowKey: v.flowKey } : {}),
       },
       count: v.count,
       first: v.first,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy, formatProblems } from './policy';
 import { evaluatePolicy, globToRegExp } from './evaluate';
+import { keyedFile, keyedFlow } from '../state/keys';
 import type { ContainerRef, FileChange, Flow, ProcessNode } from '../model';
 
 const POLICY = `version: 1
@@ -27,9 +28,9 @@ const other: ContainerRef = { id: 'o'.repeat(64), name: 'shop-cache-1', image: '
 const proc = (key: string, exe: string, containerId: string, parentKey?: string): ProcessNode =>
   ({ key, tgid: Number(key.split('@')[0]), ppid: 0, parentKey, containerId, exe, argv: [exe.split('/').pop()!], uid: 0, comm: 'x', start: 1000, lineage: [] });
 const flow = (containerId: string, remoteAddr: string, remotePort: number, extra: Partial<Flow> = {}): Flow =>
-  ({ containerId, direction: 'outbound', proto: 'tcp', remoteAddr, remotePort, count: 1, failures: 0, first: 1, last: 2, exes: ['/bin/x'], ...extra });
+  keyedFlow({ containerId, direction: 'outbound', proto: 'tcp', remoteAddr, remotePort, count: 1, failures: 0, first: 1, last: 2, exes: ['/bin/x'], ...extra });
 const write = (containerId: string, path: string, processKey?: string): FileChange =>
-  ({ containerId, path, kinds: ['created'], first: 5, last: 5, processKey });
+  keyedFile({ containerId, path, kinds: ['created'], first: 5, last: 5, processKey });
 
 describe('parsePolicy', () => {
   it('reads services, defaults and egress forms', () => {
@@ -94,6 +95,9 @@ describe('evaluatePolicy', () => {
     expect(shell.fix).toBe('Stop the behaviour, or if it is expected add "/bin/sh" to services.web.processes in glasshouse.yaml (line 5).');
     const passwd = findings.find((f) => f.evidence.path === '/etc/passwd')!;
     expect(passwd.evidence.ancestry!.at(-1)!.exe).toBe('/bin/sh');
+    // The evidence points at the rows by the keys the state tables gave them.
+    expect(passwd.evidence.fileKey).toBe(fileChanges[2].key);
+    expect(findings.find((f) => f.evidence.endpoint === '203.0.113.7:3333')!.evidence.flowKey).toBe(flows[4].key);
     // Same behaviour, same fingerprint on the next run (no pids, ids or times in it).
     const again = evaluatePolicy(policy!, { containers: [web, db, other], processes, flows, fileChanges });
     expect(again.map((f) => f.fingerprint).sort()).toEqual(findings.map((f) => f.fingerprint).sort());

@@ -1,5 +1,6 @@
 // What rules may ask the state tables while evaluating one event: process ancestry, container metadata, drift.
 import type { ContainerRef } from '../model/container';
+import type { RuntimeEvent } from '../model/event';
 
 /**
  * A process as rules see it. A `ProcessNode` from the state tables satisfies this shape, so an adapter can
@@ -45,6 +46,10 @@ export interface RuleContext {
   fileWrittenSinceStart?(containerId: string, path: string): boolean | undefined;
   /** A DNS name the container resolved to this IP (from observed DNS answers). Backs `fd.sip.name`. */
   dnsName?(ip: string, containerId?: string): string | undefined;
+  /** The key of the flow the state tables counted this event in (connect, accept, DNS), for a finding's evidence. */
+  flowKey?(ev: RuntimeEvent): string | undefined;
+  /** The key of the file change the state tables keep for `path` in a container, for a finding's evidence. */
+  fileKey?(containerId: string, path: string): string | undefined;
   /** User name for a uid inside the container (from its /etc/passwd). Backs `user.name`. */
   userName?(uid: number, containerId?: string): string | undefined;
 }

@@ -105,6 +105,9 @@ export class FindingTracker {
       if (known.evidence.events.length < this.maxEvents) known.evidence.events.push(eventRecord(ev));
       return { finding: known, isNew: false };
     }
+    const path = pathOf(ev);
+    const fileKey = path !== undefined && ev.containerId !== undefined ? ctx.fileKey?.(ev.containerId, path) : undefined;
+    const flowKey = ctx.flowKey?.(ev);
     const finding: Finding = {
       fingerprint: this.hash(key),
       ruleId: m.rule.name,
@@ -120,8 +123,10 @@ export class FindingTracker {
       evidence: {
         events: [eventRecord(ev)],
         ancestry: ancestryOf(ev, ctx),
-        path: pathOf(ev),
+        path,
         endpoint: endpointOf(ev),
+        ...(fileKey !== undefined ? { fileKey } : {}),
+        ...(flowKey !== undefined ? { flowKey } : {}),
         output: m.rule.output.render(ev, ctx),
       },
       count: 1,

@@ -65,4 +65,21 @@ describe('FileTable', () => {
     expect(t.get(C, '/bin/old')!.kinds).toEqual(['deleted']);
     expect(t.list(C)).toHaveLength(4);
   });
+  it('gives each changed path one key, assigned when the row is made and kept through later changes and the diff', () => {
+    const t = new FileTable();
+    t.apply(ev('open', 1, { path: '/tmp/a', flags: W, mode: 0o644 }), proc);
+    t.apply(ev('open', 2, { path: '/tmp/b', flags: W, mode: 0o644 }), proc);
+    const first = t.takeDirty();
+    const keyA = first.find((f) => f.path === '/tmp/a')!.key;
+    expect(new Set(first.map((f) => f.key)).size).toBe(2);
+    t.apply(ev('chmod', 3, { path: '/tmp/a', mode: 0o755 }), proc);
+    t.mergeDiff(C, [{ Path: '/tmp/a', Kind: 1 }], 4);
+    const later = t.takeDirty();
+    expect(later.map((f) => f.key)).toEqual([keyA]);
+    expect(t.keyOf(C, '/tmp/a')).toBe(keyA);
+    expect(t.keyOf(C, '/tmp/none')).toBeUndefined();
+    // The same path in another container is another row.
+    t.apply({ ...ev('open', 5, { path: '/tmp/a', flags: W, mode: 0o644 }), containerId: 'e'.repeat(64) } as RuntimeEvent, proc);
+    expect(t.keyOf('e'.repeat(64), '/tmp/a')).not.toBe(keyA);
+  });
 });

@@ -2,6 +2,7 @@
 import type { FileChange, FileChangeKind } from '../model/process';
 import type { RuntimeEvent } from '../model/event';
 import { O_FLAGS } from '../model/event';
+import { fileKeyOf } from './keys';
 
 /** One entry of `docker diff` as the Engine API returns it: Kind 0 modified, 1 added, 2 deleted. */
 export interface DockerDiffEntry {
@@ -107,6 +108,11 @@ export class FileTable {
     return this.byContainer.get(containerId)?.get(path);
   }
 
+  /** The key of the file change recorded for `path` in a container, if the table has one. */
+  keyOf(containerId: string, path: string): string | undefined {
+    return this.byContainer.get(containerId)?.get(path)?.key;
+  }
+
   list(containerId?: string): FileChange[] {
     if (containerId !== undefined) return [...(this.byContainer.get(containerId)?.values() ?? [])];
     const out: FileChange[] = [];
@@ -138,7 +144,7 @@ export class FileTable {
     if (!m) this.byContainer.set(cid, (m = new Map()));
     let fc = m.get(path);
     if (!fc) {
-      fc = { containerId: cid, path, kinds: [kind], first: ts, last: ts, processKey: proc?.key, exe: proc?.exe };
+      fc = { key: fileKeyOf(cid, path), containerId: cid, path, kinds: [kind], first: ts, last: ts, processKey: proc?.key, exe: proc?.exe };
       m.set(path, fc);
     } else {
       if (fc.kinds[fc.kinds.length - 1] !== kind && !fc.kinds.includes(kind)) fc.kinds.push(kind);

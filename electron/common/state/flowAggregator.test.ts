@@ -74,4 +74,37 @@ describe('FlowAggregator', () => {
     w.apply(ev('connect', 2, { daddr: '172.18.0.5', dport: 6379 }));
     expect(w.flows.flows(A)[1].remoteContainer).toBe('db');
   });
+
+  it('keys two inbound flows from one client to local ports 80 and 443 apart, and each keeps its key across updates', () => {
+    const f = new FlowAggregator();
+    f.apply(ev('accept', 1, { daddr: '172.17.0.1', dport: 40001, saddr: '172.17.0.2', sport: 80 }), '/bin/httpd');
+    f.apply(ev('accept', 2, { daddr: '172.17.0.1', dport: 40002, saddr: '172.17.0.2', sport: 443 }), '/bin/httpd');
+    const first = f.takeDirty().flows;
+    expect(first.map((x) => [x.direction, x.remoteAddr, x.localPort])).toEqual([['inbound', '172.17.0.1', 80], ['inbound', '172.17.0.1', 443]]);
+    const [k80, k443] = first.map((x) => x.key);
+    expect(k80).not.toBe(k443);
+    f.apply(ev('accept', 3, { daddr: '172.17.0.1', dport: 40003, saddr: '172.17.0.2', sport: 443 }), '/bin/httpd');
+    f.apply(ev('accept', 4, { daddr: '172.17.0.1', dport: 40004, saddr: '172.17.0.2', sport: 80 }), '/bin/httpd');
+    const later = f.takeDirty().flows;
+    expect(later.map((x) => [x.key, x.count])).toEqual([[k443, 2], [k80, 2]]);
+    expect(f.flows(A).map((x) => x.key)).toEqual([k80, k443]);
+    // The event a finding is about names its row by that key.
+    expect(f.flowKeyOf(ev('accept', 5, { daddr: '172.17.0.1', dport: 40005, sport: 443 }))).toBe(k443);
+    expect(f.flowKeyOf(ev('accept', 5, { daddr: '172.17.0.9', dport: 40005, sport: 443 }))).toBeUndefined();
+  });
+
+  it('keys outbound flows by endpoint and listening sockets by address, apart per container', () => {
+    const f = new FlowAggregator();
+    f.apply(ev('connect', 1, { daddr: '10.0.0.9', dport: 5432 }), 'x');
+    f.apply(ev('connect', 2, { daddr: '10.0.0.9', dport: 5433 }), 'x');
+    f.apply(ev('connect', 3, { daddr: '10.0.0.9', dport: 5432 }, 9, B), 'x');
+    f.apply(ev('bind', 4, { saddr: '0.0.0.0', sport: 80, fd: 5 }), 'x');
+    f.apply(ev('listen', 5, { fd: 5 }), 'x');
+    f.apply(ev('bind', 6, { saddr: '0.0.0.0', sport: 80, fd: 5 }, 9, B), 'x');
+    f.apply(ev('listen', 7, { fd: 5 }, 9, B), 'x');
+    const { flows, listening } = f.takeDirty();
+    expect(new Set(flows.map((x) => x.key)).size).toBe(3);
+    expect(new Set(listening.map((x) => x.key)).size).toBe(2);
+    expect(f.flowKeyOf(ev('connect', 8, { daddr: '10.0.0.9', dport: 5433 }))).toBe(flows[1].key);
+  });
 });

@@ -1,6 +1,7 @@
 // Network per container: flows to remote address:port/protocol with DNS names, listening sockets, container links.
 import type { Flow, ListeningSocket } from '../model/process';
 import type { DnsEvent, L4Proto, NetEvent, RuntimeEvent } from '../model/event';
+import { flowLocalKey, listenLocalKey, rowKey } from './keys';
 
 const EINPROGRESS = -115;
 /** A connect this soon after the same process asked DNS for a name is taken to be to that name. */
@@ -11,7 +12,9 @@ const MAX_EXES_PER_FLOW = 16;
 export type ContainerResolver = (ip: string) => string | undefined;
 
 interface PerContainer {
+  /** By the flow's key within the container (flowLocalKey). */
   flows: Map<string, Flow>;
+  /** By the socket's key within the container (listenLocalKey). */
   listening: Map<string, ListeningSocket>;
   /** Names learned from this container's own DNS answers: ip → name. */
   names: Map<string, string>;
@@ -86,6 +89,26 @@ export class FlowAggregator {
     return out;
   }
 
+  /**
+   * The key of the flow an event was counted in (connect, accept, a DNS query), or undefined when it made none — so
+   * a finding about the event can point at that row without building an identity of its own.
+   */
+  flowKeyOf(e: RuntimeEvent): string | undefined {
+    const cid = e.containerId;
+    if (cid === undefined) return undefined;
+    let local: string | undefined;
+    if (e.kind === 'connect') {
+      const addr = e.family === 'unix' ? e.unixPath : e.daddr;
+      if (addr) local = flowLocalKey('outbound', e.proto, addr, e.dport ?? 0);
+    } else if (e.kind === 'accept') {
+      const addr = e.family === 'unix' ? (e.unixPath ?? '') : e.daddr;
+      if (addr !== undefined && e.ret >= 0) local = flowLocalKey('inbound', e.proto, addr, e.sport ?? 0);
+    } else if (e.kind === 'dns' && e.daddr) {
+      local = flowLocalKey('outbound', 'udp', e.daddr, e.dport || 53);
+    }
+    return local === undefined ? undefined : this.byContainer.get(cid)?.flows.get(local)?.key;
+  }
+
   /** The DNS name a container learned for an address. */
   nameOf(containerId: string, ip: string): string | undefined {
     return this.byContainer.get(containerId)?.names.get(ip);
@@ -110,11 +133,11 @@ export class FlowAggregator {
 
   private flow(pc: PerContainer, cid: string, direction: Flow['direction'], proto: L4Proto, addr: string, port: number,
     localPort: number | undefined, ts: number, exe: string): Flow {
-    const key = direction === 'outbound' ? `o|${proto}|${addr}|${port}` : `i|${proto}|${addr}|${localPort}`;
-    let f = pc.flows.get(key);
+    const local = flowLocalKey(direction, proto, addr, direction === 'outbound' ? port : (localPort ?? 0));
+    let f = pc.flows.get(local);
     if (!f) {
       f = {
-        containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
+        key: rowKey(cid, local), containerId: cid, direction, proto, remoteAddr: addr, remotePort: port, count: 0, failures: 0,
         first: ts, last: ts, exes: [exe],
       };
       if (localPort !== undefined) f.localPort = localPort;
@@ -124,7 +147,7 @@ export class FlowAggregator {
         const peer = this.resolveContainer(addr);
         if (peer) f.remoteContainer = peer;
       }
-      pc.flows.set(key, f);
+      pc.flows.set(local, f);
       const same = pc.byAddr.get(addr);
       if (same) same.push(f);
       else pc.byAddr.set(addr, [f]);
@@ -177,10 +200,10 @@ export class FlowAggregator {
   }
 
   private addListening(pc: PerContainer, cid: string, proto: L4Proto, addr: string, port: number, exe: string, ts: number): void {
-    const key = `${proto}|${addr}|${port}`;
-    if (pc.listening.has(key)) return;
-    const l: ListeningSocket = { containerId: cid, proto, addr, port, exe, since: ts };
-    pc.listening.set(key, l);
+    const local = listenLocalKey(proto, addr, port);
+    if (pc.listening.has(local)) return;
+    const l: ListeningSocket = { key: rowKey(cid, local), containerId: cid, proto, addr, port, exe, since: ts };
+    pc.listening.set(local, l);
     this.dirtyListening.add(l);
   }
 

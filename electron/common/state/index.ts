@@ -5,3 +5,4 @@ export * from './flowAggregator';
 export * from './containerTable';
 export * from './resourceTable';
 export * from './worldState';
+export * from './keys';

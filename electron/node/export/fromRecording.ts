@@ -1,6 +1,7 @@
 // Turns a saved recording (the store's read API) into a ReportInput, so `glasshouse report FILE --format sarif|md|…` works.
 import type { ContainerRef, EventKind, FileChange, Finding, Flow, ProcessNode, SensorStats } from '../../common/model';
 import type { ReportInput } from './types';
+import { keyedFile, keyedFlow } from '../../common/state/keys';
 
 /** The part of RecordingStore (electron/node/store) a report needs; structural, so export does not depend on SQLite. */
 export interface RecordingReader {
@@ -29,8 +30,9 @@ export function reportInputFromRecording(r: RecordingReader, opts: { toolVersion
     findings: r.listFindings(),
     containers: info.containers.map((c) => ({ ...c.ref, id: c.id })),
     processes: r.processes(),
-    flows: r.flows(),
-    fileChanges: r.files('/'),
+    // A recording made before rows carried keys gets the keys its tables would have given them.
+    flows: r.flows().map(keyedFlow),
+    fileChanges: r.files('/').map(keyedFile),
     recording: {
       id: base.replace(/\.[^.]+$/, ''),
       name: info.meta.title ?? base,

@@ -4,6 +4,7 @@ import { redactReportInput, redactString } from './redact';
 import { renderReport } from './index';
 import { REPORT_FORMATS } from './types';
 import { sampleReportInput } from './sample';
+import { keyedFile } from '../../common/state/keys';
 
 const GH = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
 const GH_PAT = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRS';
@@ -72,6 +73,16 @@ describe('redactReportInput', () => {
     expect(out.redactions!.some((n) => n.kind === 'environment-value' && n.where.includes('evidence.events'))).toBe(true);
     // The input object is not mutated: the store keeps the original evidence.
     expect(input.processes![0].argv[2]).toBe('k-123456');
+  });
+
+  it('redacts a secret in a changed file\'s path from the path, the file it was renamed from and its key', () => {
+    const input = sampleReportInput();
+    input.fileChanges = [keyedFile({ containerId: 'a'.repeat(64), path: `/tmp/${GH}`, renamedFrom: `/tmp/${GH}.part`, kinds: ['renamed'], first: 1, last: 1 })];
+    input.findings[0].evidence.fileKey = input.fileChanges[0].key;
+    const out = redactReportInput(input);
+    expect(JSON.stringify(out)).not.toContain(GH);
+    expect(out.fileChanges![0].key).toBe(`${'a'.repeat(64)}|/tmp/[REDACTED:github-token]`);
+    expect(out.redactions).toContainEqual({ kind: 'github-token', where: 'fileChanges[0].key', count: 1 });
   });
 
   it('leaves no planted secret in any rendered format', () => {

@@ -191,7 +191,13 @@ export function redactReportInput(input: ReportInput): ReportInput {
     ...input.recording,
     command: input.recording.command ? r.argv(input.recording.command, 'recording.command') : undefined,
   };
-  const fileChanges = input.fileChanges?.map((c, i) => ({ ...c, path: r.str(c.path, `fileChanges[${i}].path`) }));
+  // The key holds the path too: a secret in a file name must leave both.
+  const fileChanges = input.fileChanges?.map((c, i) => ({
+    ...c,
+    key: typeof c.key === 'string' ? r.str(c.key, `fileChanges[${i}].key`) : c.key,
+    path: r.str(c.path, `fileChanges[${i}].path`),
+    ...(c.renamedFrom !== undefined ? { renamedFrom: r.str(c.renamedFrom, `fileChanges[${i}].renamedFrom`) } : {}),
+  }));
   return {
     ...input,
     findings,

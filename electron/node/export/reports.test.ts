@@ -8,7 +8,8 @@ import { renderReport, parseReportFormat, formatFromFileName } from './index';
 import { csvCell, renderCsv } from './csv';
 import { mdCode, mdEscape } from './markdown';
 import { htmlCsp } from './html';
-import { layoutProcessTree } from './svg';
+import { flowGraphSvg, layoutProcessTree } from './svg';
+import { keyedFlow } from '../../common/state/keys';
 import { sampleReportInput } from './sample';
 
 const schema = JSON.parse(readFileSync(fileURLToPath(new URL('./schema/glasshouse-report.v1.schema.json', import.meta.url)), 'utf8'));
@@ -96,6 +97,18 @@ describe('HTML report', () => {
     expect(html).toMatch(/<g class="proc sev-critical">/);
     expect(html).toMatch(/<svg class="flows"/);
     expect(html).toMatch(/<line class="flow flagged"/);
+  });
+});
+
+describe('flow graph', () => {
+  it('flags the flow a finding\'s evidence names by key, not every flow to the same client', () => {
+    const cid = 'a'.repeat(64);
+    const inbound = (localPort: number) => keyedFlow({ containerId: cid, direction: 'inbound', proto: 'tcp', remoteAddr: '172.17.0.1', remotePort: 0, localPort, count: 1, failures: 0, first: 1, last: 2, exes: ['/bin/nc'] });
+    const [web, shell] = [inbound(80), inbound(4444)];
+    const input = sampleReportInput();
+    const finding = { ...input.findings[0], evidence: { events: [], endpoint: '172.17.0.1:0', flowKey: shell.key } };
+    const svg = flowGraphSvg([web, shell], input.containers, [finding]);
+    expect(svg.match(/<line class="flow[^"]*"/g)).toEqual(['<line class="flow inbound"', '<line class="flow flagged inbound"']);
   });
 });
 

@@ -1,6 +1,7 @@
 // A small, realistic report input (shell + miner egress + posture + policy) for tests and export previews.
 import type { Finding } from '../../common/model';
 import type { ReportInput } from './types';
+import { keyedFlow } from '../../common/state/keys';
 
 const T0 = Date.UTC(2025, 4, 1, 10, 0, 0);
 
@@ -65,9 +66,9 @@ export function sampleReportInput(): ReportInput {
       { key: '1@3', tgid: 1, ppid: 0, containerId: db.id, exe: '/usr/lib/postgresql/16/bin/postgres', argv: ['postgres'], uid: 999, comm: 'postgres', start: T0, lineage: [] },
     ],
     flows: [
-      { containerId: web.id, direction: 'outbound', proto: 'tcp', remoteAddr: '203.0.113.7', remotePort: 3333, count: 4, failures: 0, first: T0 + 1000, last: T0 + 4000, exes: ['/tmp/xmrig'] },
-      { containerId: web.id, direction: 'outbound', proto: 'tcp', remoteAddr: '172.18.0.3', remotePort: 5432, remoteContainer: 'shop-db-1', count: 10, failures: 1, first: T0, last: T0 + 4000, exes: ['/usr/sbin/nginx'] },
-      { containerId: web.id, direction: 'outbound', proto: 'udp', remoteAddr: '127.0.0.11', remotePort: 53, dnsName: 'pool.example', count: 2, failures: 0, first: T0, last: T0 + 900, exes: ['/bin/sh'] },
+      keyedFlow({ containerId: web.id, direction: 'outbound', proto: 'tcp', remoteAddr: '203.0.113.7', remotePort: 3333, count: 4, failures: 0, first: T0 + 1000, last: T0 + 4000, exes: ['/tmp/xmrig'] }),
+      keyedFlow({ containerId: web.id, direction: 'outbound', proto: 'tcp', remoteAddr: '172.18.0.3', remotePort: 5432, remoteContainer: 'shop-db-1', count: 10, failures: 1, first: T0, last: T0 + 4000, exes: ['/usr/sbin/nginx'] }),
+      keyedFlow({ containerId: web.id, direction: 'outbound', proto: 'udp', remoteAddr: '127.0.0.11', remotePort: 53, dnsName: 'pool.example', count: 2, failures: 0, first: T0, last: T0 + 900, exes: ['/bin/sh'] }),
     ],
     recording: { id: 'rec-20250501', name: 'shop smoke test', startedAt: T0, endedAt: T0 + 60_000, host: 'ci-runner', command: ['docker', 'compose', 'up', '--abort-on-container-exit'], toolVersion: '0.1.0' },
     loss: { ringDrops: 12, queueDrops: 0, corruptFrames: 0, unsupportedKinds: ['bpf'], gaps: [] },

@@ -105,12 +105,14 @@ export function flowGraphSvg(flows: Flow[], containers: Array<ContainerRef | Con
   const height = Math.max(left.length, right.length) * 34 + 20;
   const ly = (i: number) => 10 + i * 34 + (height - 20 - left.length * 34) / 2;
   const ry = (i: number) => 10 + i * 34 + (height - 20 - right.length * 34) / 2;
-  const flagged = new Set(findings.map((f) => f.evidence.endpoint).filter((e): e is string => !!e));
+  const flaggedKeys = new Set(findings.map((f) => f.evidence.flowKey).filter((k): k is string => !!k));
+  // Findings from before evidence carried flow keys name the endpoint instead.
+  const flagged = new Set(findings.filter((f) => !f.evidence.flowKey).map((f) => f.evidence.endpoint).filter((e): e is string => !!e));
   const parts: string[] = [];
   for (const f of shown) {
     const li = left.indexOf(f.containerId);
     const ri = right.indexOf(remoteLabel(f));
-    const bad = flagged.has(`${f.remoteAddr}:${f.remotePort}`) || (f.dnsName ? flagged.has(`${f.dnsName}:${f.remotePort}`) : false);
+    const bad = flaggedKeys.has(f.key) || flagged.has(`${f.remoteAddr}:${f.remotePort}`) || (f.dnsName ? flagged.has(`${f.dnsName}:${f.remotePort}`) : false);
     const w = Math.min(8, 1 + Math.log2(Math.max(1, f.count)));
     parts.push(`<line class="flow${bad ? ' flagged' : ''}${f.direction === 'inbound' ? ' inbound' : ''}" x1="${10 + LW}" y1="${ly(li) + 12}" x2="${RX}" y2="${ry(ri) + 12}" stroke-width="${w.toFixed(1)}"><title>${esc(`${f.direction} ${f.proto} ${f.remoteAddr}:${f.remotePort} ×${f.count}${f.failures ? `, ${f.failures} failed` : ''} — ${f.exes.join(', ')}`)}</title></line>`);
   }

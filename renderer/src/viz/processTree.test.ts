@@ -123,7 +123,7 @@ describe('incremental process forest', () => {
 
 describe('file tree rows', () => {
   it('folds single-child directories, counts drift, and filters by kind', () => {
-    const ch = (path: string, kinds: ('created' | 'modified')[], executable = false) => ({ containerId: 'c', path, kinds, first: 1, last: 1, executable });
+    const ch = (path: string, kinds: ('created' | 'modified')[], executable = false) => ({ key: `c|${path}`, containerId: 'c', path, kinds, first: 1, last: 1, executable });
     const rows = buildFileRows([ch('/usr/local/bin/x', ['created'], true), ch('/etc/passwd', ['modified']), ch('/etc/hosts', ['modified'])], undefined, new Set());
     expect(rows.map((r) => `${r.depth}:${r.label}`)).toEqual(['0:etc', '1:hosts', '1:passwd', '0:usr/local/bin', '1:x']);
     expect(rows[3]).toMatchObject({ dir: true, drift: 1, files: 1 });

@@ -1,6 +1,5 @@
 // Changed paths folded into a directory tree (single-child directories merged), as flat rows for a list.
 import type { FileChange, FileChangeKind } from '../../../../electron/common/model/process';
-import { fileKey } from '../../store/live/slice';
 
 export interface FileRow {
   key: string;
@@ -52,7 +51,7 @@ export function buildFileRows(changes: readonly FileChange[], kinds: ReadonlySet
       if (!collapsed.has(key)) walk(n, depth + 1, `${prefix}/${label}`);
     }
     for (const f of d.files.sort((a, b) => a.path.localeCompare(b.path))) {
-      rows.push({ key: fileKey(f), depth, label: f.path.slice(f.path.lastIndexOf('/') + 1), dir: false, change: f, files: 1, drift: isDrift(f) ? 1 : 0 });
+      rows.push({ key: f.key, depth, label: f.path.slice(f.path.lastIndexOf('/') + 1), dir: false, change: f, files: 1, drift: isDrift(f) ? 1 : 0 });
     }
   };
   walk(root, 0, '');

@@ -3,7 +3,6 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Flow } from '../../../../electron/common/model/process';
 import { useStore } from '../../store';
 import { classifyFlow, egressSummary, flowsIn, listeningIn, scopeFor, type ScopeMode } from '../../store/live/selectors';
-import { flowKey } from '../../store/live/slice';
 import { EmptyState } from '../../ui/EmptyState';
 import { visible } from '../../ui/text';
 import { formatTime } from '../../ui/time';
@@ -52,9 +51,9 @@ export function NetworkView({ id }: { id: string }) {
         prevLink.failures += f.failures;
         prevLink.unexpected ||= cls.cls === 'unexpected';
         if (!prevLink.label.split(' ').includes(label)) prevLink.label += ` ${label}`;
-        if (flowKey(f) === selected) prevLink.key = flowKey(f);
+        if (f.key === selected) prevLink.key = f.key;
       } else {
-        links.set(lk, { key: flowKey(f), from: c, to: e, count: f.count, failures: f.failures, unexpected: cls.cls === 'unexpected', inbound: f.direction === 'inbound', label });
+        links.set(lk, { key: f.key, from: c, to: e, count: f.count, failures: f.failures, unexpected: cls.cls === 'unexpected', inbound: f.direction === 'inbound', label });
       }
     }
     return layoutFlowGraph([...nodes.values()], [...links.values()], Math.max(560, size.width));
@@ -123,7 +122,7 @@ export function NetworkView({ id }: { id: string }) {
             <>
               <h4>Listening</h4>
               <table className="table compact" data-testid="listening">
-                <tbody>{listening.map((l) => <tr key={`${l.containerId}|${l.proto}|${l.addr}|${l.port}`}><td className="mono">{l.proto} {visible(l.addr)}:{l.port}</td><td>{visible(l.exe.split('/').pop())}</td><td className="muted small">{name(l.containerId)}</td></tr>)}</tbody>
+                <tbody>{listening.map((l) => <tr key={l.key} data-testid="listening-row"><td className="mono">{l.proto} {visible(l.addr)}:{l.port}</td><td>{visible(l.exe.split('/').pop())}</td><td className="muted small">{name(l.containerId)}</td></tr>)}</tbody>
               </table>
             </>
           )}
@@ -134,7 +133,7 @@ export function NetworkView({ id }: { id: string }) {
         <thead><tr><th>container</th><th>dir</th><th>remote</th><th>port</th><th>name</th><th>count</th><th>failed</th><th>programs</th><th>first</th><th>last</th></tr></thead>
         <tbody ref={table}>
           {flows.map((f) => {
-            const k = flowKey(f);
+            const k = f.key;
             const c = classifyFlow(f);
             return (
               <tr key={k} data-key={k} className={`${k === selected ? 'selected' : ''} ${c.cls === 'unexpected' ? 'risk' : ''}`} onClick={() => sel(k)} data-testid="flow-row" title={c.reason}>

@@ -1,8 +1,8 @@
 // Selectors over findings: filtered rows, and where a finding's evidence lives in the process tree, files and flows.
 import { SEVERITY_RANK, type Finding, type Severity } from '../../../../electron/common/model/finding';
-import type { ProcessNode } from '../../../../electron/common/model/process';
+import type { Flow, ProcessNode } from '../../../../electron/common/model/process';
 import type { LiveWorld } from '../live/slice';
-import { fileKey, flowKey, processChangesSince } from '../live/slice';
+import { processChangesSince } from '../live/slice';
 import type { Scope, TimeWindow } from '../live/selectors';
 import type { FindingFilter } from './slice';
 
@@ -107,38 +107,42 @@ export function locateEvidence(world: LiveWorld, f: Finding): EvidenceTarget {
   const path = f.evidence.path ?? str(ev.newPath) ?? str(ev.path) ?? str(ev.filename);
   if (path) {
     t.path = path;
-    const k = fileKey({ containerId, path });
-    if (world.files.has(k)) t.fileKey = k;
+    const k = f.evidence.fileKey;
+    if (k !== undefined && world.files.has(k)) t.fileKey = k;
+    else if (k === undefined) {
+      // A finding from before evidence carried keys (an older recording): the row the table keeps for that path.
+      for (const fc of world.files.values()) if (fc.containerId === containerId && fc.path === path) { t.fileKey = fc.key; break; }
+    }
   }
-  const daddr = str(ev.daddr);
-  const dport = num(ev.dport);
-  const kind = str(ev.kind);
-  if (daddr && dport !== undefined && (kind === 'connect' || kind === 'accept')) {
-    const proto = (str(ev.proto) ?? 'tcp') as 'tcp';
-    if (kind === 'connect') {
-      const k = flowKey({ containerId, direction: 'outbound', proto, remoteAddr: daddr, remotePort: dport });
-      if (world.flows.has(k)) t.flowKey = k;
-    } else {
-      for (const [k, fl] of world.flows) {
-        if (fl.containerId === containerId && fl.direction === 'inbound' && fl.remoteAddr === daddr) { t.flowKey = k; break; }
-      }
+  const k = f.evidence.flowKey;
+  if (k !== undefined) {
+    if (world.flows.has(k)) t.flowKey = k;
+  } else {
+    // A finding from before evidence carried keys: the flow its event was counted in, matched by its fields.
+    const daddr = str(ev.daddr);
+    const kind = str(ev.kind);
+    const proto = str(ev.proto) ?? 'tcp';
+    let match: ((fl: Flow) => boolean) | undefined;
+    if (daddr && kind === 'connect') {
+      const dport = num(ev.dport);
+      match = (fl) => fl.direction === 'outbound' && fl.proto === proto && fl.remoteAddr === daddr && fl.remotePort === dport;
+    } else if (daddr && kind === 'accept') {
+      const sport = num(ev.sport);
+      match = (fl) => fl.direction === 'inbound' && fl.remoteAddr === daddr && (sport === undefined || fl.localPort === sport);
+    } else if (f.evidence.endpoint) {
+      const m = /^(.*):(\d+)$/.exec(f.evidence.endpoint);
+      if (m) match = (fl) => fl.remoteAddr === m[1] && fl.remotePort === Number(m[2]);
     }
-  } else if (f.evidence.endpoint) {
-    const m = /^(.*):(\d+)$/.exec(f.evidence.endpoint);
-    if (m) {
-      for (const [k, fl] of world.flows) {
-        if (fl.containerId === containerId && fl.remoteAddr === m[1] && fl.remotePort === Number(m[2])) { t.flowKey = k; break; }
-      }
-    }
+    if (match) for (const fl of world.flows.values()) if (fl.containerId === containerId && match(fl)) { t.flowKey = fl.key; break; }
   }
   if (!t.flowKey && t.processKey) {
     // An exec-based finding (netcat, a dropped binary) has no socket in its evidence: point at the first
     // connection that program made from that moment on.
     const p = world.processes.get(t.processKey)!;
     let best: [string, number] | undefined;
-    for (const [k, fl] of world.flows) {
+    for (const fl of world.flows.values()) {
       if (fl.containerId !== containerId || !fl.exes.includes(p.exe) || fl.last < ts - 1) continue;
-      if (!best || fl.first < best[1]) best = [k, fl.first];
+      if (!best || fl.first < best[1]) best = [fl.key, fl.first];
     }
     t.flowKey = best?.[0];
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../../electron/common/model/finding';
 import { emptyWorld, reduceFrame } from '../live/slice';
-import { flow, frame, proc } from '../live/fixtures';
+import { file, flow, frame, proc } from '../live/fixtures';
 import { countBySeverity, filterFindings, locateEvidence, mitreUrl, severityByProcess } from './selectors';
 import { DEFAULT_FILTER, mergeFindings } from './slice';
 
@@ -44,15 +44,30 @@ describe('findings', () => {
   it('locates evidence: the process running that pid at that time, the file and the flow', () => {
     const w = reduceFrame(emptyWorld(), frame({
       processes: [proc(42, 10, { exit: 90 }), proc(42, 100, { exe: '/tmp/x' })],
-      files: [{ containerId: 'c1', path: '/etc/evil', kinds: ['created'], first: 150, last: 150 }],
+      files: [file({ containerId: 'c1', path: '/etc/evil', kinds: ['created'], first: 150, last: 150 })],
       flows: [flow('172.18.0.3', 8080)],
     }));
-    const f1 = finding('cc', { evidence: { events: [{ kind: 'open', ts: 150, tgid: 42, containerId: 'c1', path: '/etc/evil' }], path: '/etc/evil' } });
-    expect(locateEvidence(w, f1)).toMatchObject({ containerId: 'c1', ts: 150, processKey: '42@100', fileKey: 'c1\u0000/etc/evil' });
-    const f2 = finding('dd', { evidence: { events: [{ kind: 'connect', ts: 120, tgid: 42, containerId: 'c1', daddr: '172.18.0.3', dport: 8080, proto: 'tcp' }], endpoint: '172.18.0.3:8080' } });
-    expect(locateEvidence(w, f2).flowKey).toBe('c1|outbound|tcp|172.18.0.3|8080');
+    const evil = w.files.values().next().value!.key;
+    const f1 = finding('cc', { evidence: { events: [{ kind: 'open', ts: 150, tgid: 42, containerId: 'c1', path: '/etc/evil' }], path: '/etc/evil', fileKey: evil } });
+    expect(locateEvidence(w, f1)).toMatchObject({ containerId: 'c1', ts: 150, processKey: '42@100', fileKey: evil });
+    const f2 = finding('dd', { evidence: { events: [{ kind: 'connect', ts: 120, tgid: 42, containerId: 'c1', daddr: '172.18.0.3', dport: 8080, proto: 'tcp' }], endpoint: '172.18.0.3:8080', flowKey: flow('172.18.0.3', 8080).key } });
+    expect(locateEvidence(w, f2).flowKey).toBe(flow('172.18.0.3', 8080).key);
+    // Evidence from before findings carried keys (an older recording) still finds its rows by their fields.
+    const legacy = (x: Finding) => ({ ...x, evidence: { ...x.evidence, fileKey: undefined, flowKey: undefined } });
+    expect(locateEvidence(w, legacy(f1)).fileKey).toBe(evil);
+    expect(locateEvidence(w, legacy(f2)).flowKey).toBe(flow('172.18.0.3', 8080).key);
     const f3 = finding('ee', { evidence: { events: [{ kind: 'exec', ts: 50, tgid: 42, containerId: 'c1' }] } });
     expect(locateEvidence(w, f3).processKey).toBe('42@10');
     expect(severityByProcess(w, [f1, finding('ff', { severity: 'critical', evidence: { events: [{ ts: 120, tgid: 42 }] } })]).get('42@100')).toBe('critical');
+  });
+  it('points an accept at the inbound flow of its own local port when one client connected to two', () => {
+    const in80 = flow('172.17.0.1', 0, { direction: 'inbound', localPort: 80 });
+    const in443 = flow('172.17.0.1', 0, { direction: 'inbound', localPort: 443 });
+    const w = reduceFrame(emptyWorld(), frame({ flows: [in80, in443] }));
+    expect(w.flows.size).toBe(2);
+    const ev = { kind: 'accept', ts: 150, tgid: 7, containerId: 'c1', daddr: '172.17.0.1', dport: 40000, sport: 443, proto: 'tcp' };
+    const f = finding('ab', { evidence: { events: [ev], endpoint: '172.17.0.1:40000', flowKey: in443.key } });
+    expect(locateEvidence(w, f).flowKey).toBe(in443.key);
+    expect(locateEvidence(w, { ...f, evidence: { events: [ev], endpoint: '172.17.0.1:40000' } }).flowKey).toBe(in443.key);
   });
 });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { FileChange } from '../../../../electron/common/model/process';
-import { flow, frame, proc } from './fixtures';
-import { emptyWorld, fileKey, flowKey, reduceFrame, RESOURCE_CAP, TAIL_CAP } from './slice';
+import type { RuntimeEvent } from '../../../../electron/common/model/event';
+import { WorldState } from '../../../../electron/common/state/worldState';
+import { file, flow, frame, proc } from './fixtures';
+import { emptyWorld, reduceFrame, RESOURCE_CAP, TAIL_CAP } from './slice';
 import { classifyFlow, egressSummary, filesIn, processesIn } from './selectors';
 
 describe('reduceFrame', () => {
   it('upserts view models by identity, latest wins, without mutating the previous world', () => {
     const w0 = emptyWorld();
-    const w1 = reduceFrame(w0, frame({ processes: [proc(10, 100)], files: [{ containerId: 'c1', path: '/etc/x', kinds: ['created'], first: 110, last: 110 }] }));
+    const x = file({ containerId: 'c1', path: '/etc/x', kinds: ['created'], first: 110, last: 110 });
+    const w1 = reduceFrame(w0, frame({ processes: [proc(10, 100)], files: [x] }));
     const w2 = reduceFrame(w1, frame({ processes: [proc(10, 100, { exit: 300 }), proc(11, 150)] }));
     expect(w0.processes.size).toBe(0);
     expect(w1.processes.get('10@100')?.exit).toBeUndefined();
@@ -15,7 +17,7 @@ describe('reduceFrame', () => {
     expect(w2.processes.size).toBe(2);
     // untouched tables keep their identity so views over them do not recompute
     expect(w2.files).toBe(w1.files);
-    expect(w2.files.get(fileKey({ containerId: 'c1', path: '/etc/x' }))?.kinds).toEqual(['created']);
+    expect(w2.files.get(x.key)?.kinds).toEqual(['created']);
     expect([w2.firstTs, w2.lastTs]).toEqual([100, 300]);
     expect(w2.rev).toBe(2);
   });
@@ -37,11 +39,46 @@ describe('reduceFrame', () => {
   });
 });
 
+describe('rows keyed by the state tables', () => {
+  const C = 'c'.repeat(64);
+  const accept = (ts: number, localPort: number, clientPort: number): RuntimeEvent => ({
+    kind: 'accept', ts, seq: ts, pid: 7, tgid: 7, ppid: 1, uid: 0, gid: 0, comm: 'httpd', cgroupId: '1', mntns: 1, containerId: C,
+    ret: 4, fd: 3, family: 'inet', proto: 'tcp', daddr: '172.17.0.1', dport: clientPort, saddr: '172.17.0.2', sport: localPort,
+  }) as RuntimeEvent;
+
+  it('keeps two inbound flows from one client to local ports 80 and 443 as two rows, each updated in place', () => {
+    const world = new WorldState();
+    world.apply(accept(1, 80, 40001));
+    world.apply(accept(2, 443, 40002));
+    let w = reduceFrame(emptyWorld(), frame(world.takeDelta()));
+    expect([...w.flows.values()].map((f) => [f.localPort, f.count]).sort()).toEqual([[443, 1], [80, 1]]);
+    // A later connection to 443 updates its row by key; the row for 80 is left as it was.
+    world.apply(accept(3, 443, 40003));
+    const update = world.takeDelta();
+    expect(update.flows.map((f) => f.localPort)).toEqual([443]);
+    w = reduceFrame(w, frame(update));
+    expect(w.flows.size).toBe(2);
+    expect([...w.flows.values()].map((f) => [f.localPort, f.count]).sort()).toEqual([[443, 2], [80, 1]]);
+  });
+
+  it('keys every row once, the same across deltas and across a replay of the same events', () => {
+    const events = [accept(1, 80, 40001), accept(2, 443, 40002), accept(3, 80, 40003)];
+    const a = new WorldState();
+    const keysSeen: string[][] = [];
+    for (const e of events) { a.apply(e); keysSeen.push(a.takeDelta().flows.map((f) => f.key)); }
+    expect(keysSeen[2]).toEqual([keysSeen[0][0]]);
+    expect(new Set(keysSeen.flat()).size).toBe(2);
+    const b = new WorldState();
+    b.applyBatch(events);
+    expect(b.flows.flows().map((f) => f.key).sort()).toEqual(a.flows.flows().map((f) => f.key).sort());
+  });
+});
+
 describe('live selectors', () => {
   it('filters by scope and by time window overlap', () => {
     const w = reduceFrame(emptyWorld(), frame({
       processes: [proc(1, 100, { exit: 200 }), proc(2, 300), proc(3, 100, { containerId: 'c2' })],
-      files: [{ containerId: 'c1', path: '/b', kinds: ['modified'], first: 500, last: 600 } as FileChange, { containerId: 'c1', path: '/a', kinds: ['created'], first: 50, last: 60 } as FileChange],
+      files: [file({ containerId: 'c1', path: '/b', kinds: ['modified'], first: 500, last: 600 }), file({ containerId: 'c1', path: '/a', kinds: ['created'], first: 50, last: 60 })],
     }));
     expect(processesIn(w, new Set(['c1'])).map((p) => p.tgid).sort()).toEqual([1, 2]);
     expect(processesIn(w, new Set(['c1']), [250, 400]).map((p) => p.tgid)).toEqual([2]);
@@ -58,7 +95,6 @@ describe('live selectors', () => {
     const rows = egressSummary([flow('1.2.3.4', 4444), flow('93.184.216.34', 443, { dnsName: 'example.com', count: 9 }), flow('93.184.216.35', 443, { dnsName: 'example.com' })]);
     expect(rows[0]).toMatchObject({ destination: '1.2.3.4', unexpected: true });
     expect(rows[1]).toMatchObject({ destination: 'example.com', count: 10, addrs: ['93.184.216.34', '93.184.216.35'], unexpected: false });
-    expect(flowKey(flow('1.2.3.4', 1))).toBe('c1|outbound|tcp|1.2.3.4|1');
   });
 });
 

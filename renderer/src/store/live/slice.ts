@@ -54,10 +54,8 @@ export function processChangesSince(w: Pick<LiveWorld, 'rev' | 'procLog'>, since
   return out;
 }
 
-export const fileKey = (f: Pick<FileChange, 'containerId' | 'path'>): string => `${f.containerId}\u0000${f.path}`;
-export const flowKey = (f: Pick<Flow, 'containerId' | 'direction' | 'proto' | 'remoteAddr' | 'remotePort'>): string =>
-  `${f.containerId}|${f.direction}|${f.proto}|${f.remoteAddr}|${f.remotePort}`;
-export const listenKey = (l: ListeningSocket): string => `${l.containerId}|${l.proto}|${l.addr}|${l.port}`;
+/** Rows are keyed by the identity the engine's state tables gave them (never rebuilt here): an update replaces its row. */
+const byKey = (x: { key: string }): string => x.key;
 
 export function emptyWorld(): LiveWorld {
   return {
@@ -121,10 +119,10 @@ export function reduceFrame(w: LiveWorld, f: Pick<LiveFrame, 'delta' | 'tail' | 
   return {
     rev: w.rev + 1,
     procLog,
-    processes: w.processes.with(d.processes, (p) => p.key),
-    files: w.files.with(d.files, fileKey),
-    flows: w.flows.with(d.flows, flowKey),
-    listening: w.listening.with(d.listening, listenKey),
+    processes: w.processes.with(d.processes, byKey),
+    files: w.files.with(d.files, byKey),
+    flows: w.flows.with(d.flows, byKey),
+    listening: w.listening.with(d.listening, byKey),
     resources,
     refs,
     tail,
