@@ -70,7 +70,8 @@ beforeAll(async () => {
     XDG_RUNTIME_DIR: join(home, 'run'), GLASSHOUSE_GITHUB_TOKEN: '', GITHUB_TOKEN: '', GH_TOKEN: '',
   };
   // Without a keychain on this machine the engine can only read the token from its environment.
-  if (!KEYCHAIN) env.GLASSHOUSE_GITHUB_TOKEN = GH_TOKEN;
+  // It is bound to the fake's address beside it: a token is only sent to the server it is for.
+  if (!KEYCHAIN) Object.assign(env, { GLASSHOUSE_GITHUB_TOKEN: GH_TOKEN, GLASSHOUSE_GITHUB_URL: github.url });
   host = await serveHost(env);
   browser = await launchBrowser();
 });

@@ -6,7 +6,7 @@ import { UserInputError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../common/model/finding';
 import { RecordingStore } from '../../node/store/index';
 import { createTicketSink, type TicketGrouping, type TrackerConfig } from '../../node/export/tickets/index';
-import { cliSecretStore, type SecretName } from '../../node/export/secrets';
+import { cliSecretStore, decodeBoundToken, type SecretName } from '../../node/export/secrets';
 import type { RecordingMeta } from '../../node/export/types';
 import { defaultDataDir, GLASSHOUSE_VERSION } from '../../node/engine';
 
@@ -58,7 +58,9 @@ export const ticketsCommand: CliCommand = {
       store.close();
     }
 
-    const { store: secrets, note } = cliSecretStore(io.env);
+    const { store: secretStore, note } = cliSecretStore(io.env);
+    // A token the app saved for a server carries that server; here the --base-url typed on this command line decides.
+    const secrets = { get: async (name: SecretName) => { const v = await secretStore.get(name); return v ? decodeBoundToken(v).token : undefined; } };
     const need = async (name: SecretName, env: string) => {
       const v = await secrets.get(name);
       if (!v) throw new UserInputError(`No ${name.replace('-', ' ')} is set.`, `Set ${env} (or store it in the keychain as "glasshouse ${name}")${note ? `; ${note}` : ''}.`);

@@ -269,7 +269,8 @@ export const METHODS = {
   /** Progress per ticket arrives as 'tickets.progress' with this sendId. */
   'tickets.send': method<TicketSendResult[]>()(z.object({ ...ticketSelection, sendId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict()),
   'secrets.status': method<SecretStatus>()(none()),
-  'secrets.set': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(8192) }).strict()),
+  /** `origin`: the tracker server the token is for (absent: the tracker's default host); the token is sent nowhere else. */
+  'secrets.set': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(8192), origin: z.string().max(2048).optional() }).strict()),
   'secrets.delete': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES) }).strict()),
 } as const;
 
