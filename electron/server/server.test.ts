@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,13 +42,27 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-function ws(opts: { token?: string; origin?: string; host?: string }): Promise<WebSocket> {
+function ws(opts: { token?: string; origin?: string; host?: string; cookie?: string; protocols?: string[] }): Promise<WebSocket> {
   const url = `ws://127.0.0.1:${srv.port}/api${opts.token ? `?token=${opts.token}` : ''}`;
-  const sock = new WebSocket(url, { headers: { ...(opts.host ? { host: opts.host } : {}) }, origin: opts.origin ?? `http://127.0.0.1:${srv.port}` });
+  const sock = new WebSocket(url, opts.protocols ?? [], {
+    headers: { ...(opts.host ? { host: opts.host } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+    origin: opts.origin ?? `http://127.0.0.1:${srv.port}`,
+  });
   return new Promise((resolve, reject) => {
     sock.once('open', () => resolve(sock));
     sock.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     sock.once('error', reject);
+  });
+}
+
+/** A raw request line, for URLs a URL-normalising client would not send as they are. */
+function raw(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect(srv.port, '127.0.0.1', () => c.end(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nConnection: close\r\n\r\n`));
+    let out = '';
+    c.on('data', (d) => (out += d));
+    c.on('end', () => resolve(out));
+    c.on('error', reject);
   });
 }
 
@@ -60,7 +75,8 @@ describe('browser host', () => {
     expect((await get(`/?token=wrong${srv.token.slice(5)}`)).status).toBe(401);
     const ok = await get(`/?token=${srv.token}`);
     expect(ok.status).toBe(303);
-    expect(ok.headers.location).toBe('/');
+    // The token goes on to the page in the fragment (never sent to a server); the cookie only unlocks static files.
+    expect(ok.headers.location).toBe(`/#token=${srv.token}`);
     expect(ok.headers['set-cookie'][0]).toMatch(/HttpOnly; SameSite=Strict/);
     const page = await get('/', { cookie: `gh_token=${srv.token}` });
     expect(page.status).toBe(200);
@@ -70,6 +86,30 @@ describe('browser host', () => {
   it('rejects a foreign Host header (DNS rebinding) and foreign Origin', async () => {
     expect((await get(`/?token=${srv.token}`, { host: `evil.example:${srv.port}` })).status).toBe(403);
     expect((await get('/', { cookie: `gh_token=${srv.token}`, origin: 'http://evil.example' })).status).toBe(403);
+  });
+  it('the cookie alone never opens the API: a replayed cookie with a forged Origin is refused', async () => {
+    // What a container's published port on 127.0.0.1 receives from the browser, replayed by a non-browser client.
+    const cookie = `gh_token=${srv.token}`;
+    await expect(ws({ cookie })).rejects.toThrow(/403/);
+    await expect(ws({ cookie, protocols: ['glasshouse.v1'] })).rejects.toThrow(/403/);
+    await expect(ws({ cookie, protocols: ['glasshouse.v1', `glasshouse.token.x${srv.token.slice(1)}`] })).rejects.toThrow(/403/);
+    expect((await get('/api', { cookie })).status).toBe(401);
+    expect((await get('/api/engine.status', { cookie })).body).toMatch(/needs its access token in an Authorization: Bearer header/);
+    expect((await get('/api', { authorization: `Bearer ${srv.token}` })).status).toBe(426);
+    // The page's way: the token from page memory as a subprotocol; the server answers with the API's name only.
+    const sock = await ws({ protocols: ['glasshouse.v1', `glasshouse.token.${srv.token}`] });
+    expect(sock.protocol).toBe('glasshouse.v1');
+    const reply = new Promise<any>((r) => sock.once('message', (m) => r(JSON.parse(String(m)))));
+    sock.send(JSON.stringify({ id: 1, method: 'engine.status', params: {} }));
+    expect((await reply).envelope.ok).toBe(true);
+    sock.close();
+  });
+  it('answers a malformed URL with 400 and keeps serving', async () => {
+    for (const path of ['/%E0%A4%A', '/assets/%ZZ.js', `/%E0%A4%A?token=${srv.token}`, '/%']) {
+      expect(await raw(path)).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    expect(await raw('/ bad')).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await get('/', { cookie: `gh_token=${srv.token}` })).status).toBe(200);
   });
   it('never serves files outside the renderer folder', async () => {
     const r = await get('/..%2fsecret.txt', { cookie: `gh_token=${srv.token}` });

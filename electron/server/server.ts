@@ -31,6 +31,13 @@ export interface RunningServer {
 }
 
 const COOKIE = 'gh_token';
+/**
+ * The page offers these WebSocket subprotocols: the first names the API, the second carries the token from page
+ * memory. Cookies ignore ports, so every other server on 127.0.0.1 (a container's published port under test) sees
+ * the cookie; it only ever unlocks the static renderer, never the API.
+ */
+export const WS_PROTOCOL = 'glasshouse.v1';
+export const WS_TOKEN_PREFIX = 'glasshouse.token.';
 /** The CSP for every page we serve; the renderer's index.html carries the same as a meta tag for Electron. */
 export const SERVER_CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
@@ -86,29 +93,50 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
     const t = url.searchParams.get('token') ?? cookieToken(req);
     return !!t && safeEqual(t, token);
   };
+  /** The API needs the token itself (query, subprotocol or Authorization header): the host-wide cookie is not enough. */
+  const apiTokenOk = (req: IncomingMessage, url: URL) => {
+    const offered = [
+      url.searchParams.get('token'),
+      ...String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+        .filter((p) => p.startsWith(WS_TOKEN_PREFIX)).map((p) => p.slice(WS_TOKEN_PREFIX.length)),
+      /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1],
+    ];
+    return offered.some((t) => !!t && safeEqual(t, token));
+  };
 
   const deny = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(text);
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    let url: URL;
+    let rel: string;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return deny(res, 400, 'Bad request: the address is not a valid URL (a broken %-escape?).\n');
+    }
     if (!hostOk(req) || !originOk(req, false)) return deny(res, 403, 'Forbidden: this Glasshouse server only answers its own address.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.\n');
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      if (!apiTokenOk(req, url)) return deny(res, 401, 'The Glasshouse API needs its access token in an Authorization: Bearer header; the cookie alone is not enough.\n');
+      return deny(res, 426, 'The Glasshouse API is served over a WebSocket at /api.\n');
+    }
     if (!tokenOk(req, url)) {
       return deny(res, 401, 'Glasshouse needs its access token: open the full URL that `glasshouse serve` printed (it ends in ?token=...).\n');
     }
     if (url.searchParams.has('token')) {
-      // Trade the token in the URL for a strict cookie, and drop it from the address bar and history.
+      // Trade the token in the URL for a strict cookie (static files only) and hand it to the page in the fragment,
+      // which is never sent to a server; the page keeps it in sessionStorage and drops it from the address bar.
       url.searchParams.delete('token');
       res.writeHead(303, {
         'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        location: url.pathname + (url.search || ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer',
+        location: `${url.pathname}${url.search || ''}#token=${token}`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer',
       });
       return res.end();
     }
-    let rel = decodeURIComponent(url.pathname);
     if (rel === '/' || !extname(rel)) rel = '/index.html';
     const file = normalize(join(root, rel));
     if (!file.startsWith(root + sep)) return deny(res, 404, 'Not found.\n');
@@ -127,13 +155,33 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
       'x-frame-options': 'DENY',
     });
     if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  };
+  // No request may end the process (captures run in it): an unexpected throw answers 500 and is logged.
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      process.stderr.write(`glasshouse serve: request ${JSON.stringify(String(req.url ?? '').slice(0, 200))} failed: ${(e as Error).message}\n`);
+      if (!res.headersSent) deny(res, 500, 'Internal error: the request failed; the server keeps running.\n');
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  // Never echo the token subprotocol back; pick the API's own name (browsers fail a socket whose offer got no answer).
+  const wss = new WebSocketServer({
+    noServer: true, maxPayload: 1 << 20,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/api' || !hostOk(req) || !originOk(req, true) || !tokenOk(req, url)) {
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://localhost'); } catch { url = new URL('http://localhost/invalid'); }
+    socket.on('error', () => socket.destroy());
+    if (url.pathname !== '/api' || !hostOk(req) || !originOk(req, true) || !apiTokenOk(req, url)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

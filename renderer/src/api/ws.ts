@@ -1,8 +1,28 @@
-// Browser-host transport: one WebSocket to `glasshouse serve`, reconnecting; the token travels as a strict cookie.
+// Browser-host transport: one WebSocket to `glasshouse serve`, reconnecting; the token travels in the handshake.
 import type { Envelope, EventName } from '../../../electron/common/ipc/contract';
 import type { Transport, TransportState } from './transport';
 
+const TOKEN_KEY = 'glasshouse.token';
+
+/**
+ * The access token from the URL fragment the server redirected to (never sent to a server), kept in this tab's
+ * sessionStorage so a reload keeps working, and dropped from the address bar. The host-wide cookie is not enough
+ * for the API: every other server on 127.0.0.1 receives it.
+ */
+function pageToken(): string | undefined {
+  const m = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (m) {
+    try { sessionStorage.setItem(TOKEN_KEY, m[1]); } catch { /* storage off: kept in memory for this page only */ }
+    history.replaceState(history.state, '', location.pathname + location.search);
+    return m[1];
+  }
+  try { return sessionStorage.getItem(TOKEN_KEY) ?? undefined; } catch { return undefined; }
+}
+
 export function createWsTransport(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`): Transport {
+  const token = pageToken();
+  // Subprotocol names are the one handshake field a page can set: the API's name, then the token.
+  const protocols = ['glasshouse.v1', ...(token ? [`glasshouse.token.${token}`] : [])];
   let ws: WebSocket | undefined;
   let nextId = 1;
   let state: TransportState = 'connecting';
@@ -18,7 +38,7 @@ export function createWsTransport(url = `${location.protocol === 'https:' ? 'wss
   };
 
   const open = () => {
-    ws = new WebSocket(url);
+    ws = new WebSocket(url, protocols);
     ws.onopen = () => {
       retry = 500;
       setState('open');
