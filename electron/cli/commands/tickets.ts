@@ -8,6 +8,7 @@ import { RecordingStore } from '../../node/store/index';
 import { createTicketSink, type TicketGrouping, type TrackerConfig } from '../../node/export/tickets/index';
 import { cliSecretStore, decodeBoundToken, type SecretName } from '../../node/export/secrets';
 import type { RecordingMeta } from '../../node/export/types';
+import { checkFindings } from '../../node/export/validate';
 import { defaultDataDir, GLASSHOUSE_VERSION } from '../../node/engine';
 
 const USAGE = `Usage: glasshouse tickets FILE.glasshouse --to github|gitlab|jira-cloud|jira-server [target] [options]
@@ -51,7 +52,9 @@ export const ticketsCommand: CliCommand = {
     let findings;
     let recording: RecordingMeta;
     try {
-      findings = store.listFindings().filter((f) => f.status === 'open' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSev]);
+      const checked = checkFindings(store.listFindings(), basename(file));
+      for (const s of checked.rejected) io.stderr.write(`glasshouse tickets: left out ${s}.\n`);
+      findings = checked.findings.filter((f) => f.status === 'open' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSev]);
       const meta = store.meta();
       recording = { name: meta.title ?? basename(file), startedAt: meta.createdAt, toolVersion: GLASSHOUSE_VERSION, ...(meta.finishedAt ? { endedAt: meta.finishedAt } : {}) };
     } finally {

@@ -1,6 +1,7 @@
 // Turns a saved recording (the store's read API) into a ReportInput, so `glasshouse report FILE --format sarif|md|…` works.
 import type { ContainerRef, EventKind, FileChange, Finding, Flow, ProcessNode, SensorStats } from '../../common/model';
 import type { ReportInput } from './types';
+import { checkFindings } from './validate';
 
 /** The part of RecordingStore (electron/node/store) a report needs; structural, so export does not depend on SQLite. */
 export interface RecordingReader {
@@ -25,8 +26,10 @@ export function reportInputFromRecording(r: RecordingReader, opts: { toolVersion
   const last = stats[stats.length - 1];
   const unsupported = new Set<EventKind>(stats.flatMap((s) => s.unsupportedKinds));
   const base = r.path.split('/').pop() ?? r.path;
+  const { findings, rejected } = checkFindings(r.listFindings(), base);
   return {
-    findings: r.listFindings(),
+    findings,
+    ...(rejected.length ? { skipped: rejected } : {}),
     containers: info.containers.map((c) => ({ ...c.ref, id: c.id })),
     processes: r.processes(),
     flows: r.flows(),
