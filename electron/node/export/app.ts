@@ -14,6 +14,7 @@ export { checkBaseUrl };
 import { redactFindings } from './redact';
 import type { HttpDeps } from './tickets/http';
 import { lossFromStats } from './write';
+import { checkFindings } from './validate';
 
 /** The part of the capture session an export needs (live capture or an opened recording). */
 export interface ExportableSession {
@@ -71,8 +72,11 @@ export function sessionReportInput(session: ExportableSession, toolVersion: stri
   const st = session.status;
   if (!world && !st.startedAt) nothingToExport();
   const name = st.recordingPath?.split('/').pop();
+  // An opened recording is a file from anywhere: its findings are checked like the CLI checks them.
+  const { findings, rejected } = checkFindings(session.findings(containerId), name ?? 'this session');
   return {
-    findings: session.findings(containerId),
+    findings,
+    ...(rejected.length ? { skipped: rejected } : {}),
     ...worldReportParts(world, (id) => !containerId || id === containerId),
     recording: {
       ...(name ? { id: name.replace(/\.[^.]+$/, ''), name } : { name: st.source === 'recording' ? 'Recording' : 'Live capture' }),
@@ -220,7 +224,7 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
 
   const selected = (fingerprints: string[] | undefined): Finding[] => {
     if (!deps.session.world && !deps.session.status.startedAt) nothingToExport();
-    const all = deps.session.findings();
+    const all = checkFindings(deps.session.findings()).findings;
     const picked = fingerprints ? all.filter((f) => fingerprints.includes(f.fingerprint)) : all.filter((f) => f.status === 'open');
     if (!picked.length) {
       throw new UserInputError(fingerprints ? 'None of the chosen findings is in this session any more.' : 'This session has no open finding to make a ticket of.',
