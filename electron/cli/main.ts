@@ -3,6 +3,7 @@ import { COMMANDS } from './commands';
 import type { CliIo } from './command';
 import { GlasshouseError, describeError } from '../common/ipc/errors';
 import { GLASSHOUSE_VERSION } from '../node/engine';
+import { usePrivateUmask } from '../node/privateFiles';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -52,6 +53,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Process entry used by the bundled CLI. */
 export function main(): void {
+  // Recordings, snapshots and exports hold what containers did (argv, environments): this user alone may read them.
+  usePrivateUmask();
   let interruptedResolve!: () => void;
   const interrupted = new Promise<void>((r) => (interruptedResolve = r));
   let signals = 0;
