@@ -17,7 +17,7 @@ const PRIVATE_SUBDIRS = ['recordings', 'snapshots'];
  * Creates the data dir 0700, or tightens an existing one (and the recordings and snapshots older versions left 0644)
  * when it belongs to this user. Returns what it could not tighten, as sentences, so a caller can say so.
  */
-export function securePrivateDir(dir: string): string[] {
+export function securePrivateDir(dir: string, opts: { create?: boolean } = {}): string[] {
   const problems: string[] = [];
   const uid = process.getuid?.();
   const tighten = (path: string, mode: number) => {
@@ -31,8 +31,10 @@ export function securePrivateDir(dir: string): string[] {
     }
   };
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (opts.create === false) lstatSync(dir);
+    else mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
+    if (opts.create === false) return problems; // no data dir yet: whoever creates it makes it private
     problems.push(`${dir} could not be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return problems;
   }
