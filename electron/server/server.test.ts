@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineHandlers } from '../common/ipc/contract';
-import { startServer, type ApiHost, type RunningServer } from './server';
+import { networkInterfaces } from 'node:os';
+import { parseHostHeader, startServer, type ApiHost, type RunningServer } from './server';
 
 // The unit under test is the server: its engine is a plain in-process handler set.
 const listeners = new Set<(e: any, p: any) => void>();
@@ -110,6 +111,37 @@ describe('browser host', () => {
     }
     expect(await raw('/ bad')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await get('/', { cookie: `gh_token=${srv.token}` })).status).toBe(200);
+  });
+  it('normalises Host: case, a trailing dot, IPv6 brackets and the default port 80', async () => {
+    expect(parseHostHeader('LOCALHOST')).toEqual(['localhost', 80]);
+    expect(parseHostHeader('127.0.0.1.:8080')).toEqual(['127.0.0.1', 8080]);
+    expect(parseHostHeader('[::1]:7420')).toEqual(['::1', 7420]);
+    expect(parseHostHeader('evil.example:99999')).toBeUndefined();
+    expect(parseHostHeader('a b')).toBeUndefined();
+    expect((await get('/', { cookie: `gh_token=${srv.token}`, host: `LOCALHOST:${srv.port}` })).status).toBe(200);
+    expect((await get('/', { cookie: `gh_token=${srv.token}`, host: `localhost.:${srv.port}`, origin: `http://LocalHost:${srv.port}` })).status).toBe(200);
+    expect((await get('/', { cookie: `gh_token=${srv.token}`, host: 'localhost' })).status).toBe(403); // port 80 is not this server
+  });
+  it('a wildcard bind answers on the machine\'s own addresses and refuses spoofed hosts', async () => {
+    const own = Object.values(networkInterfaces()).flatMap((l) => l ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address;
+    expect(own, 'this machine has a non-loopback IPv4 address').toBeTruthy();
+    const lan = await startServer(api, { rendererDir: dir, port: 0, host: '0.0.0.0' });
+    try {
+      const at = (host: string, origin?: string) => new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: lan.port, path: '/', headers: { host, cookie: `gh_token=${lan.token}`, ...(origin ? { origin } : {}) } },
+          (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(await at(`${own}:${lan.port}`)).toBe(200);
+      expect(await at(`${own}:${lan.port}`, `http://${own}:${lan.port}`)).toBe(200);
+      expect(await at(`127.0.0.1:${lan.port}`)).toBe(200);
+      expect(await at(`198.51.100.7:${lan.port}`)).toBe(403);
+      expect(await at(`attacker.example:${lan.port}`)).toBe(403);
+      expect(await at(`${own}:${lan.port}`, 'http://attacker.example')).toBe(403);
+    } finally {
+      await lan.close();
+    }
   });
   it('never serves files outside the renderer folder', async () => {
     const r = await get('/..%2fsecret.txt', { cookie: `gh_token=${srv.token}` });

@@ -2,6 +2,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../common/ipc/dispatch';
@@ -51,6 +52,30 @@ const TYPES: Record<string, string> = {
 };
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/** Whether a bind address is this machine only (then the token never crosses a network). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The machine's own addresses (every interface): what a browser on the LAN names when the server binds a wildcard. */
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.replace(/%.*$/, '').toLowerCase()));
+}
+
+/**
+ * A Host header (or an Origin's host) as [name, port]: lower-case, IPv6 without brackets, a trailing dot dropped,
+ * and the default port 80 filled in; undefined when it is not a host at all.
+ */
+export function parseHostHeader(value: string | undefined): [string, number] | undefined {
+  if (!value) return undefined;
+  const m = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const name = (m[1] ?? m[2]).toLowerCase().replace(/\.$/, '');
+  const port = m[3] === undefined ? 80 : Number(m[3]);
+  return port > 0 && port < 65536 ? [name, port] : undefined;
+}
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -72,19 +97,28 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
   const root = resolve(opts.rendererDir);
   let port = opts.port ?? 0;
 
-  /** Host header must name this server: blocks DNS-rebinding pages that resolve their name to 127.0.0.1. */
-  const allowedHosts = () => {
-    const names = new Set([host, ...(LOOPBACK.has(host) ? LOOPBACK : [])]);
-    return new Set([...names].map((n) => (n.includes(':') ? `[${n}]:${port}` : `${n}:${port}`)));
+  /**
+   * Host header must name this server: blocks DNS-rebinding pages that resolve their name to 127.0.0.1. A wildcard
+   * bind answers on every address of this machine (looked up per request: interfaces come and go), never on a name.
+   */
+  const bound = host.toLowerCase().replace(/^\[|\]$/g, '');
+  const allowedName = (name: string) => {
+    if (name === bound) return true;
+    if (isLoopbackHost(bound) || WILDCARD.has(bound)) { if (LOOPBACK.has(name)) return true; }
+    return WILDCARD.has(bound) && ownAddresses().includes(name);
   };
-  const hostOk = (req: IncomingMessage) => allowedHosts().has((req.headers.host ?? '').toLowerCase());
+  const nameOk = (value: string | undefined) => {
+    const hp = parseHostHeader(value);
+    return !!hp && hp[1] === port && allowedName(hp[0]);
+  };
+  const hostOk = (req: IncomingMessage) => nameOk(req.headers.host);
   /** Origin, when sent, must be this server: blocks cross-site requests and cross-site WebSockets. */
   const originOk = (req: IncomingMessage, required: boolean) => {
     const origin = req.headers.origin;
     if (!origin) return !required;
     try {
       const u = new URL(origin);
-      return u.protocol === 'http:' && allowedHosts().has(u.host.toLowerCase());
+      return u.protocol === 'http:' && nameOk(u.host);
     } catch {
       return false;
     }
