@@ -11,10 +11,22 @@ import { parseHostHeader, startServer, type ApiHost, type RunningServer } from '
 
 // The unit under test is the server: its engine is a plain in-process handler set.
 const listeners = new Set<(e: any, p: any) => void>();
+const terminals = new Map<string, Record<string, unknown>>();
+const typed: string[] = [];
+const emit = (event: string, payload: unknown) => { for (const l of listeners) l(event, payload); };
 const api: ApiHost = {
   handlers: {
     'engine.status': async () => ({ connection: 'connected', version: 'test' }),
     'catalog.snapshot': async () => ({ containers: [] }),
+    // Terminals as the engine keeps them: one table for every peer (the server decides who may see which).
+    'terminal.open': async ({ id }: { id: string }) => {
+      const info = { terminalId: `t${terminals.size + 1}`, containerId: id, containerName: id, shell: 'sh', cols: 80, rows: 24, openedAt: 1 };
+      terminals.set(info.terminalId, info);
+      return info;
+    },
+    'terminal.list': async () => [...terminals.values()],
+    'terminal.attach': async ({ terminalId }: { terminalId: string }) => ({ info: terminals.get(terminalId), scrollback: `scrollback of ${terminalId}` }),
+    'terminal.input': async ({ terminalId, data }: { terminalId: string; data: string }) => { typed.push(`${terminalId}:${data}`); return {}; },
   } as unknown as EngineHandlers,
   onEvent: (l) => { listeners.add(l as any); return () => listeners.delete(l as any); },
 };
@@ -141,6 +153,75 @@ describe('browser host', () => {
       expect(await at(`${own}:${lan.port}`, 'http://attacker.example')).toBe(403);
     } finally {
       await lan.close();
+    }
+  });
+  it('terminals belong to the tab that opened them: output, input, attach and list are refused to other peers', async () => {
+    const token = `glasshouse.token.${srv.token}`;
+    const tabA = ['glasshouse.v1', 'glasshouse.client.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', token];
+    const tabB = ['glasshouse.v1', 'glasshouse.client.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', token];
+    const client = async (protocols: string[]) => {
+      const sock = await ws({ protocols });
+      const got: any[] = [];
+      sock.on('message', (m) => got.push(JSON.parse(String(m))));
+      let id = 0;
+      const call = (method: string, params: unknown) => new Promise<any>((resolve) => {
+        const n = ++id;
+        const onMsg = (m: WebSocket.RawData) => { const j = JSON.parse(String(m)); if (j.id === n) { sock.off('message', onMsg); resolve(j.envelope); } };
+        sock.on('message', onMsg);
+        sock.send(JSON.stringify({ id: n, method, params }));
+      });
+      return { sock, got, call };
+    };
+    const a = await client(tabA);
+    const b = await client(tabB);
+    const opened = await a.call('terminal.open', { id: 'web-1', cols: 80, rows: 24 });
+    const tid = opened.result.terminalId as string;
+    emit('terminal.output', { terminalId: tid, data: 'root@web-1:/# ' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.got.filter((m) => m.event === 'terminal.output')).toHaveLength(1);
+    expect(b.got.filter((m) => m.event === 'terminal.output')).toHaveLength(0);
+    for (const [method, params] of [['terminal.attach', { terminalId: tid }], ['terminal.input', { terminalId: tid, data: 'id\n' }]] as const) {
+      const refused = await b.call(method, params);
+      expect(refused.ok, method).toBe(false);
+      expect(refused.error.message).toBe(`There is no terminal "${tid}" in this tab.`);
+    }
+    expect(typed).toEqual([]);
+    expect((await b.call('terminal.list', {})).result).toEqual([]);
+    expect((await a.call('terminal.list', {})).result.map((t: { terminalId: string }) => t.terminalId)).toEqual([tid]);
+    // A reload is the same tab (same sessionStorage id): its terminal comes back.
+    a.sock.close();
+    const again = await client(tabA);
+    expect((await again.call('terminal.attach', { terminalId: tid })).result.scrollback).toBe(`scrollback of ${tid}`);
+    expect((await again.call('terminal.input', { terminalId: tid, data: 'id\n' })).ok).toBe(true);
+    expect(typed).toEqual([`${tid}:id\n`]);
+    emit('terminal.exit', { terminalId: tid, code: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.got.filter((m) => m.event === 'terminal.exit')).toHaveLength(1);
+    expect(b.got.filter((m) => m.event === 'terminal.exit')).toHaveLength(0);
+    again.sock.close();
+    b.sock.close();
+  });
+  it('a peer that stops reading gets a bounded queue: events beyond it are dropped and counted', async () => {
+    const small = await startServer(api, { rendererDir: dir, port: 0, peerEventBufferBytes: 256 << 10 });
+    try {
+      const sock = new WebSocket(`ws://127.0.0.1:${small.port}/api`, ['glasshouse.v1', `glasshouse.token.${small.token}`], { origin: `http://127.0.0.1:${small.port}` });
+      await new Promise((r, j) => { sock.once('open', r); sock.once('error', j); });
+      // The client stops reading: TCP fills, then the server's socket buffer grows.
+      (sock as unknown as { _socket: { pause(): void } })._socket.pause();
+      const chunk = 'x'.repeat(64 << 10);
+      for (let i = 0; i < 800; i++) {
+        emit('engine.status', { connection: 'connected', version: chunk });
+        if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const [peer] = small.peers();
+      expect(peer.dropped).toBeGreaterThan(0);
+      expect(peer.droppedByEvent['engine.status']).toBe(peer.dropped);
+      // 800 × 64 KiB = 50 MiB were offered; what waits stays under the bound plus one message.
+      expect(peer.maxBufferedBytes).toBeLessThanOrEqual((256 << 10) + chunk.length + 200);
+      sock.terminate();
+    } finally {
+      await small.close();
     }
   });
   it('never serves files outside the renderer folder', async () => {

@@ -7,7 +7,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatch } from '../common/ipc/dispatch';
 import { PeerSubscriptions } from '../common/ipc/peer';
-import type { EngineHandlers, EngineEvents, EventName } from '../common/ipc/contract';
+import type { EngineHandlers, EngineEvents, Envelope, EventName } from '../common/ipc/contract';
 import { UserInputError } from '../common/ipc/errors';
 
 export interface ApiHost {
@@ -20,6 +20,8 @@ export interface ServeOptions {
   port?: number;
   rendererDir: string;
   token?: string;
+  /** Tests lower the per-peer bound (default PEER_EVENT_BUFFER_BYTES). */
+  peerEventBufferBytes?: number;
 }
 
 export interface RunningServer {
@@ -28,6 +30,8 @@ export interface RunningServer {
   origin: string;
   token: string;
   port: number;
+  /** One entry per connected peer. */
+  peers(): PeerStats[];
   close(): Promise<void>;
 }
 
@@ -39,6 +43,16 @@ const COOKIE = 'gh_token';
  */
 export const WS_PROTOCOL = 'glasshouse.v1';
 export const WS_TOKEN_PREFIX = 'glasshouse.token.';
+/** A tab's own random id (sessionStorage): its terminals survive a reload, and no other tab can see or drive them. */
+export const WS_CLIENT_PREFIX = 'glasshouse.client.';
+
+/** Beyond this many bytes waiting in a peer's socket, events for it are dropped (and counted) instead of queued. */
+export const PEER_EVENT_BUFFER_BYTES = 4 << 20;
+/** Beyond this a peer is not reading at all: it is disconnected (the page reconnects and repaints). */
+export const PEER_HARD_BUFFER_BYTES = 64 << 20;
+
+/** What one connected peer has cost: bytes waiting in its socket now, the most ever, and events dropped by name. */
+export interface PeerStats { client: string; bufferedBytes: number; maxBufferedBytes: number; dropped: number; droppedByEvent: Record<string, number> }
 /** The CSP for every page we serve; the renderer's index.html carries the same as a meta tag for Electron. */
 export const SERVER_CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
@@ -206,6 +220,8 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
     else socket.destroy();
   });
 
+  const terminals = new TerminalOwners();
+  const peers = new Set<PeerStats>();
   // Never echo the token subprotocol back; pick the API's own name (browsers fail a socket whose offer got no answer).
   const wss = new WebSocketServer({
     noServer: true, maxPayload: 1 << 20,
@@ -219,7 +235,14 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(api, ws));
+    const client = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+      .find((p) => p.startsWith(WS_CLIENT_PREFIX) && /^[A-Za-z0-9_-]{16,64}$/.test(p.slice(WS_CLIENT_PREFIX.length)))
+      ?.slice(WS_CLIENT_PREFIX.length) ?? randomBytes(16).toString('base64url');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stats = serveSocket(api, ws, { client, terminals, eventBufferBytes: opts.peerEventBufferBytes ?? PEER_EVENT_BUFFER_BYTES });
+      peers.add(stats);
+      ws.on('close', () => peers.delete(stats));
+    });
   });
 
   return new Promise((resolvePromise, reject) => {
@@ -237,6 +260,7 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
       const origin = `http://${shown}:${port}`;
       resolvePromise({
         url: `${origin}/?token=${token}`, origin, token, port,
+        peers: () => [...peers].map((p) => ({ ...p, droppedByEvent: { ...p.droppedByEvent } })),
         close: () => new Promise((r) => {
           for (const c of wss.clients) c.terminate();
           wss.close();
@@ -248,13 +272,77 @@ export function startServer(api: ApiHost, opts: ServeOptions): Promise<RunningSe
   });
 }
 
-/** One browser tab: requests in, envelopes and events out. */
-function serveSocket(api: ApiHost, ws: WebSocket): void {
+/** Which peer (tab) opened each terminal: only that tab sees its output and may type into, resize, attach or close it. */
+class TerminalOwners {
+  private readonly owner = new Map<string, string>();
+  private static readonly METHODS = new Set(['terminal.input', 'terminal.resize', 'terminal.close', 'terminal.attach']);
+
+  /** A request naming another tab's terminal is answered as if the terminal did not exist. */
+  refuse(client: string, method: unknown, params: unknown): Envelope<unknown> | undefined {
+    if (typeof method !== 'string' || !TerminalOwners.METHODS.has(method)) return undefined;
+    const id = (params as { terminalId?: unknown } | undefined)?.terminalId;
+    if (typeof id !== 'string' || this.owner.get(id) === client) return undefined;
+    return { ok: false, error: { name: 'NotFoundError', message: `There is no terminal ${JSON.stringify(id.slice(0, 64))} in this tab.`, hint: 'Open a new terminal from the Terminal tab.' } };
+  }
+
+  /** After a request: remember what this tab opened; show it only its own terminals. */
+  track(client: string, method: unknown, envelope: Envelope<unknown>): Envelope<unknown> {
+    if (!envelope.ok) return envelope;
+    if (method === 'terminal.open') {
+      const id = (envelope.result as { terminalId?: unknown })?.terminalId;
+      if (typeof id === 'string') this.owner.set(id, client);
+    } else if (method === 'terminal.list' && Array.isArray(envelope.result)) {
+      return { ok: true, result: (envelope.result as Array<{ terminalId?: string }>).filter((t) => this.owner.get(String(t.terminalId)) === client) };
+    }
+    return envelope;
+  }
+
+  /** Terminal events go to the tab that opened the terminal only; other events are not terminal business. */
+  accepts(client: string, event: string, payload: unknown): boolean {
+    if (event !== 'terminal.output' && event !== 'terminal.exit') return true;
+    const id = String((payload as { terminalId?: unknown })?.terminalId);
+    const mine = this.owner.get(id) === client;
+    if (event === 'terminal.exit' && mine) this.owner.delete(id);
+    return mine;
+  }
+}
+
+/** One browser tab: requests in, envelopes and events out, with a bounded send queue. */
+function serveSocket(api: ApiHost, ws: WebSocket, o: { client: string; terminals: TerminalOwners; eventBufferBytes: number }): PeerStats {
   const peer = new PeerSubscriptions();
+  const stats: PeerStats = { client: o.client, bufferedBytes: 0, maxBufferedBytes: 0, dropped: 0, droppedByEvent: {} };
+  let reported = 0;
+  const measure = () => {
+    stats.bufferedBytes = ws.bufferedAmount;
+    stats.maxBufferedBytes = Math.max(stats.maxBufferedBytes, ws.bufferedAmount);
+  };
+  /** Replies always go (the peer asked for them); events wait only while the peer keeps up, else they are counted. */
+  const send = (text: string, droppable: string | undefined) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > PEER_HARD_BUFFER_BYTES) {
+      process.stderr.write(`glasshouse serve: a browser tab stopped reading (${ws.bufferedAmount} bytes waiting); it was disconnected and will reconnect.\n`);
+      ws.terminate();
+      return;
+    }
+    if (droppable && ws.bufferedAmount + text.length > o.eventBufferBytes) {
+      stats.dropped++;
+      stats.droppedByEvent[droppable] = (stats.droppedByEvent[droppable] ?? 0) + 1;
+      return;
+    }
+    ws.send(text, measure);
+    measure();
+  };
   const off = api.onEvent((event, payload) => {
-    if (ws.readyState === ws.OPEN && peer.accepts(event, payload)) ws.send(JSON.stringify({ event, payload }));
+    if (ws.readyState !== ws.OPEN || !peer.accepts(event, payload) || !o.terminals.accepts(o.client, event, payload)) return;
+    send(JSON.stringify({ event, payload }), event);
   });
-  const alive = setInterval(() => ws.ping(), 20_000);
+  const alive = setInterval(() => {
+    ws.ping();
+    if (stats.dropped > reported) {
+      process.stderr.write(`glasshouse serve: a browser tab did not keep up and ${stats.dropped - reported} events were dropped for it (${Object.entries(stats.droppedByEvent).map(([k, v]) => `${v} × ${k}`).join(', ')} so far).\n`);
+      reported = stats.dropped;
+    }
+  }, 20_000);
   ws.on('close', () => {
     off();
     clearInterval(alive);
@@ -266,11 +354,13 @@ function serveSocket(api: ApiHost, ws: WebSocket): void {
       if (isBinary) throw new Error('binary');
       msg = JSON.parse(String(data));
     } catch {
-      return ws.send(JSON.stringify({ id: null, envelope: { ok: false, error: { name: 'ValidationError', message: 'Malformed request: expected JSON text.' } } }));
+      return send(JSON.stringify({ id: null, envelope: { ok: false, error: { name: 'ValidationError', message: 'Malformed request: expected JSON text.' } } }), undefined);
     }
     if (typeof msg.id !== 'number') return;
-    const envelope = await dispatch(api.handlers, msg.method, msg.params);
+    const refused = o.terminals.refuse(o.client, msg.method, msg.params);
+    const envelope = refused ?? o.terminals.track(o.client, msg.method, await dispatch(api.handlers, msg.method, msg.params));
     peer.track(msg.method, msg.params, envelope);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, envelope }));
+    send(JSON.stringify({ id: msg.id, envelope }), undefined);
   });
+  return stats;
 }

@@ -19,10 +19,23 @@ function pageToken(): string | undefined {
   try { return sessionStorage.getItem(TOKEN_KEY) ?? undefined; } catch { return undefined; }
 }
 
+const CLIENT_KEY = 'glasshouse.client';
+
+/** This tab's own id: the server gives its terminals to it alone, and a reload (same sessionStorage) gets them back. */
+function tabId(): string {
+  try {
+    const kept = sessionStorage.getItem(CLIENT_KEY);
+    if (kept && /^[0-9a-f]{32}$/.test(kept)) return kept;
+  } catch { /* storage off: a fresh id per page */ }
+  const id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  try { sessionStorage.setItem(CLIENT_KEY, id); } catch { /* kept for this page only */ }
+  return id;
+}
+
 export function createWsTransport(url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`): Transport {
   const token = pageToken();
   // Subprotocol names are the one handshake field a page can set: the API's name, then the token.
-  const protocols = ['glasshouse.v1', ...(token ? [`glasshouse.token.${token}`] : [])];
+  const protocols = ['glasshouse.v1', `glasshouse.client.${tabId()}`, ...(token ? [`glasshouse.token.${token}`] : [])];
   let ws: WebSocket | undefined;
   let nextId = 1;
   let state: TransportState = 'connecting';
