@@ -107,6 +107,7 @@ describe('browser host end to end', () => {
     const cookieOnly = await newPage(browser);
     await cookieOnly.goto(`${srv.origin}/`);
     expect(await cookieOnly.evaluate(() => sessionStorage.getItem('glasshouse.token'))).toBeNull();
+    await cookieOnly.getByTestId('engine-status').filter({ hasText: 'This tab has no access token' }).waitFor();
     expect(await probe(cookieOnly, true)).toBe('refused');
   });
 

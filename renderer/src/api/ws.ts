@@ -81,10 +81,16 @@ export function createWsTransport(url = `${location.protocol === 'https:' ? 'wss
       retry = Math.min(retry * 2, 5000);
     };
   };
-  open();
+  const NO_TOKEN: Envelope<unknown> = {
+    ok: false,
+    error: { name: 'PermissionDeniedError', message: 'This tab has no Glasshouse access token.', hint: 'Open the full URL that `glasshouse serve` printed (it ends in ?token=…).' },
+  };
+  if (token) open();
+  else state = 'no-token';
 
   return {
     call(method, params) {
+      if (!token) return Promise.resolve(NO_TOKEN);
       const id = nextId++;
       const text = JSON.stringify({ id, method, params });
       return new Promise((resolve) => {
