@@ -153,6 +153,8 @@ describe('findings out from the app', () => {
       await page.getByTestId('secret-save-github-token').click();
       await expect.poll(async () => page.getByTestId('secret-state-github-token').textContent(), { timeout: 15_000 }).toBe('set (stored)');
       expect(await page.getByTestId('secret-input-github-token').inputValue()).toBe('');
+      // Saved with the form's server address: it is sent there and nowhere else, and the page says so.
+      expect(await page.getByTestId('secret-origin-github-token').textContent()).toBe(`only for ${github.url}`);
       expect(await page.getByTestId('secret-store').textContent()).toContain('Where tokens are kept: the OS keychain via');
     } else {
       await expect.poll(async () => page.getByTestId('secret-state-github-token').textContent()).toBe('set (from the environment)');

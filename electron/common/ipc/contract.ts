@@ -206,8 +206,8 @@ export interface SecretStatus {
   /** Where tokens are kept, as a sentence ("the OS keychain via secret-tool"). */
   store: string;
   writable: boolean;
-  /** Set or not, and from where: a stored token is never sent back. */
-  secrets: Record<SecretName, { set: boolean; from?: 'environment' | 'store' }>;
+  /** Set or not, from where, and the one server it is sent to when not its tracker's own host: never the value. */
+  secrets: Record<SecretName, { set: boolean; from?: 'environment' | 'store'; origin?: string }>;
   /** Why tokens cannot be stored here, when they cannot. */
   note?: string;
 }

@@ -134,6 +134,7 @@ describe('tokens are bound to their origin', () => {
       expect(evil.auth).toEqual([]);
       // The user confirms another server beside the token: then, and only then, it goes there.
       const ok = handlers({ env: { GLASSHOUSE_GITHUB_TOKEN: 'ghp_confirmed', GLASSHOUSE_GITHUB_URL: evil.url } });
+      expect((await ok['secrets.status']({})).secrets['github-token']).toEqual({ set: true, from: 'environment', origin: evil.url });
       const sent = await ok['tickets.send']({ target: { kind: 'github', project: 'acme/shop', baseUrl: `${evil.url}/api/v3` }, fingerprints: picked(), sendId: 's4' });
       expect(sent.map((r) => r.outcome)).toEqual(['created']);
       expect(evil.auth).toContain('Bearer ghp_confirmed');
@@ -161,8 +162,8 @@ describe('tokens are bound to their origin', () => {
       const sent = await h['tickets.send']({ target: { kind: 'github', project: 'a/b', baseUrl: mine.url }, fingerprints: picked(), sendId: 's4' });
       expect(sent.map((r) => r.outcome)).toEqual(['created']);
       expect(mine.auth).toContain('Bearer ghp_savedformine');
-      // The stored form is never shown: the status says set, from the store.
-      expect((await h['secrets.status']({})).secrets['github-token']).toEqual({ set: true, from: 'store' });
+      // The stored form is never shown: the status says set, from the store, and for which server.
+      expect((await h['secrets.status']({})).secrets['github-token']).toEqual({ set: true, from: 'store', origin: mine.url });
       await expect(h['secrets.set']({ name: 'github-token', value: 'x', origin: 'http://tracker.example' })).rejects.toThrow(/does not use https/);
     } finally {
       await mine.close();

@@ -167,7 +167,7 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
     for (const name of SECRET_NAMES) {
       const r = await lookup(name);
       if (r.error) note ??= r.error;
-      secrets[name] = { set: !!r.value, ...(r.from ? { from: r.from } : {}) };
+      secrets[name] = { set: !!r.value, ...(r.from ? { from: r.from } : {}), ...(r.value && r.origin ? { origin: r.origin } : {}) };
     }
     return {
       store: deps.store ? deps.store.description : 'environment variables only',

@@ -79,7 +79,7 @@ describe('OS keychain (gnome-keyring via secret-tool)', () => {
     });
     // Saved for the fake's address: a token is only ever sent to the server it was saved for.
     const s = await h['secrets.set']({ name: 'github-token', value: 'ghs_from_the_keychain', origin: fake.url });
-    expect(s.secrets['github-token']).toEqual({ set: true, from: 'store' });
+    expect(s.secrets['github-token']).toEqual({ set: true, from: 'store', origin: fake.url });
     expect(s.store).toMatch(/^the OS keychain via .*secret-tool$/);
     expect(JSON.stringify(s)).not.toContain('ghs_from_the_keychain');
     const results = await h['tickets.send']({ target: { kind: 'github', project: 'acme/app', baseUrl: fake.url }, fingerprints: [findings[0].fingerprint], sendId: 'k1' });
