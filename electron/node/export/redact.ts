@@ -27,7 +27,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     kind: 'url-credentials',
-    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]+):([^\s@/]+)@/gi,
+    re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s:@/]{1,256}):([^\s@/]{1,1024})@/gi,
     replace: (m) => `${m[1]}${m[2]}:${mark('url-credentials')}@`,
   },
   { kind: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g, replace: () => mark('github-token') },
@@ -81,14 +81,14 @@ const PATTERNS: Pattern[] = [
   {
     // --password=x, --password x, --api-key x, --client-secret=x; not --password-file PATH (a path is not the secret).
     kind: 'credential-argument',
-    re: /(--?(?:[a-z0-9]+[_-])*(?:passw(?:or)?d|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9_-]*)?)(?<![_-](?:file|path|dir|stdin))(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
+    re: /(--?(?:[a-z0-9]{1,40}[_-]){0,8}(?:passw(?:or)?d|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9_-]{0,80})?)(?<![_-](?:file|path|dir|stdin))(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
     replace: (m) => `${m[1]}${m[2]}${mark('credential-argument')}`,
   },
   {
     // PASSWORD=x, DB_PASSWORD=x, client_secret: x, {"password": "x y"}, libpq password=x; not PWD=/app (the working
     // directory), TOKENIZERS_…, or a key that names where a secret is (…_FILE, …_PATH) or how long it is.
     kind: 'credential-assignment',
-    re: /(?<![A-Za-z0-9?&])(?!(?:OLD)?PWD\b)((?:[A-Za-z0-9]+[_.-])*[A-Za-z0-9]*?(?:PASSW(?:OR)?D|PASSWD|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH_?KEY)(?:[_.-][A-Za-z0-9]+)*)(?<![_.-](?:FILE|PATH|DIR|COUNT|LENGTH|LEN|TYPE|TTL|URL|URI))("?\s*[:=]\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s"',;&]+)/gi,
+    re: /(?<![A-Za-z0-9?&])(?!(?:OLD)?PWD\b)((?:[A-Za-z0-9]{1,40}[_.-]){0,8}[A-Za-z0-9]{0,40}?(?:PASSW(?:OR)?D|PASSWD|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH_?KEY)(?:[_.-][A-Za-z0-9]{1,40}){0,8})(?<![_.-](?:FILE|PATH|DIR|COUNT|LENGTH|LEN|TYPE|TTL|URL|URI))("?\s*[:=]\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s"',;&]+)/gi,
     replace: (m) => `${m[1]}${m[2]}${/^["']/.test(m[3]) ? `${m[3][0]}${mark('credential-assignment')}${m[3][0]}` : mark('credential-assignment')}`,
   },
   {
@@ -186,7 +186,7 @@ class Redactor {
       const out: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
         if (ENV_KEYS.has(k.toLowerCase())) out[k] = this.env(val, `${where}.${k}`);
-        else if (SECRET_KEY.test(k) && !NOT_SECRET_KEY.test(k) && (typeof val === 'string' || typeof val === 'number') && val !== ''
+        else if (k.length <= 200 && SECRET_KEY.test(k) && !NOT_SECRET_KEY.test(k) && (typeof val === 'string' || typeof val === 'number') && val !== ''
           && !/^\[REDACTED/.test(String(val))) {
           this.note('secret-field', `${where}.${k}`, 1);
           out[k] = mark('secret-field');
