@@ -67,11 +67,11 @@ const PATTERNS: Pattern[] = [
   // Tools that take a password as an option of their own: the user name (and everything else) stays.
   {
     kind: 'credential-argument',
-    re: /(\bcurl\b[^\n]*?\s(?:-u|--user)(?:\s+|=)[^\s:'"]+:)([^\s'"]+)/g,
+    re: /(\bcurl\b[^\n]{0,400}?\s(?:-u|--user)(?:\s+|=)[^\s:'"]+:)([^\s'"]+)/g,
     replace: (m) => `${m[1]}${mark('credential-argument')}`,
   },
-  { kind: 'credential-argument', re: /(\bsshpass\b[^\n]*?\s-p\s*)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
-  { kind: 'credential-argument', re: /(\bredis-cli\b[^\n]*?\s-a\s+)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
+  { kind: 'credential-argument', re: /(\bsshpass\b[^\n]{0,400}?\s-p\s*)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
+  { kind: 'credential-argument', re: /(\bredis-cli\b[^\n]{0,400}?\s-a\s+)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
   {
     kind: 'credential-argument',
     re: /(\bhtpasswd(?:\s+-[A-Za-z]+)*?\s+-[A-Za-z]*b[A-Za-z]*(?:\s+-[A-Za-z]+)*\s+\S+\s+\S+\s+)([^\s]+)/g,
@@ -94,7 +94,7 @@ const PATTERNS: Pattern[] = [
   {
     // mysql -pSECRET / mysqladmin -pSECRET: the password glued to -p.
     kind: 'credential-argument',
-    re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p)([^\s-][^\s]*)/g,
+    re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]{0,400}?\s-p)([^\s-][^\s]*)/g,
     replace: (m) => `${m[1]}${mark('credential-argument')}`,
   },
   {
