@@ -130,7 +130,7 @@ describe('tokens are bound to their origin', () => {
       await expect(gl['tickets.send']({ target: { kind: 'gitlab', project: 'g/p', baseUrl: evil.url }, sendId: 's2' })).rejects.toThrow(/only sent to https:\/\/gitlab\.com/);
       const jira = handlers({ env: { GLASSHOUSE_JIRA_TOKEN: 'atl', GLASSHOUSE_JIRA_EMAIL: 'me@example.com' } });
       expect(await failure(jira['tickets.send']({ target: { kind: 'jira-server', project: 'OPS', baseUrl: evil.url }, sendId: 's3' })))
-        .toMatch(new RegExp(`only sent to its Atlassian site.*not to ${evil.url}.*set GLASSHOUSE_JIRA_URL=${evil.url} beside the token`));
+        .toMatch(new RegExp(`^The Jira token in the environment is not sent to ${evil.url}: no server was confirmed for it.*set GLASSHOUSE_JIRA_URL=${evil.url} beside the token`));
       expect(evil.auth).toEqual([]);
       // The user confirms another server beside the token: then, and only then, it goes there.
       const ok = handlers({ env: { GLASSHOUSE_GITHUB_TOKEN: 'ghp_confirmed', GLASSHOUSE_GITHUB_URL: evil.url } });

@@ -92,14 +92,13 @@ export function exportFileName(input: ReportInput, format: string, containerName
   return `glasshouse-${base}.${EXT[format] ?? format}`;
 }
 
-/** Each tracker's own API host: a token nobody confirmed another server for is sent there and nowhere else. */
+/**
+ * Each tracker's own API host: a token nobody confirmed another server for is sent there and nowhere else. Jira has
+ * none (every site is its own host), so a Jira token always needs its site confirmed.
+ */
 const DEFAULT_BASE: Partial<Record<TrackerTarget['kind'], string>> = { github: 'https://api.github.com', gitlab: 'https://gitlab.com' };
 const SERVICE_NAME: Record<TrackerTarget['kind'], string> = { github: 'GitHub', gitlab: 'GitLab', 'jira-cloud': 'Jira', 'jira-server': 'Jira' };
 
-function isDefaultHost(kind: TrackerTarget['kind'], origin: string): boolean {
-  if (kind === 'jira-cloud') return /^https:\/\/[a-z0-9][a-z0-9-]*\.atlassian\.net$/.test(origin);
-  return DEFAULT_BASE[kind] === origin;
-}
 
 /** The origin of a tracker address the user confirmed (checked like any base URL), or undefined. */
 function confirmedOrigin(raw: string | undefined, what: string): string | undefined {
@@ -149,12 +148,13 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
       if (!TOKEN_URL_ENV[name]) return; // the Jira email is not a credential on its own
       const g = got[i];
       if (g.error) throw new UserInputError(`The ${name.replace(/-/g, ' ')} cannot be used: ${g.error}`, `Fix ${TOKEN_URL_ENV[name]} (an https:// address).`);
-      const allowed = g.origin ? g.origin === target : isDefaultHost(kind, target);
-      if (allowed) return;
-      const boundTo = g.origin ?? DEFAULT_BASE[kind] ?? 'its Atlassian site (https://SITE.atlassian.net)';
+      const boundTo = g.origin ?? DEFAULT_BASE[kind];
+      if (boundTo === target) return;
       const which = g.from === 'environment' ? 'in the environment' : 'saved';
       throw new UserInputError(
-        `The ${SERVICE_NAME[kind]} token ${which} is only sent to ${boundTo}, not to ${target}: a token goes only to the server it was given for.`,
+        boundTo
+          ? `The ${SERVICE_NAME[kind]} token ${which} is only sent to ${boundTo}, not to ${target}: a token goes only to the server it was given for.`
+          : `The ${SERVICE_NAME[kind]} token ${which} is not sent to ${target}: no server was confirmed for it, and a token goes only to the server it was given for.`,
         g.from === 'environment'
           ? `If ${target} is yours, set ${TOKEN_URL_ENV[name]}=${target} beside the token in the engine's environment.`
           : `If ${target} is yours, type its address in the form and save the token again: it is then kept for that server.`);
