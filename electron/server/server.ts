@@ -37,8 +37,8 @@ export interface RunningServer {
 
 const COOKIE = 'gh_token';
 /**
- * The page offers these WebSocket subprotocols: the first names the API, the second carries the token from page
- * memory. Cookies ignore ports, so every other server on 127.0.0.1 (a container's published port under test) sees
+ * The page offers these WebSocket subprotocols: the first names the API, the others carry its tab id and the token
+ * from page memory. Cookies ignore ports, so every other server on 127.0.0.1 (a container's published port under test) sees
  * the cookie; it only ever unlocks the static renderer, never the API.
  */
 export const WS_PROTOCOL = 'glasshouse.v1';
