@@ -2,7 +2,8 @@
 import { COMMANDS } from './commands';
 import type { CliIo } from './command';
 import { GlasshouseError, describeError } from '../common/ipc/errors';
-import { GLASSHOUSE_VERSION } from '../node/engine';
+import { defaultDataDir, GLASSHOUSE_VERSION } from '../node/engine';
+import { securePrivateDir, usePrivateUmask } from '../node/privateFiles';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -52,6 +53,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Process entry used by the bundled CLI. */
 export function main(): void {
+  // Recordings, snapshots and exports hold what containers did (argv, environments): this user alone may read them.
+  usePrivateUmask();
+  for (const p of securePrivateDir(defaultDataDir(process.env), { create: false })) process.stderr.write(`glasshouse: ${p}; recordings there may be readable by other users.\n`);
   let interruptedResolve!: () => void;
   const interrupted = new Promise<void>((r) => (interruptedResolve = r));
   let signals = 0;

@@ -6,6 +6,7 @@ import { APP_ORIGIN, IPC_CHANNEL_CALL, IPC_CHANNEL_EVENT } from '../common/ipc/c
 import { dispatch } from '../common/ipc/dispatch';
 import { PeerSubscriptions } from '../common/ipc/peer';
 import { Engine } from '../node/engine';
+import { usePrivateUmask } from '../node/privateFiles';
 import { APP_CSP, WEB_PREFERENCES, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
 import { SafeStorageSecretStore } from './secrets';
 import { exportWithDialog } from './exportDialog';
@@ -41,6 +42,9 @@ function createWindow(): BrowserWindow {
 }
 
 app.enableSandbox();
+
+// Recordings, snapshots and exports hold what containers did: files 0600, folders 0700.
+usePrivateUmask();
 
 app.whenReady().then(async () => {
   // Deny every permission (camera, notifications, ...): the app needs none.

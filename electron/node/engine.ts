@@ -12,6 +12,7 @@ import { snapshotContainer, type RecordingSliceProvider } from './docker/snapsho
 import { TerminalManager } from './docker/exec';
 import { LogFollowers } from './docker/logs';
 import { CaptureSession, type SensorFactory } from './session';
+import { securePrivateDir } from './privateFiles';
 import { Sensor, sensorModeFromEnv } from './sensor/index';
 import { SensorError } from '../common/ipc/errors';
 import { cachedRuleEngine, writeExpectation } from './rules/files';
@@ -110,6 +111,7 @@ export class Engine {
 
     const docker = () => this.connection.docker;
     this.dataDir = options.dataDir ?? defaultDataDir();
+    for (const p of securePrivateDir(this.dataDir)) process.stderr.write(`glasshouse: ${p}; recordings there may be readable by other users.\n`);
     const recent = new RecentRecordings(this.dataDir);
     const rules = cachedRuleEngine(this.dataDir, process.env, options.extraRules);
     this.session = new CaptureSession({

@@ -70,7 +70,8 @@ beforeAll(async () => {
     XDG_RUNTIME_DIR: join(home, 'run'), GLASSHOUSE_GITHUB_TOKEN: '', GITHUB_TOKEN: '', GH_TOKEN: '',
   };
   // Without a keychain on this machine the engine can only read the token from its environment.
-  if (!KEYCHAIN) env.GLASSHOUSE_GITHUB_TOKEN = GH_TOKEN;
+  // It is bound to the fake's address beside it: a token is only sent to the server it is for.
+  if (!KEYCHAIN) Object.assign(env, { GLASSHOUSE_GITHUB_TOKEN: GH_TOKEN, GLASSHOUSE_GITHUB_URL: github.url });
   host = await serveHost(env);
   browser = await launchBrowser();
 });
@@ -152,6 +153,8 @@ describe('findings out from the app', () => {
       await page.getByTestId('secret-save-github-token').click();
       await expect.poll(async () => page.getByTestId('secret-state-github-token').textContent(), { timeout: 15_000 }).toBe('set (stored)');
       expect(await page.getByTestId('secret-input-github-token').inputValue()).toBe('');
+      // Saved with the form's server address: it is sent there and nowhere else, and the page says so.
+      expect(await page.getByTestId('secret-origin-github-token').textContent()).toBe(`only for ${github.url}`);
       expect(await page.getByTestId('secret-store').textContent()).toContain('Where tokens are kept: the OS keychain via');
     } else {
       await expect.poll(async () => page.getByTestId('secret-state-github-token').textContent()).toBe('set (from the environment)');

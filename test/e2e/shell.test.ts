@@ -89,6 +89,26 @@ describe('browser host end to end', () => {
       ws.onerror = () => r('refused');
     }), srv.origin.replace('http', 'ws') + '/api');
     expect(opened).toBe('refused');
+
+    // Same site, with the cookie: the app's own tab reaches the API with the token it keeps in sessionStorage, a
+    // second tab that only has the cookie (what every other 127.0.0.1 port receives too) does not.
+    const app = await newPage(browser);
+    await app.goto(srv.url);
+    await app.getByTestId('engine-status').waitFor();
+    expect(app.url()).toBe(`${srv.origin}/`); // token gone from the address bar
+    const probe = (p: typeof app, withToken: boolean) => p.evaluate(({ u, withToken }) => new Promise<string>((r) => {
+      const t = sessionStorage.getItem('glasshouse.token');
+      const ws = new WebSocket(u, ['glasshouse.v1', ...(withToken && t ? [`glasshouse.token.${t}`] : [])]);
+      ws.onopen = () => { ws.close(); r('open'); };
+      ws.onerror = () => r('refused');
+    }), { u: srv.origin.replace('http', 'ws') + '/api', withToken });
+    expect(await probe(app, true)).toBe('open');
+    expect(await probe(app, false)).toBe('refused');
+    const cookieOnly = await newPage(browser);
+    await cookieOnly.goto(`${srv.origin}/`);
+    expect(await cookieOnly.evaluate(() => sessionStorage.getItem('glasshouse.token'))).toBeNull();
+    await cookieOnly.getByTestId('engine-status').filter({ hasText: 'This tab has no access token' }).waitFor();
+    expect(await probe(cookieOnly, true)).toBe('refused');
   });
 
   it('says in the UI when Docker cannot be reached, and keeps running', async () => {

@@ -151,7 +151,9 @@ export const reportCommand: CliCommand = {
     const store = RecordingStore.open(resolve(io.cwd, positionals[0]), { readonly: true });
     try {
       if (exportFormat) {
-        const bytes = writeReport(exportFormat, reportInputFromRecording(store, { toolVersion: GLASSHOUSE_VERSION }), values.out, io.stdout, io.cwd);
+        const input = reportInputFromRecording(store, { toolVersion: GLASSHOUSE_VERSION });
+        for (const s of input.skipped ?? []) io.stderr.write(`glasshouse report: left out ${s}.\n`);
+        const bytes = writeReport(exportFormat, input, values.out, io.stdout, io.cwd);
         if (values.out) io.stderr.write(`glasshouse report: ${asked ?? exportFormat} report written to ${values.out} (${bytes} bytes).\n`);
       } else {
         const report = buildReport(store);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, parsePort } from '../args';
 import { Engine } from '../../node/engine';
-import { startServer } from '../../server/server';
+import { isLoopbackHost, startServer } from '../../server/server';
 import { describeError } from '../../common/ipc/errors';
 
 /** The built renderer sits beside the bundled CLI: dist/electron/cli.cjs → dist/renderer. */
@@ -35,8 +35,10 @@ Open the printed URL: it carries a random token; requests without it are refused
     const engine = new Engine();
     await engine.start();
     const server = await startServer(engine, { host, port, rendererDir });
-    if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-      io.stderr.write(`Warning: listening on ${host}, not loopback. Anyone who can reach it and has the token sees your containers.\n`);
+    if (!isLoopbackHost(host)) {
+      io.stderr.write(`Warning: listening on ${host}, not loopback. Anyone who can reach it and has the token sees your containers, `
+        + 'and this server speaks plain http: the token and everything on the page travel in clear text over the network. '
+        + 'Prefer 127.0.0.1 with an SSH tunnel (ssh -L) or an https reverse proxy.\n');
     }
     io.stdout.write(`Glasshouse is running. Open this URL in your browser:\n\n  ${server.url}\n\nPress Ctrl-C to stop.\n`);
     const status = engine.connection.status;

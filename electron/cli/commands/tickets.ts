@@ -6,8 +6,9 @@ import { UserInputError } from '../../common/ipc/errors';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../../common/model/finding';
 import { RecordingStore } from '../../node/store/index';
 import { createTicketSink, type TicketGrouping, type TrackerConfig } from '../../node/export/tickets/index';
-import { cliSecretStore, type SecretName } from '../../node/export/secrets';
+import { cliSecretStore, decodeBoundToken, type SecretName } from '../../node/export/secrets';
 import type { RecordingMeta } from '../../node/export/types';
+import { checkFindings } from '../../node/export/validate';
 import { defaultDataDir, GLASSHOUSE_VERSION } from '../../node/engine';
 
 const USAGE = `Usage: glasshouse tickets FILE.glasshouse --to github|gitlab|jira-cloud|jira-server [target] [options]
@@ -51,14 +52,18 @@ export const ticketsCommand: CliCommand = {
     let findings;
     let recording: RecordingMeta;
     try {
-      findings = store.listFindings().filter((f) => f.status === 'open' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSev]);
+      const checked = checkFindings(store.listFindings(), basename(file));
+      for (const s of checked.rejected) io.stderr.write(`glasshouse tickets: left out ${s}.\n`);
+      findings = checked.findings.filter((f) => f.status === 'open' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSev]);
       const meta = store.meta();
       recording = { name: meta.title ?? basename(file), startedAt: meta.createdAt, toolVersion: GLASSHOUSE_VERSION, ...(meta.finishedAt ? { endedAt: meta.finishedAt } : {}) };
     } finally {
       store.close();
     }
 
-    const { store: secrets, note } = cliSecretStore(io.env);
+    const { store: secretStore, note } = cliSecretStore(io.env);
+    // A token the app saved for a server carries that server; here the --base-url typed on this command line decides.
+    const secrets = { get: async (name: SecretName) => { const v = await secretStore.get(name); return v ? decodeBoundToken(v).token : undefined; } };
     const need = async (name: SecretName, env: string) => {
       const v = await secrets.get(name);
       if (!v) throw new UserInputError(`No ${name.replace('-', ' ')} is set.`, `Set ${env} (or store it in the keychain as "glasshouse ${name}")${note ? `; ${note}` : ''}.`);

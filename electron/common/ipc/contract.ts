@@ -206,8 +206,8 @@ export interface SecretStatus {
   /** Where tokens are kept, as a sentence ("the OS keychain via secret-tool"). */
   store: string;
   writable: boolean;
-  /** Set or not, and from where: a stored token is never sent back. */
-  secrets: Record<SecretName, { set: boolean; from?: 'environment' | 'store' }>;
+  /** Set or not, from where, and the one server it is sent to when not its tracker's own host: never the value. */
+  secrets: Record<SecretName, { set: boolean; from?: 'environment' | 'store'; origin?: string }>;
   /** Why tokens cannot be stored here, when they cannot. */
   note?: string;
 }
@@ -269,7 +269,8 @@ export const METHODS = {
   /** Progress per ticket arrives as 'tickets.progress' with this sendId. */
   'tickets.send': method<TicketSendResult[]>()(z.object({ ...ticketSelection, sendId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict()),
   'secrets.status': method<SecretStatus>()(none()),
-  'secrets.set': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(8192) }).strict()),
+  /** `origin`: the tracker server the token is for (absent: the tracker's default host); the token is sent nowhere else. */
+  'secrets.set': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(8192), origin: z.string().max(2048).optional() }).strict()),
   'secrets.delete': method<SecretStatus>()(z.object({ name: z.enum(SECRET_NAMES) }).strict()),
 } as const;
 

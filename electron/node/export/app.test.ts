@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTicketSink } from './tickets/index';
 import type { LossCounters, SessionStatus } from '../../common/ipc/contract';
 import { checkBaseUrl, createExportHandlers, type ExportableSession } from './app';
 import { sampleReportInput } from './sample';
@@ -91,5 +94,91 @@ describe('export handlers', () => {
     expect(() => checkBaseUrl('http://jira.example.com', 'Jira address')).toThrow(/does not use https/);
     expect(() => checkBaseUrl('https://u:p@jira.example.com', 'Jira address')).toThrow(/user name or password/);
     expect(() => checkBaseUrl('not a url', 'Jira address')).toThrow(/is not a web address/);
+  });
+});
+
+/** A stand-in for a host the page chooses: it records what reaches it (the token must not). */
+async function listener(): Promise<{ url: string; auth: string[]; close(): Promise<void> }> {
+  const auth: string[] = [];
+  const server = createServer((req, res) => {
+    auth.push(String(req.headers.authorization ?? req.headers['private-token'] ?? ''));
+    res.writeHead(req.method === 'GET' ? 200 : 201, { 'content-type': 'application/json' });
+    res.end(req.method === 'GET' ? '[]' : '{"number":7,"html_url":"x"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** The sentence and the hint of a refusal. */
+async function failure(p: Promise<unknown>): Promise<string> {
+  try { await p; } catch (e) { return `${(e as Error).message} ${(e as { hint?: string }).hint ?? ''}`; }
+  throw new Error('expected a refusal');
+}
+
+describe('tokens are bound to their origin', () => {
+  const picked = () => [sampleReportInput().findings[0].fingerprint];
+
+  it('an environment token goes to the tracker it is for, not to a host the page names', async () => {
+    const evil = await listener();
+    try {
+      for (const env of [{ GITHUB_TOKEN: 'ghp_envtokenenvtokenenvtokenenvtoken0001' }, { GH_TOKEN: 'ghp_envtokenenvtokenenvtokenenvtoken0001' }]) {
+        const h = handlers({ env });
+        await expect(h['tickets.send']({ target: { kind: 'github', project: 'acme/shop', baseUrl: `${evil.url}/api` }, fingerprints: picked(), sendId: 's1' }))
+          .rejects.toThrow(`The GitHub token in the environment is only sent to https://api.github.com, not to ${evil.url}`);
+      }
+      const gl = handlers({ env: { GLASSHOUSE_GITLAB_TOKEN: 'glpat-envtoken' } });
+      await expect(gl['tickets.send']({ target: { kind: 'gitlab', project: 'g/p', baseUrl: evil.url }, sendId: 's2' })).rejects.toThrow(/only sent to https:\/\/gitlab\.com/);
+      const jira = handlers({ env: { GLASSHOUSE_JIRA_TOKEN: 'atl', GLASSHOUSE_JIRA_EMAIL: 'me@example.com' } });
+      expect(await failure(jira['tickets.send']({ target: { kind: 'jira-server', project: 'OPS', baseUrl: evil.url }, sendId: 's3' })))
+        .toMatch(new RegExp(`^The Jira token in the environment is not sent to ${evil.url}: no server was confirmed for it.*set GLASSHOUSE_JIRA_URL=${evil.url} beside the token`));
+      expect(evil.auth).toEqual([]);
+      // The user confirms another server beside the token: then, and only then, it goes there.
+      const ok = handlers({ env: { GLASSHOUSE_GITHUB_TOKEN: 'ghp_confirmed', GLASSHOUSE_GITHUB_URL: evil.url } });
+      expect((await ok['secrets.status']({})).secrets['github-token']).toEqual({ set: true, from: 'environment', origin: evil.url });
+      const sent = await ok['tickets.send']({ target: { kind: 'github', project: 'acme/shop', baseUrl: `${evil.url}/api/v3` }, fingerprints: picked(), sendId: 's4' });
+      expect(sent.map((r) => r.outcome)).toEqual(['created']);
+      expect(evil.auth).toContain('Bearer ghp_confirmed');
+    } finally {
+      await evil.close();
+    }
+  });
+
+  it('a saved token goes only to the server it was saved for; re-pointing it needs the token itself', async () => {
+    const mine = await listener();
+    const evil = await listener();
+    try {
+      const store = new MemoryStore();
+      const h = handlers({ store });
+      await h['secrets.set']({ name: 'github-token', value: 'ghp_savedfordefault' });
+      expect(await failure(h['tickets.send']({ target: { kind: 'github', project: 'a/b', baseUrl: evil.url }, fingerprints: picked(), sendId: 's1' })))
+        .toMatch(/^The GitHub token saved is only sent to https:\/\/api\.github\.com, not to .* type its address in the form and save the token again/);
+      await h['secrets.set']({ name: 'github-token', value: 'ghp_savedformine', origin: `${mine.url}/api/v3/` });
+      expect(store.data.get('github-token')).toContain(mine.url);
+      await expect(h['tickets.send']({ target: { kind: 'github', project: 'a/b', baseUrl: evil.url }, fingerprints: picked(), sendId: 's2' }))
+        .rejects.toThrow(`only sent to ${mine.url}, not to ${evil.url}`);
+      // Bound to one server means not the default host either.
+      await expect(h['tickets.send']({ target: { kind: 'github', project: 'a/b' }, fingerprints: picked(), sendId: 's3' })).rejects.toThrow(/not to https:\/\/api\.github\.com/);
+      expect(evil.auth).toEqual([]);
+      const sent = await h['tickets.send']({ target: { kind: 'github', project: 'a/b', baseUrl: mine.url }, fingerprints: picked(), sendId: 's4' });
+      expect(sent.map((r) => r.outcome)).toEqual(['created']);
+      expect(mine.auth).toContain('Bearer ghp_savedformine');
+      // The stored form is never shown: the status says set, from the store, and for which server.
+      expect((await h['secrets.status']({})).secrets['github-token']).toEqual({ set: true, from: 'store', origin: mine.url });
+      await expect(h['secrets.set']({ name: 'github-token', value: 'x', origin: 'http://tracker.example' })).rejects.toThrow(/does not use https/);
+    } finally {
+      await mine.close();
+      await evil.close();
+    }
+  });
+
+  it('every tracker adapter refuses plain http to another machine (the CLI goes straight to them)', () => {
+    const common = { mapDir: mkdtempSync(join(tmpdir(), 'gh-exp-')) };
+    dirs.push(common.mapDir);
+    const base = 'http://tracker.example';
+    expect(() => createTicketSink({ kind: 'github', baseUrl: base, owner: 'a', repo: 'b', token: 't', ...common })).toThrow(/does not use https/);
+    expect(() => createTicketSink({ kind: 'gitlab', baseUrl: base, project: 'g/p', token: 't', ...common })).toThrow(/does not use https/);
+    expect(() => createTicketSink({ kind: 'jira-cloud', baseUrl: base, projectKey: 'S', email: 'e', apiToken: 't', ...common })).toThrow(/does not use https/);
+    expect(() => createTicketSink({ kind: 'jira-server', baseUrl: base, projectKey: 'S', pat: 't', ...common })).toThrow(/does not use https/);
+    expect(createTicketSink({ kind: 'jira-server', baseUrl: 'http://127.0.0.1:9/', projectKey: 'S', pat: 't', ...common }).destination).toBe('jira:http://127.0.0.1:9/S');
   });
 });

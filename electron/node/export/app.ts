@@ -7,11 +7,14 @@ import type { WorldState } from '../../common/state/worldState';
 import type { SessionStatus, TicketProgress } from '../../common/ipc/contract';
 import { REPORT_SINKS, redactReportInput, summarizeRedactions } from './index';
 import type { ReportInput, SensorLoss } from './types';
-import { EnvSecretStore, type SecretName, type SecretStore } from './secrets';
-import { createTicketSink, type TrackerConfig } from './tickets/index';
+import { decodeBoundToken, encodeBoundToken, EnvSecretStore, TOKEN_URL_ENV, type SecretName, type SecretStore } from './secrets';
+import { checkBaseUrl, createTicketSink, type TrackerConfig } from './tickets/index';
+
+export { checkBaseUrl };
 import { redactFindings } from './redact';
 import type { HttpDeps } from './tickets/http';
 import { lossFromStats } from './write';
+import { checkFindings } from './validate';
 
 /** The part of the capture session an export needs (live capture or an opened recording). */
 export interface ExportableSession {
@@ -69,8 +72,11 @@ export function sessionReportInput(session: ExportableSession, toolVersion: stri
   const st = session.status;
   if (!world && !st.startedAt) nothingToExport();
   const name = st.recordingPath?.split('/').pop();
+  // An opened recording is a file from anywhere: its findings are checked like the CLI checks them.
+  const { findings, rejected } = checkFindings(session.findings(containerId), name ?? 'this session');
   return {
-    findings: session.findings(containerId),
+    findings,
+    ...(rejected.length ? { skipped: rejected } : {}),
     ...worldReportParts(world, (id) => !containerId || id === containerId),
     recording: {
       ...(name ? { id: name.replace(/\.[^.]+$/, ''), name } : { name: st.source === 'recording' ? 'Recording' : 'Live capture' }),
@@ -86,20 +92,18 @@ export function exportFileName(input: ReportInput, format: string, containerName
   return `glasshouse-${base}.${EXT[format] ?? format}`;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+/**
+ * Each tracker's own API host: a token nobody confirmed another server for is sent there and nowhere else. Jira has
+ * none (every site is its own host), so a Jira token always needs its site confirmed.
+ */
+const DEFAULT_BASE: Partial<Record<TrackerTarget['kind'], string>> = { github: 'https://api.github.com', gitlab: 'https://gitlab.com' };
+const SERVICE_NAME: Record<TrackerTarget['kind'], string> = { github: 'GitHub', gitlab: 'GitLab', 'jira-cloud': 'Jira', 'jira-server': 'Jira' };
 
-/** Tokens travel only over https; plain http is allowed to this machine (a local proxy or test server) and nowhere else. */
-export function checkBaseUrl(raw: string | undefined, what: string): string | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  let u: URL;
-  try { u = new URL(raw.trim()); } catch {
-    throw new UserInputError(`"${raw}" is not a web address.`, `Give the ${what} as https://HOST[/path].`);
-  }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.test(u.hostname))) {
-    throw new UserInputError(`The ${what} ${u.origin} does not use https, so the token would travel in clear text.`, 'Use its https:// address.');
-  }
-  if (u.username || u.password) throw new UserInputError(`The ${what} must not contain a user name or password.`, 'Store the token with "Save token" instead.');
-  return u.toString().replace(/\/+$/, '');
+
+/** The origin of a tracker address the user confirmed (checked like any base URL), or undefined. */
+function confirmedOrigin(raw: string | undefined, what: string): string | undefined {
+  const u = checkBaseUrl(raw, what);
+  return u ? new URL(u).origin : undefined;
 }
 
 function tokenNames(kind: TrackerTarget['kind']): SecretName[] {
@@ -108,16 +112,53 @@ function tokenNames(kind: TrackerTarget['kind']): SecretName[] {
 
 export function createExportHandlers(deps: ExportDeps): ExportHandlers {
   const envStore = new EnvSecretStore(deps.env);
-  const lookup = async (name: SecretName): Promise<{ value?: string; from?: 'environment' | 'store'; error?: string }> => {
+  /** A token, where it came from, and the one server origin it was confirmed for (none: its tracker's default host). */
+  const lookup = async (name: SecretName): Promise<{ value?: string; from?: 'environment' | 'store'; origin?: string; error?: string }> => {
     const fromEnv = await envStore.get(name);
-    if (fromEnv) return { value: fromEnv, from: 'environment' };
+    if (fromEnv) {
+      const urlVar = TOKEN_URL_ENV[name];
+      try {
+        return { value: fromEnv, from: 'environment', origin: urlVar ? confirmedOrigin(deps.env[urlVar], urlVar) : undefined };
+      } catch (e) {
+        return { value: fromEnv, from: 'environment', error: (e as Error).message };
+      }
+    }
     if (!deps.store) return {};
     try {
       const v = await deps.store.get(name);
-      return v ? { value: v, from: 'store' } : {};
+      if (!v) return {};
+      const bound = decodeBoundToken(v);
+      return { value: bound.token, from: 'store', origin: bound.origin };
     } catch (e) {
       return { error: (e as Error).message };
     }
+  };
+
+  /**
+   * A token goes only to the server it is for: its tracker's default host, or the one origin the user confirmed
+   * (typed with the token when saving it, or set beside it in the environment). The page names the target, so
+   * without this any page or WebSocket peer could have the token sent to a host it runs.
+   */
+  const checkTokenOrigin = (kind: TrackerTarget['kind'], baseUrl: string | undefined, names: SecretName[],
+    got: Array<{ from?: 'environment' | 'store'; origin?: string; error?: string }>) => {
+    const raw = baseUrl ?? DEFAULT_BASE[kind];
+    if (!raw) return; // Jira without an address: the adapter says it is missing
+    const target = new URL(raw).origin;
+    names.forEach((name, i) => {
+      if (!TOKEN_URL_ENV[name]) return; // the Jira email is not a credential on its own
+      const g = got[i];
+      if (g.error) throw new UserInputError(`The ${name.replace(/-/g, ' ')} cannot be used: ${g.error}`, `Fix ${TOKEN_URL_ENV[name]} (an https:// address).`);
+      const boundTo = g.origin ?? DEFAULT_BASE[kind];
+      if (boundTo === target) return;
+      const which = g.from === 'environment' ? 'in the environment' : 'saved';
+      throw new UserInputError(
+        boundTo
+          ? `The ${SERVICE_NAME[kind]} token ${which} is only sent to ${boundTo}, not to ${target}: a token goes only to the server it was given for.`
+          : `The ${SERVICE_NAME[kind]} token ${which} is not sent to ${target}: no server was confirmed for it, and a token goes only to the server it was given for.`,
+        g.from === 'environment'
+          ? `If ${target} is yours, set ${TOKEN_URL_ENV[name]}=${target} beside the token in the engine's environment.`
+          : `If ${target} is yours, type its address in the form and save the token again: it is then kept for that server.`);
+    });
   };
 
   const status = async (): Promise<SecretStatus> => {
@@ -126,7 +167,7 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
     for (const name of SECRET_NAMES) {
       const r = await lookup(name);
       if (r.error) note ??= r.error;
-      secrets[name] = { set: !!r.value, ...(r.from ? { from: r.from } : {}) };
+      secrets[name] = { set: !!r.value, ...(r.from ? { from: r.from } : {}), ...(r.value && r.origin ? { origin: r.origin } : {}) };
     }
     return {
       store: deps.store ? deps.store.description : 'environment variables only',
@@ -157,6 +198,7 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
     const val = (name: SecretName, placeholder: string) => got[names.indexOf(name)]?.value ?? placeholder;
     const common = { mapDir: deps.dataDir, labels: t.labels ?? ['security'], ...(deps.http ?? {}) };
     const baseUrl = checkBaseUrl(t.baseUrl, `${t.kind} server address`);
+    if (forSend) checkTokenOrigin(t.kind, baseUrl, names, got);
     const project = t.project.trim();
     let config: TrackerConfig;
     switch (t.kind) {
@@ -182,7 +224,7 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
 
   const selected = (fingerprints: string[] | undefined): Finding[] => {
     if (!deps.session.world && !deps.session.status.startedAt) nothingToExport();
-    const all = deps.session.findings();
+    const all = checkFindings(deps.session.findings()).findings;
     const picked = fingerprints ? all.filter((f) => fingerprints.includes(f.fingerprint)) : all.filter((f) => f.status === 'open');
     if (!picked.length) {
       throw new UserInputError(fingerprints ? 'None of the chosen findings is in this session any more.' : 'This session has no open finding to make a ticket of.',
@@ -225,8 +267,10 @@ export function createExportHandlers(deps: ExportDeps): ExportHandlers {
       return results;
     },
     'secrets.status': status,
-    'secrets.set': async ({ name, value }) => {
-      await requireStore().set(name, value.trim());
+    'secrets.set': async ({ name, value, origin }) => {
+      // The server a token is saved for is kept with it: only someone who knows the token can point it elsewhere.
+      const bound = TOKEN_URL_ENV[name] ? confirmedOrigin(origin, 'tracker server address') : undefined;
+      await requireStore().set(name, encodeBoundToken(value.trim(), bound));
       return status();
     },
     'secrets.delete': async ({ name }) => {

@@ -2,6 +2,7 @@
 import type { ContainerRef, EventKind, FileChange, Finding, Flow, ProcessNode, SensorStats } from '../../common/model';
 import type { ReportInput } from './types';
 import { keyedFile, keyedFlow } from '../../common/state/keys';
+import { checkFindings } from './validate';
 
 /** The part of RecordingStore (electron/node/store) a report needs; structural, so export does not depend on SQLite. */
 export interface RecordingReader {
@@ -26,8 +27,10 @@ export function reportInputFromRecording(r: RecordingReader, opts: { toolVersion
   const last = stats[stats.length - 1];
   const unsupported = new Set<EventKind>(stats.flatMap((s) => s.unsupportedKinds));
   const base = r.path.split('/').pop() ?? r.path;
+  const { findings, rejected } = checkFindings(r.listFindings(), base);
   return {
-    findings: r.listFindings(),
+    findings,
+    ...(rejected.length ? { skipped: rejected } : {}),
     containers: info.containers.map((c) => ({ ...c.ref, id: c.id })),
     processes: r.processes(),
     // A recording made before rows carried keys gets the keys its tables would have given them.

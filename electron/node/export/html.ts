@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../../common/model';
 import type { ReportInput, ReportSink } from './types';
-import { ancestryLine, countBySeverity, fp12, iso, lossSentence, sortFindings } from './shared';
+import { ancestryLine, countBySeverity, fp12, iso, lossSentence, severityClass, sortFindings } from './shared';
+import { rejectedSentence } from './validate';
 import { summarizeRedactions } from './redact';
 import { esc, flowGraphSvg, processTreeSvg } from './svg';
 
@@ -42,8 +43,9 @@ const code = (s: string) => `<code>${esc(s)}</code>`;
 
 function findingHtml(f: Finding, i: number): string {
   const cmdlines = f.evidence.ancestry?.map((p) => `${p.pid}  ${p.cmdline || p.exe}`).join('\n');
-  return `<section class="finding sev-${f.severity}" id="f${i + 1}">`
-    + `<h3><span class="badge sev-${f.severity}">${esc(f.severity.toUpperCase())}</span> ${esc(f.title)}</h3>`
+  const sev = severityClass(f.severity);
+  return `<section class="finding sev-${sev}" id="f${i + 1}">`
+    + `<h3><span class="badge sev-${sev}">${esc(String(f.severity).toUpperCase())}</span> ${esc(f.title)}</h3>`
     + dl([
       ['Rule', code(f.ruleId)],
       ['Container', `${code(f.container.name)} ${esc(f.container.image)}`],
@@ -77,6 +79,8 @@ export function renderHtml(input: ReportInput): string {
   body.push('<table class="counts"><tr><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>Info</th></tr>'
     + `<tr><td>${counts.critical}</td><td>${counts.high}</td><td>${counts.medium}</td><td>${counts.low}</td><td>${counts.info}</td></tr></table>`);
   if (loss) body.push(`<p class="${input.loss && loss.startsWith('Incomplete') ? 'warn' : 'muted'}">${esc(loss)}</p>`);
+  const skipped = rejectedSentence(input.skipped ?? []);
+  if (skipped) body.push(`<p class="warn">${esc(skipped)}</p>`);
   body.push(`<p class="muted">${esc(summarizeRedactions(input.redactions))}</p>`);
 
   body.push('<h2>Containers</h2>');

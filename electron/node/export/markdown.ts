@@ -5,6 +5,7 @@ import {
   ancestryLine, containerLabel, countBySeverity, fp12, iso, lossSentence, mitreUrl, sortFindings,
 } from './shared';
 import { summarizeRedactions } from './redact';
+import { rejectedSentence } from './validate';
 
 /** Escapes text so Markdown/HTML in evidence is shown, never interpreted. */
 export function mdEscape(s: string): string {
@@ -38,7 +39,7 @@ export function findingEvidenceMarkdown(f: Finding): string[] {
   const out: string[] = [];
   const line = (k: string, v: string) => out.push(`- **${k}:** ${v}`);
   line('Rule', mdCode(f.ruleId));
-  line('Severity', f.severity);
+  line('Severity', mdEscape(String(f.severity)));
   line('Container', `${mdCode(f.container.name)} (${mdCode(f.container.image)})`);
   if (f.composeProject || f.composeService) line('Compose', mdCode(`${f.composeProject ?? ''}/${f.composeService ?? ''}`));
   line('Seen', `${f.count}× between ${iso(f.first)} and ${iso(f.last)}`);
@@ -69,6 +70,8 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`| ${counts.critical} | ${counts.high} | ${counts.medium} | ${counts.low} | ${counts.info} |`, '');
   const loss = lossSentence(input);
   if (loss) out.push(`> ${mdEscape(loss)}`, '');
+  const skipped = rejectedSentence(input.skipped ?? []);
+  if (skipped) out.push(`> ${mdEscape(skipped)}`, '');
   out.push(`> ${mdEscape(summarizeRedactions(input.redactions))}`, '');
 
   out.push('## Containers', '');
@@ -86,7 +89,7 @@ export function renderMarkdown(input: ReportInput): string {
   out.push('## Findings', '');
   if (!findings.length) out.push('No findings.', '');
   findings.forEach((f, i) => {
-    out.push(`### ${i + 1}. [${f.severity.toUpperCase()}] ${mdEscape(f.title)} — ${mdEscape(containerLabel(f.container))}`, '');
+    out.push(`### ${i + 1}. [${mdEscape(String(f.severity).toUpperCase())}] ${mdEscape(f.title)} — ${mdEscape(containerLabel(f.container))}`, '');
     out.push(...findingEvidenceMarkdown(f));
     out.push('', `Fingerprint: ${mdCode(`glasshouse-fp-${fp12(f.fingerprint)}`)}${f.status !== 'open' ? ` · status: ${f.status}` : ''}`, '');
   });

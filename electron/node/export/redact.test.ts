@@ -1,4 +1,6 @@
 // Redaction is tested with planted secrets of every kind we promise to remove, and with text that must survive.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redactReportInput, redactString } from './redact';
 import { renderReport } from './index';
@@ -93,5 +95,53 @@ describe('redactReportInput', () => {
       for (const secret of [GH, AWS, JWT, 'hunter2', 's3cr3t', 'wJalrXUtnFEMI']) expect(text, format).not.toContain(secret);
       expect(text, format).toContain('github-token');
     }
+  });
+});
+
+// A corpus of made-up secrets in each service's documented shape, and benign look-alikes (test/fixtures/redaction).
+interface Corpus { secrets: Array<{ kind: string; text: string; secret: string }>; benign: string[] }
+const corpus = JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/redaction/corpus.json'), 'utf8')) as Corpus;
+
+describe('redaction corpus', () => {
+  it('holds at least 100 secrets and 50 look-alikes', () => {
+    expect(corpus.secrets.length).toBeGreaterThanOrEqual(100);
+    expect(corpus.benign.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('redacts every secret (recall 100 %) and mangles no benign string (0 false positives)', () => {
+    const missed = corpus.secrets.filter((c) => redactString(c.text).value.includes(c.secret)).map((c) => `${c.kind}: ${c.text}`);
+    const mangled = corpus.benign.filter((b) => redactString(b).value !== b).map((b) => `${b} → ${redactString(b).value}`);
+    console.log(`redaction corpus: recall ${corpus.secrets.length - missed.length}/${corpus.secrets.length}, false positives ${mangled.length}/${corpus.benign.length}`);
+    expect(missed).toEqual([]);
+    expect(mangled).toEqual([]);
+  });
+
+  it('redacts the same secrets inside argv arrays, flag and value in separate elements', () => {
+    const r = redactReportInput({ ...sampleReportInput(), processes: [] });
+    const argvs: Array<[string[], string]> = [
+      [['sshpass', '-p', 'Zr8kQw2mTx', 'ssh', 'root@h'], 'Zr8kQw2mTx'],
+      [['redis-cli', '-h', 'cache', '-a', 'Lq0vBn5sPe7w', 'ping'], 'Lq0vBn5sPe7w'],
+      [['/usr/bin/curl', '-u', 'admin:Yh3jK9mN2pQ4', 'https://x'], 'Yh3jK9mN2pQ4'],
+      [['aws', 'configure', 'set', 'aws_secret_access_key', 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90'], 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90'],
+    ];
+    for (const [argv, secret] of argvs) {
+      const out = redactReportInput({ ...r, processes: [{ ...sampleReportInput().processes![0], argv, lineage: [] }] });
+      expect(out.processes![0].argv.join(' '), argv[0]).not.toContain(secret);
+      expect(out.processes![0].argv.length).toBe(argv.length);
+    }
+    const kept = redactReportInput({ ...r, processes: [{ ...sampleReportInput().processes![0], argv: ['docker', 'run', '-u', '1000:1000', 'alpine'], lineage: [] }] });
+    expect(kept.processes![0].argv).toEqual(['docker', 'run', '-u', '1000:1000', 'alpine']);
+  });
+
+  it('redacts values under secret-looking keys in evidence objects, whatever they look like', () => {
+    const input = sampleReportInput();
+    input.findings[0].evidence.events.push({ kind: 'exec', config: { password: 'plain', apiKey: 'short', client_secret: 42, passwordFile: '/run/secrets/pw', token_type: 'bearer', user: 'app' } });
+    const out = redactReportInput(input);
+    const cfg = (out.findings[0].evidence.events.at(-1) as { config: Record<string, unknown> }).config;
+    expect(cfg).toEqual({
+      password: '[REDACTED:secret-field]', apiKey: '[REDACTED:secret-field]', client_secret: '[REDACTED:secret-field]',
+      passwordFile: '/run/secrets/pw', token_type: 'bearer', user: 'app',
+    });
+    expect(out.redactions).toContainEqual(expect.objectContaining({ kind: 'secret-field', where: expect.stringMatching(/evidence\.events\[\d+\]\.config\.password$/) }));
   });
 });

@@ -27,33 +27,74 @@ const PATTERNS: Pattern[] = [
   },
   {
     kind: 'url-credentials',
-    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]+):([^\s@/]+)@/gi,
+    re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s:@/]{1,256}):([^\s@/]{1,1024})@/gi,
     replace: (m) => `${m[1]}${m[2]}:${mark('url-credentials')}@`,
   },
   { kind: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g, replace: () => mark('github-token') },
-  { kind: 'gitlab-token', re: /\bglpat-[A-Za-z0-9_-]{20,}\b/g, replace: () => mark('gitlab-token') },
+  { kind: 'gitlab-token', re: /\bgl(?:pat|rt|ptt|dt|soat|cbt|imt|ffct)-[A-Za-z0-9_-]{20,}/g, replace: () => mark('gitlab-token') },
   { kind: 'slack-token', re: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g, replace: () => mark('slack-token') },
+  {
+    // Incoming webhooks are bearer URLs: the path is the credential, the host stays readable.
+    kind: 'webhook-url',
+    re: /(\bhttps:\/\/(?:hooks\.slack\.com\/(?:services|workflows|triggers)|(?:canary\.|ptb\.)?discord(?:app)?\.com\/api\/webhooks)\/)([A-Za-z0-9_/-]{16,})/g,
+    replace: (m) => `${m[1]}${mark('webhook-url')}`,
+  },
   { kind: 'aws-access-key-id', re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g, replace: () => mark('aws-access-key-id') },
+  { kind: 'stripe-key', re: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, replace: () => mark('stripe-key') },
+  { kind: 'anthropic-key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g, replace: () => mark('anthropic-key') },
+  { kind: 'openai-key', re: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})/g, replace: () => mark('openai-key') },
+  { kind: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g, replace: () => mark('google-api-key') },
+  { kind: 'npm-token', re: /\bnpm_[A-Za-z0-9]{36}\b/g, replace: () => mark('npm-token') },
+  { kind: 'pypi-token', re: /\bpypi-[A-Za-z0-9_-]{50,}/g, replace: () => mark('pypi-token') },
+  { kind: 'docker-token', re: /\bdckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}/g, replace: () => mark('docker-token') },
+  { kind: 'vault-token', re: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g, replace: () => mark('vault-token') },
+  { kind: 'sendgrid-key', re: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: () => mark('sendgrid-key') },
+  { kind: 'huggingface-token', re: /\bhf_[A-Za-z0-9]{30,}\b/g, replace: () => mark('huggingface-token') },
+  { kind: 'shopify-token', re: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g, replace: () => mark('shopify-token') },
+  { kind: 'digitalocean-token', re: /\bdo[por]_v1_[a-f0-9]{64}\b/g, replace: () => mark('digitalocean-token') },
+  { kind: 'age-secret-key', re: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g, replace: () => mark('age-secret-key') },
+  {
+    // Azure storage / Service Bus connection strings: AccountKey=…; SharedAccessKey=…
+    kind: 'azure-key',
+    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature)=)([^;\s"']+)/g,
+    replace: (m) => `${m[1]}${mark('azure-key')}`,
+  },
   {
     kind: 'jwt',
     re: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
     replace: () => mark('jwt'),
   },
+  // Tools that take a password as an option of their own: the user name (and everything else) stays.
   {
-    // --password=x, --password x, --api-key x, PASSWORD=x, aws_secret_access_key = x, "token": "x"
     kind: 'credential-argument',
-    re: /(--?(?:[a-z0-9]+[_-])*(?:passw(?:or)?d|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9_-]*)?)(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
+    re: /(\bcurl\b[^\n]{0,400}?\s(?:-u|--user)(?:\s+|=)[^\s:'"]+:)([^\s'"]+)/g,
+    replace: (m) => `${m[1]}${mark('credential-argument')}`,
+  },
+  { kind: 'credential-argument', re: /(\bsshpass\b[^\n]{0,400}?\s-p\s*)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
+  { kind: 'credential-argument', re: /(\bredis-cli\b[^\n]{0,400}?\s-a\s+)([^\s]+)/g, replace: (m) => `${m[1]}${mark('credential-argument')}` },
+  {
+    kind: 'credential-argument',
+    re: /(\bhtpasswd(?:\s+-[A-Za-z]+)*?\s+-[A-Za-z]*b[A-Za-z]*(?:\s+-[A-Za-z]+)*\s+\S+\s+\S+\s+)([^\s]+)/g,
+    replace: (m) => `${m[1]}${mark('credential-argument')}`,
+  },
+  { kind: 'credential-argument', re: /(\b(?:aws_secret_access_key|aws_session_token)\s+)([^\s=]+)/gi, replace: (m) => `${m[1]}${mark('credential-argument')}` },
+  {
+    // --password=x, --password x, --api-key x, --client-secret=x; not --password-file PATH (a path is not the secret).
+    kind: 'credential-argument',
+    re: /(--?(?:[a-z0-9]{1,40}[_-]){0,8}(?:passw(?:or)?d|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(?:[_-][a-z0-9_-]{0,80})?)(?<![_-](?:file|path|dir|stdin))(=|\s+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
     replace: (m) => `${m[1]}${m[2]}${mark('credential-argument')}`,
   },
   {
+    // PASSWORD=x, DB_PASSWORD=x, client_secret: x, {"password": "x y"}, libpq password=x; not PWD=/app (the working
+    // directory), TOKENIZERS_…, or a key that names where a secret is (…_FILE, …_PATH) or how long it is.
     kind: 'credential-assignment',
-    re: /\b([A-Za-z_][A-Za-z0-9_.-]*(?:PASSW(?:OR)?D|PASSWD|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Za-z0-9_]*)("?\s*[:=]\s*"?)([^\s"',;&]+)/gi,
-    replace: (m) => `${m[1]}${m[2]}${mark('credential-assignment')}`,
+    re: /(?<![A-Za-z0-9?&])(?!(?:OLD)?PWD\b)((?:[A-Za-z0-9]{1,40}[_.-]){0,8}[A-Za-z0-9]{0,40}?(?:PASSW(?:OR)?D|PASSWD|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH_?KEY)(?:[_.-][A-Za-z0-9]{1,40}){0,8})(?<![_.-](?:FILE|PATH|DIR|COUNT|LENGTH|LEN|TYPE|TTL|URL|URI))("?\s*[:=]\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s"',;&]+)/gi,
+    replace: (m) => `${m[1]}${m[2]}${/^["']/.test(m[3]) ? `${m[3][0]}${mark('credential-assignment')}${m[3][0]}` : mark('credential-assignment')}`,
   },
   {
     // mysql -pSECRET / mysqladmin -pSECRET: the password glued to -p.
     kind: 'credential-argument',
-    re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p)([^\s-][^\s]*)/g,
+    re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]{0,400}?\s-p)([^\s-][^\s]*)/g,
     replace: (m) => `${m[1]}${mark('credential-argument')}`,
   },
   {
@@ -62,6 +103,10 @@ const PATTERNS: Pattern[] = [
     replace: (m) => `${m[1]}${mark('url-token-parameter')}`,
   },
 ];
+
+/** Evidence keys that name a secret (password, apiKey, client_secret …): their values go whatever they look like. */
+const SECRET_KEY = /^(?!(?:old)?pwd$)(?:[a-z0-9]+[_.-])*[a-z0-9]*?(?:passw(?:or)?d|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key|authorization|cookie)(?:[_.-][a-z0-9]+)*$/i;
+const NOT_SECRET_KEY = /[_.-](?:file|path|dir|count|length|len|type|ttl|url|uri|id)$/i;
 
 export interface RedactedString {
   value: string;
@@ -140,7 +185,12 @@ class Redactor {
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-        out[k] = ENV_KEYS.has(k.toLowerCase()) ? this.env(val, `${where}.${k}`) : this.any(val, `${where}.${k}`);
+        if (ENV_KEYS.has(k.toLowerCase())) out[k] = this.env(val, `${where}.${k}`);
+        else if (k.length <= 200 && SECRET_KEY.test(k) && !NOT_SECRET_KEY.test(k) && (typeof val === 'string' || typeof val === 'number') && val !== ''
+          && !/^\[REDACTED/.test(String(val))) {
+          this.note('secret-field', `${where}.${k}`, 1);
+          out[k] = mark('secret-field');
+        } else out[k] = this.any(val, `${where}.${k}`);
       }
       return out;
     }
@@ -150,12 +200,15 @@ class Redactor {
   /** Redacts an argv, including secrets split across elements ("--password", "hunter2"). */
   argv(argv: string[], where: string): string[] {
     const out = argv.map((a, i) => this.str(a, `${where}[${i}]`));
+    // The program name gives options their meaning (sshpass -p, redis-cli -a, curl -u), so it leads each pair.
+    const prog = (argv[0] ?? '').split('/').pop() ?? '';
     for (let i = 0; i + 1 < out.length; i++) {
-      const pair = redactString(`${out[i]} ${out[i + 1]}`);
+      const head = i > 0 && prog ? `${prog} ${out[i]}` : out[i];
+      const pair = redactString(`${head} ${out[i + 1]}`);
       if (Object.keys(pair.kinds).length === 0) continue;
-      const sp = pair.value.indexOf(' ', out[i].length);
+      const sp = pair.value.indexOf(' ', head.length);
       // Only the second element changed when the flag is intact: keep element boundaries.
-      if (pair.value.slice(0, out[i].length) === out[i] && sp === out[i].length) {
+      if (pair.value.slice(0, head.length) === head && sp === head.length) {
         out[i + 1] = pair.value.slice(sp + 1);
         for (const [kind, count] of Object.entries(pair.kinds)) this.note(kind, `${where}[${i + 1}]`, count);
       }

@@ -36,6 +36,37 @@ export const SECRET_ENV: Readonly<Record<SecretName, string[]>> = {
   'jira-email': ['GLASSHOUSE_JIRA_EMAIL', 'JIRA_EMAIL'],
 };
 
+/**
+ * Where each token may be sent besides its tracker's default host: the server the user confirmed for it. For a token
+ * in the environment that is this variable beside it; a token saved in a store carries the server it was saved for.
+ */
+export const TOKEN_URL_ENV: Readonly<Partial<Record<SecretName, string>>> = {
+  'github-token': 'GLASSHOUSE_GITHUB_URL',
+  'gitlab-token': 'GLASSHOUSE_GITLAB_URL',
+  'jira-token': 'GLASSHOUSE_JIRA_URL',
+};
+
+/** A token and the one server origin it was saved for (none: only the tracker's default host). */
+export interface BoundToken { token: string; origin?: string }
+
+const BOUND_KIND = 'glasshouse-bound-token/v1';
+
+/** What a store keeps for a token saved with a server: the origin travels with the value, so no page can move it. */
+export function encodeBoundToken(token: string, origin?: string): string {
+  return origin ? JSON.stringify({ kind: BOUND_KIND, origin, token }) : token;
+}
+
+/** Reads what encodeBoundToken wrote; a plain value (saved before binding existed) is a token for the default host. */
+export function decodeBoundToken(stored: string): BoundToken {
+  if (stored.startsWith('{')) {
+    try {
+      const j = JSON.parse(stored) as { kind?: unknown; origin?: unknown; token?: unknown };
+      if (j.kind === BOUND_KIND && typeof j.token === 'string' && typeof j.origin === 'string') return { token: j.token, origin: j.origin };
+    } catch { /* not ours: a token that happens to start with "{" */ }
+  }
+  return { token: stored };
+}
+
 export class EnvSecretStore implements SecretStore {
   readonly kind = 'env';
   readonly description = 'environment variables (GLASSHOUSE_GITHUB_TOKEN, GLASSHOUSE_GITLAB_TOKEN, GLASSHOUSE_JIRA_TOKEN, GLASSHOUSE_JIRA_EMAIL)';

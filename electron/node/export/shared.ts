@@ -1,6 +1,6 @@
 // Small facts every exporter shares: severity scales, fingerprint labels, MITRE links, evidence lines.
 import type { ContainerRef, ContainerSummary, Finding, Severity } from '../../common/model';
-import { SEVERITY_RANK } from '../../common/model';
+import { SEVERITIES, SEVERITY_RANK } from '../../common/model';
 import type { ReportInput } from './types';
 
 /** First 12 hex of the fingerprint: short enough for a label, long enough not to collide in one project. */
@@ -92,4 +92,9 @@ export function lossSentence(input: ReportInput): string | undefined {
 /** A short, single-line description of what the finding is about (exe, path or endpoint). */
 export function evidenceKey(f: Finding): string {
   return f.evidence.endpoint ?? f.evidence.path ?? f.evidence.ancestry?.at(-1)?.exe ?? f.evidence.field ?? '';
+}
+
+/** A severity as a CSS class part: one of the model's names, whatever a crafted file held (text is escaped besides). */
+export function severityClass(s: unknown): string {
+  return typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s) ? s : 'info';
 }

@@ -1,7 +1,7 @@
 // Tiny, dependency-free layouts that draw the process tree and the flow graph as inline SVG for the HTML report.
 import type { ContainerRef, ContainerSummary, Finding, Flow, ProcessNode, Severity } from '../../common/model';
 import { SEVERITY_RANK } from '../../common/model';
-import { basename } from './shared';
+import { basename, severityClass } from './shared';
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -78,7 +78,7 @@ export function processTreeSvg(processes: ProcessNode[], findings: Finding[], ti
     const sev = processSeverity(p.node, findings);
     const label = `${basename(p.node.exe || p.node.comm)} (${p.node.tgid})`;
     const tip = [p.node.exe, p.node.argv.join(' '), p.node.exitCode !== undefined ? `exit ${p.node.exitCode}` : ''].filter(Boolean).join('\n');
-    parts.push(`<g class="proc${sev ? ` sev-${sev}` : ''}${p.node.exit !== undefined ? ' exited' : ''}"><title>${esc(tip)}</title>`
+    parts.push(`<g class="proc${sev ? ` sev-${severityClass(sev)}` : ''}${p.node.exit !== undefined ? ' exited' : ''}"><title>${esc(tip)}</title>`
       + `<rect x="${x}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="4"/>`
       + `<text x="${x + 6}" y="${y + 14}">${esc(clipText(label, 24))}</text></g>`);
     for (const c of p.children) walk(c);

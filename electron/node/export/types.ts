@@ -72,6 +72,8 @@ export interface ReportInput {
    * (see locateComposeServices). Findings without an entry get only a logical location.
    */
   sourceLocations?: Record<string, SourceLocation>;
+  /** Findings of a recording file left out because they do not match the model: one sentence each (renderers say so). */
+  skipped?: string[];
   /** Filled by prepareReport(); renderers list these so a reader knows what was removed. */
   redactions?: RedactionNote[];
 }

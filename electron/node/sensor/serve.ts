@@ -2,7 +2,7 @@
 // (GLASSHOUSE_SENSOR=socket:PATH). Each helper serves one client (its own BPF state) and exits when it leaves;
 // as soon as a helper takes a client, the next one is started to listen for the next client.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const DEFAULT_HELPER_SOCKET = '/run/glasshouse/helper.sock';
@@ -38,7 +38,8 @@ interface HelperProc {
 }
 
 export async function serveHelper(o: HelperServeOptions): Promise<HelperServeResult> {
-  mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o755 });
+  // The client user must reach the socket inside: 0755 even under the CLI's private umask (the socket itself is chowned).
+  if (mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o755 })) chmodSync(dirname(o.socketPath), 0o755);
   const args = ['--socket', o.socketPath];
   if (o.owner) args.push('--socket-owner', `${o.owner.uid}:${o.owner.gid}`);
   if (o.ringBytes) args.push('--ring-bytes', String(o.ringBytes));

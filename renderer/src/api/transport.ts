@@ -1,7 +1,8 @@
 // A transport carries the engine contract: raw envelopes for calls, raw payloads for events.
 import type { Envelope, EventName } from '../../../electron/common/ipc/contract';
 
-export type TransportState = 'connecting' | 'open' | 'closed';
+/** 'no-token': a browser tab opened without the access token (only the cookie), so the API will not answer it. */
+export type TransportState = 'connecting' | 'open' | 'closed' | 'no-token';
 
 export interface Transport {
   call(method: string, params: unknown): Promise<Envelope<unknown>>;

@@ -77,8 +77,9 @@ describe('OS keychain (gnome-keyring via secret-tool)', () => {
       session: { status: { state: 'replaying', startedAt: 1, events: 0, loss: { ringDrops: 0, queueDrops: 0, corruptFrames: 0, sourceDropped: 0, unsupportedKinds: [], gaps: [] } }, world: undefined, findings: () => findings },
       dataDir, toolVersion: 'test', env: {}, store: KeychainSecretStore.open(env, 'linux'), publish: () => undefined, http: { minIntervalMs: 0 },
     });
-    const s = await h['secrets.set']({ name: 'github-token', value: 'ghs_from_the_keychain' });
-    expect(s.secrets['github-token']).toEqual({ set: true, from: 'store' });
+    // Saved for the fake's address: a token is only ever sent to the server it was saved for.
+    const s = await h['secrets.set']({ name: 'github-token', value: 'ghs_from_the_keychain', origin: fake.url });
+    expect(s.secrets['github-token']).toEqual({ set: true, from: 'store', origin: fake.url });
     expect(s.store).toMatch(/^the OS keychain via .*secret-tool$/);
     expect(JSON.stringify(s)).not.toContain('ghs_from_the_keychain');
     const results = await h['tickets.send']({ target: { kind: 'github', project: 'acme/app', baseUrl: fake.url }, fingerprints: [findings[0].fingerprint], sendId: 'k1' });

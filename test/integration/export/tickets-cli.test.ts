@@ -50,6 +50,16 @@ describe('glasshouse tickets', () => {
     expect(again.stderr).toMatch(/already filed as .* \(found via local-map\)/);
   });
 
+  it('refuses a plain-http tracker address other than this machine, before any token is read or sent', async () => {
+    const file = recordingWithFindings();
+    for (const [to, target] of [['github', ['--repo', 'a/b']], ['gitlab', ['--project', 'g/p']], ['jira-cloud', ['--project', 'SEC']], ['jira-server', ['--project', 'OPS']]] as const) {
+      const r = await runCli(['tickets', file, '--to', to, ...target, '--base-url', 'http://tracker.example', '--min-severity', 'info', '--send'],
+        { env: { GLASSHOUSE_GITHUB_TOKEN: 'ghs_x', GLASSHOUSE_GITLAB_TOKEN: 'glpat-x', GLASSHOUSE_JIRA_TOKEN: 'atl', GLASSHOUSE_JIRA_EMAIL: 'me@example.com' } });
+      expect(r.code, `${to}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/http:\/\/tracker\.example does not use https, so the token would travel in clear text/);
+    }
+  });
+
   it('says what is missing', async () => {
     const file = recordingWithFindings();
     expect((await runCli(['tickets', file, '--to', 'github'])).stderr).toMatch(/--to github needs --repo OWNER\/REPO/);

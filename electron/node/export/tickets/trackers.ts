@@ -11,7 +11,29 @@ const clip = (s: string, max: number) => {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 };
 
-function trimSlash(u: string): string { return u.replace(/\/+$/, ''); }
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/**
+ * Tokens travel only over https; plain http is allowed to this machine (a local proxy or test server) and nowhere else.
+ * Every adapter applies it, so no caller (app, CLI, a future one) can send a token in clear text.
+ */
+export function checkBaseUrl(raw: string | undefined, what: string): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let u: URL;
+  try { u = new URL(raw.trim()); } catch {
+    throw new UserInputError(`"${raw}" is not a web address.`, `Give the ${what} as https://HOST[/path].`);
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.test(u.hostname))) {
+    throw new UserInputError(`The ${what} ${u.origin} does not use https, so the token would travel in clear text.`, 'Use its https:// address.');
+  }
+  if (u.username || u.password) throw new UserInputError(`The ${what} must not contain a user name or password.`, 'Store the token with "Save token" instead.');
+  return u.toString().replace(/\/+$/, '');
+}
+
+/** The adapter's base URL: checked, without a trailing slash. */
+function baseOf(raw: string | undefined, fallback: string, what: string): string {
+  return checkBaseUrl(raw ?? fallback, what) ?? fallback;
+}
 
 function requireText(v: string | undefined, what: string, hint: string): string {
   if (!v || !v.trim()) throw new UserInputError(`${what} is not set.`, hint);
@@ -34,7 +56,7 @@ export const GITHUB_BODY_MAX = 65_536;
 export const GITHUB_LABEL_MAX = 50;
 
 export function githubAdapter(c: GitHubConfig): TrackerAdapter {
-  const base = trimSlash(c.baseUrl ?? 'https://api.github.com');
+  const base = baseOf(c.baseUrl, 'https://api.github.com', 'GitHub server address');
   const owner = requireText(c.owner, 'The GitHub repository owner', 'Pass --github-repo OWNER/REPO.');
   const repo = requireText(c.repo, 'The GitHub repository name', 'Pass --github-repo OWNER/REPO.');
   const token = requireText(c.token, 'The GitHub token', 'Set GLASSHOUSE_GITHUB_TOKEN or store one in the keychain.');
@@ -87,7 +109,7 @@ export interface GitLabConfig extends SinkCommon {
 export const GITLAB_DESCRIPTION_MAX = 1_048_576;
 
 export function gitlabAdapter(c: GitLabConfig): TrackerAdapter {
-  const base = trimSlash(c.baseUrl ?? 'https://gitlab.com');
+  const base = baseOf(c.baseUrl, 'https://gitlab.com', 'GitLab server address');
   const project = requireText(String(c.project ?? ''), 'The GitLab project', 'Pass --gitlab-project GROUP/PROJECT or its numeric id.');
   const token = requireText(c.token, 'The GitLab token', 'Set GLASSHOUSE_GITLAB_TOKEN or store one in the keychain.');
   const extra = checkLabels(c.labels ?? ['security'], 255, 'GitLab');
@@ -174,7 +196,7 @@ function jiraFound(base: string) {
 }
 
 export function jiraCloudAdapter(c: JiraCloudConfig): TrackerAdapter {
-  const base = trimSlash(requireText(c.baseUrl, 'The Jira site URL', 'Pass --jira-url https://SITE.atlassian.net.'));
+  const base = baseOf(requireText(c.baseUrl, 'The Jira site URL', 'Pass --base-url https://SITE.atlassian.net.'), '', 'Jira site address');
   requireText(c.projectKey, 'The Jira project key', 'Pass --jira-project KEY.');
   const email = requireText(c.email, 'The Jira account email', 'Set GLASSHOUSE_JIRA_EMAIL.');
   const token = requireText(c.apiToken, 'The Jira API token', 'Set GLASSHOUSE_JIRA_TOKEN or store one in the keychain.');
@@ -198,7 +220,7 @@ export function jiraCloudAdapter(c: JiraCloudConfig): TrackerAdapter {
 }
 
 export function jiraServerAdapter(c: JiraServerConfig): TrackerAdapter {
-  const base = trimSlash(requireText(c.baseUrl, 'The Jira server URL', 'Pass --jira-url https://jira.example.com.'));
+  const base = baseOf(requireText(c.baseUrl, 'The Jira server URL', 'Pass --base-url https://jira.example.com.'), '', 'Jira server address');
   requireText(c.projectKey, 'The Jira project key', 'Pass --jira-project KEY.');
   const pat = requireText(c.pat, 'The Jira personal access token', 'Set GLASSHOUSE_JIRA_TOKEN or store one in the keychain.');
   const extra = checkLabels(c.labels ?? ['security'], 255, 'Jira');

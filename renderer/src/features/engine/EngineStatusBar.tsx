@@ -19,7 +19,10 @@ export function EngineStatusBar() {
 
   let cls = 'pill pill-wait';
   let text = 'Connecting to the engine…';
-  if (link === 'closed') {
+  if (link === 'no-token') {
+    cls = 'pill pill-bad';
+    text = 'This tab has no access token, so the Glasshouse server will not answer it: open the full URL that `glasshouse serve` printed (it ends in ?token=…).';
+  } else if (link === 'closed') {
     cls = 'pill pill-bad';
     text = 'Lost the connection to the Glasshouse server. Is `glasshouse serve` still running? Reconnecting…';
   } else if (status?.connection === 'connected') {

@@ -124,6 +124,7 @@ function SecretRow({ name }: { name: SecretName }) {
     <div className="secret-row" data-testid={`secret-${name}`}>
       <span className="secret-name">{SECRET_LABEL[name]}</span>
       <span className={info?.set ? 'ok' : 'muted'} data-testid={`secret-state-${name}`}>{label}</span>
+      {info?.set && info.origin && <span className="muted small" data-testid={`secret-origin-${name}`}>only for {visible(info.origin, 200)}</span>}
       {st?.writable && (
         <form className="row-flex" onSubmit={(e) => { e.preventDefault(); if (value.trim()) void save(); }}>
           <input type={name === 'jira-email' ? 'email' : 'password'} autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)}

@@ -116,8 +116,12 @@ export const createExportSlice: StateCreator<AppState, [], [], ExportSlice> = (s
     }
   },
   saveSecret: async (name, value) => {
+    // A token is kept for the server the form names for its tracker (none: the tracker's own host) and sent nowhere else.
+    const f = get().ticketForm;
+    const forForm = name === `${f.kind.split('-')[0]}-token`;
+    const origin = forForm && f.baseUrl.trim() ? f.baseUrl.trim() : undefined;
     try {
-      set({ secretStatus: await getClient().call('secrets.set', { name, value }), secretError: undefined });
+      set({ secretStatus: await getClient().call('secrets.set', { name, value, ...(origin ? { origin } : {}) }), secretError: undefined });
       return true;
     } catch (err) {
       set({ secretError: describeError(err) });
