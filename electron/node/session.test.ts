@@ -91,7 +91,7 @@ describe('CaptureSession and its recording', () => {
     writeFileSync(blocked, 'a file where the data folder should be');
     const statuses: SessionStatus[] = [];
     const s = session(blocked, statuses);
-    await expect(s.startSource(new HeldSource([]), true)).rejects.toThrow(/recordings does not exist \(ENOTDIR\), so recording .* cannot be created/);
+    await expect(s.startSource(new HeldSource([]), true)).rejects.toThrow(/data is a file, not a folder \(ENOTDIR\), so recording .* cannot be created/);
     expect(s.status.state).toBe('idle');
     expect(s.status.error?.message).toMatch(/ENOTDIR/);
     const path = join(dir, 'second.glasshouse');

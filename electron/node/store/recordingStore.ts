@@ -126,21 +126,30 @@ export function storeCreateError(path: string, err: unknown): GlasshouseError {
   if (err instanceof GlasshouseError) return err;
   const e = err as NodeJS.ErrnoException;
   const msg = firstLine(e?.message ?? String(err));
-  const dir = dirname(path);
+  let dir = dirname(path);
   if (e?.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|compiled against a different Node\.js version|invalid ELF header|Could not locate the bindings file|wrong ELF class/.test(msg)) {
     return new GlasshouseError(
       `The SQLite module Glasshouse records with (better-sqlite3) does not match this runtime (${process.versions.electron ? `Electron ${process.versions.electron}` : `Node.js ${process.version}`}), so recording ${path} cannot be created: ${msg}`,
       'Rebuild it for the runtime you run: `npm rebuild better-sqlite3` for the CLI and `npm run serve`, or `npx electron-builder install-app-deps` for the desktop app.',
       'NATIVE_MODULE');
   }
-  // SQLite says only "unable to open database file": ask the file system what is wrong with the folder.
+  // SQLite says only "unable to open database file", and a folder that cannot be made looks "missing": ask the file
+  // system about the nearest folder that exists (read-only, not writable, or not a folder at all).
   let code = e?.code;
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === undefined) {
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'ENOENT' || code === 'ENOTDIR' || code === undefined) {
+    let at = dir;
+    while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
     try {
-      if (!statSync(dir).isDirectory()) code = 'ENOTDIR';
-      else accessSync(dir, fsConstants.W_OK);
+      if (!statSync(at).isDirectory()) {
+        code = 'ENOTDIR';
+        dir = at;
+      } else {
+        accessSync(at, fsConstants.W_OK);
+        if (at !== dir) code = 'ENOENT';
+      }
     } catch (fsErr) {
       code = (fsErr as NodeJS.ErrnoException).code ?? code;
+      dir = at;
     }
   }
   switch (code) {
@@ -150,8 +159,11 @@ export function storeCreateError(path: string, err: unknown): GlasshouseError {
     case 'EROFS':
       return new GlasshouseError(`${dir} is on a read-only file system (EROFS), so recording ${path} cannot be created.`,
         'Record to a writable disk (`--out`, or GLASSHOUSE_DATA_DIR for the app).', 'READ_ONLY');
-    case 'ENOENT': case 'ENOTDIR':
-      return new GlasshouseError(`The folder ${dir} does not exist (${code}), so recording ${path} cannot be created.`,
+    case 'ENOENT':
+      return new GlasshouseError(`The folder ${dir} does not exist (ENOENT), so recording ${path} cannot be created.`,
+        'Create the folder first, or choose another path.', 'NO_FOLDER');
+    case 'ENOTDIR':
+      return new GlasshouseError(`${dir} is a file, not a folder (ENOTDIR), so recording ${path} cannot be created.`,
         'Create the folder first, or choose another path.', 'NO_FOLDER');
     case 'ENOSPC': case 'SQLITE_FULL':
       return new GlasshouseError(`The disk holding ${dir} is full (${code}), so recording ${path} cannot be created.`,
