@@ -7,7 +7,7 @@ import { SyntheticSource } from './capture/synthetic';
 import { RecordingSource } from './capture/recording';
 import { RecordingStore } from './store/index';
 import type { WorldState } from '../common/state/index';
-import type { DockerDiffEntry } from '../common/model/container';
+import type { DockerDiffEntry } from '../common/state/fileTable';
 import type { ContainerInfoProvider } from './capture/containerInfo';
 
 const dirs: string[] = [];

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerSummary } from '../common/model/container';
 import type { RuntimeEvent } from '../common/model/event';
+import type { FileChange } from '../common/model/process';
+import { WorldState } from '../common/state/worldState';
 import type { SessionStatus } from '../common/ipc/contract';
 import { BaseSource } from './capture/source';
 import { SyntheticSource } from './capture/synthetic';
@@ -46,7 +48,7 @@ class HeldSource extends BaseSource {
     yield this.events;
     await this.released;
   }
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     await super.stop();
     this.release();
   }
@@ -99,4 +101,29 @@ describe('CaptureSession and its recording', () => {
     expect(again).toMatchObject({ state: 'capturing', recordingPath: path, error: undefined });
     expect((await s.stop()).state).toBe('stopped');
   }, 30_000);
+
+  it('shows, when a recording is reopened, what it could not save when it was made', async () => {
+    const dir = tmp();
+    const path = join(dir, 'lossy.glasshouse');
+    const store = RecordingStore.create(path);
+    const world = new WorldState();
+    const events = new SyntheticSource({ events: 500, seed: 3 }).all();
+    world.applyBatch(events);
+    store.appendEvents(events);
+    const delta = world.takeDelta();
+    // a file change without a path: the schema rejects that one row
+    store.applyDelta({ ...delta, files: [{ ...delta.files[0], path: undefined } as unknown as FileChange, ...delta.files.slice(1)] });
+    store.close();
+    const s = session(dir);
+    await s.openRecording(path);
+    await waitUntil(() => s.status.state === 'stopped');
+    expect(s.status.loss).toMatchObject({ unsaved: 1, unsavedReasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
+  }, 30_000);
 });
+
+async function waitUntil(ok: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -16,7 +16,7 @@ import { LiveSource, type SensorLike } from './capture/live';
 import { RecordingSource } from './capture/recording';
 import type { CaptureSource, CaptureStats } from './capture/source';
 import { Recorder, type RecorderHealth, type RecorderSummary } from './recorder';
-import { RecordingStore, storeCreateError } from './store/index';
+import { RecordingStore, storeCreateError, type RecordedLoss } from './store/index';
 import { prepareReplay } from './replay';
 import { HELPER_LABEL } from './docker/helper-container';
 
@@ -75,6 +75,15 @@ export function lossOf(stats: CaptureStats, health?: RecorderHealth): LossCounte
   return loss;
 }
 
+/** A replay's loss: what the recording could not save when it was made, and the errors caught then and now. */
+function withRecordedLoss(loss: LossCounters, recorded: RecordedLoss | undefined): LossCounters {
+  if (!recorded) return loss;
+  return {
+    ...loss, unsaved: recorded.unsaved, unsavedReasons: recorded.unsavedReasons,
+    observerErrors: recorded.observerErrors + (loss.observerErrors ?? 0), subscriberErrors: recorded.subscriberErrors + (loss.subscriberErrors ?? 0),
+  };
+}
+
 /** A watch that failed, as the status lists it: the sensor's sentence (a SensorError's message and hint) or the error's words. */
 function unwatchedOf(c: { id: string; name?: string }, err: unknown): UnwatchedContainer {
   const e = err instanceof GlasshouseError ? err : undefined;
@@ -107,6 +116,8 @@ export class CaptureSession {
   private statusTimer: NodeJS.Timeout | undefined;
   private store: RecordingStore | undefined;
   private actions = 0;
+  /** What the recording being replayed lost when it was made: its loss banner shows it too. */
+  private recordedLoss: RecordedLoss | undefined;
   /** The running capture's way to keep a container (set by follow()). */
   private adopt: ((c: ContainerSummary) => void) | undefined;
 
@@ -350,6 +361,7 @@ export class CaptureSession {
       throw err;
     }
     const detector = this.assemble(source, replay.world, replay.info);
+    this.recordedLoss = replay.recordedLoss;
     for (const c of replay.world.containers.list()) if (c.detail) detector.addPosture(c.detail);
     this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined, unwatched: undefined });
     // A bad file fails here with a FileFormatError naming it; the file is only read, never removed.
@@ -369,7 +381,7 @@ export class CaptureSession {
     this.stopFollowing?.();
     this.stopFollowing = undefined;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    const loss = this.source ? lossOf(this.source.stats(), summary) : this.current.loss;
+    const loss = this.source ? withRecordedLoss(lossOf(this.source.stats(), summary), this.recordedLoss) : this.current.loss;
     return this.setStatus({
       state: summary.error ? 'error' : 'stopped', endedAt: Date.now(), events: summary.events, loss,
       ...(summary.error ? { error: serializeError(summary.error) } : {}),
@@ -381,6 +393,7 @@ export class CaptureSession {
     this.subs.clear();
     this.watched.clear();
     this.unwatched.clear();
+    this.recordedLoss = undefined;
     this.adopt = undefined;
     this.recorder = undefined;
     this.detector = undefined;

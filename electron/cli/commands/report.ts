@@ -10,7 +10,7 @@ import { chooseFormat, writeReport } from '../../node/export/write';
 import type { EventKind, SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket } from '../../common/model/process';
 import { SEVERITY_RANK, type Finding } from '../../common/model/finding';
-import { RecordingStore, UNSAVED_META } from '../../node/store/index';
+import { RecordingStore } from '../../node/store/index';
 
 const USAGE = `Usage: glasshouse report FILE.glasshouse [--format FORMAT] [--out FILE]
 
@@ -94,18 +94,11 @@ export function buildReport(store: RecordingStore): RecordingReport {
   const info = store.info();
   const stats = store.sensorStats();
   const last: SensorStats | undefined = stats[stats.length - 1];
-  let capture: {
-    sourceDropped?: number; unsaved?: number; unsavedReasons?: Record<string, number>; source?: string;
-    observerErrors?: { count?: number }; subscriberErrors?: { count?: number };
-  } = {};
+  let capture: { sourceDropped?: number; source?: string } = {};
   try {
     capture = JSON.parse(store.metaValue('capture') ?? '{}');
   } catch { /* older or partial recordings */ }
-  // The writer's own count at the close is the final word (it includes rows of the last batch); older files lack it.
-  let unsaved: { count?: number; reasons?: Record<string, number> } = {};
-  try {
-    unsaved = JSON.parse(store.metaValue(UNSAVED_META) ?? '{}');
-  } catch { /* older or partial recordings */ }
+  const lost = store.recordedLoss();
   return {
     schema: SUMMARY_SCHEMA,
     recording: {
@@ -124,10 +117,8 @@ export function buildReport(store: RecordingStore): RecordingReport {
     events: { total: info.events, byKind: info.eventsByKind },
     drops: {
       ringDrops: last?.ringDrops ?? 0, queueDrops: last?.queueDrops ?? 0, corruptFrames: last?.corruptFrames ?? 0,
-      sourceDropped: capture.sourceDropped ?? 0, unsaved: Math.max(unsaved.count ?? 0, capture.unsaved ?? 0),
-      unsavedReasons: { ...(capture.unsavedReasons ?? {}), ...(unsaved.reasons ?? {}) }, gaps: store.gaps(),
-      unsupportedKinds: last?.unsupportedKinds ?? [],
-      observerErrors: capture.observerErrors?.count ?? 0, subscriberErrors: capture.subscriberErrors?.count ?? 0,
+      sourceDropped: capture.sourceDropped ?? 0, unsaved: lost.unsaved, unsavedReasons: lost.unsavedReasons, gaps: store.gaps(),
+      unsupportedKinds: last?.unsupportedKinds ?? [], observerErrors: lost.observerErrors, subscriberErrors: lost.subscriberErrors,
       finished: info.meta.finishedAt !== undefined,
     },
     findings: store.listFindings().sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.first - b.first).map(reportFinding),

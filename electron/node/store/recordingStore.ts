@@ -12,7 +12,7 @@ import { FileFormatError, GlasshouseError, UserInputError } from '../../common/i
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
 import { ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
-import { WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
+import { UNSAVED_META, WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
 
 export interface StoreOptions {
   /** Flush the write queue at least this often (ms). */
@@ -65,6 +65,14 @@ export interface EventQuery {
   limit?: number;
   /** The newest `limit` events of the window instead of the first (a window that follows a live capture). */
   newest?: boolean;
+}
+
+/** What a recording lost while it was made (see RecordingStore.recordedLoss). */
+export interface RecordedLoss {
+  unsaved: number;
+  unsavedReasons: UnsavedReasons;
+  observerErrors: number;
+  subscriberErrors: number;
 }
 
 /** A stored event with its row id (the recording's order). */
@@ -574,6 +582,28 @@ export class RecordingStore {
       source: m.get('source'),
       finishedAt: m.has('finished_at') ? Number(m.get('finished_at')) : undefined,
       stopReason: m.get('stop_reason'),
+    };
+  }
+
+  /**
+   * What the recording says it lost while it was made: the writer's count at the close (UNSAVED_META) or else the
+   * capture's, by reason, and the exceptions caught in the pipeline. Older files know none of it (all zero).
+   */
+  recordedLoss(): RecordedLoss {
+    const json = <T>(key: string): Partial<T> => {
+      try {
+        return JSON.parse(this.metaValue(key) ?? '{}') as Partial<T>;
+      } catch {
+        return {}; // older or partial recordings
+      }
+    };
+    const capture = json<{ unsaved: number; unsavedReasons: UnsavedReasons; observerErrors: { count: number }; subscriberErrors: { count: number } }>('capture');
+    const closed = json<{ count: number; reasons: UnsavedReasons }>(UNSAVED_META);
+    return {
+      unsaved: Math.max(closed.count ?? 0, capture.unsaved ?? 0),
+      unsavedReasons: { ...(capture.unsavedReasons ?? {}), ...(closed.reasons ?? {}) },
+      observerErrors: capture.observerErrors?.count ?? 0,
+      subscriberErrors: capture.subscriberErrors?.count ?? 0,
     };
   }
 

@@ -78,7 +78,7 @@ describe('capture start and capture path failures', () => {
     try {
       const st = await waitFor('both decided', () => {
         const s = session.status;
-        return s.containers?.includes(kept.id) && s.unwatched?.length && s;
+        return s.containers?.includes(kept.id) && !!s.unwatched?.length ? s : undefined;
       }, 30_000);
       expect(st.containers).toEqual([kept.id]);
       expect(st.unwatched).toEqual([expect.objectContaining({ id: gone.id, name: gone.name })]);
