@@ -129,4 +129,20 @@ describe('Recorder', () => {
     stored.close();
     expect(writes).toBeGreaterThan(0);
   }, 30_000);
+
+  it('a `docker diff` answer it cannot fold costs that diff, never the close (the recording finishes)', async () => {
+    const path = tmpFile('odd-diff.glasshouse');
+    const info: ContainerInfoProvider = { inspect: async () => undefined, diff: async () => ({ Changes: null }) as unknown as DockerDiffEntry[] };
+    const rec = new Recorder({ source: new SyntheticSource({ events: 1000, seed: 2, containers: 1 }), store: RecordingStore.create(path), info });
+    await rec.start();
+    const summary = await Promise.race([rec.done, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    expect(summary).not.toBe('hung');
+    const s = summary as Exclude<typeof summary, 'hung'>;
+    expect(s.error).toBeUndefined();
+    expect(Object.keys(s.unsavedReasons)).toEqual([expect.stringMatching(/^docker diff of \w+: .*not iterable/)]);
+    const stored = RecordingStore.open(path, { readonly: true });
+    expect(stored.info().meta.finishedAt).toBeGreaterThan(0);
+    expect(stored.info().events).toBe(1000);
+    stored.close();
+  }, 30_000);
 });

@@ -166,6 +166,8 @@ export class Recorder {
   /** Seeded (pre-existing) processes, kept in the recording so a replay starts from the same tree. */
   private readonly appliedSeeds: ProcessSeed[] = [];
   private readonly observerErrors: CallbackErrors = { count: 0 };
+  /** Containers whose final `docker diff` could not be folded in (and so is not in the recording), by reason. */
+  private readonly diffFailures: Record<string, number> = {};
   private readonly subscriberErrors: CallbackErrors = { count: 0 };
   /** The observer's per-event hook, guarded: one throwing event never aborts the batch the state tables are applying. */
   private readonly onEvent: ((e: RuntimeEvent) => void) | undefined;
@@ -296,10 +298,15 @@ export class Recorder {
       // docker diff at the end is the image-relative truth, including changes made before capture began.
       await Promise.all(this.world.containers.list().map(async (c) => {
         const diff = await info.diff(c.id).catch(() => undefined);
-        if (diff) {
+        if (!diff) return;
+        try {
           this.world.mergeDiff(c.id, diff);
-          // Kept in the recording so a replay merges the same image-relative truth (see electron/node/replay.ts).
-          if (store && !store.failed) store.setMeta(diffMetaKey(c.id), JSON.stringify(diff));
+          // Kept in the recording so a replay merges the same image-relative truth (see electron/node/replay.ts):
+          // as the entries merged (an array), whatever iterable the answer was.
+          if (store && !store.failed) store.setMeta(diffMetaKey(c.id), JSON.stringify(Array.from(diff)));
+        } catch (err) {
+          // An answer of a shape the file table cannot fold costs that container's diff, never the recording's close.
+          this.diffFailures[`docker diff of ${c.ref.name || c.id.slice(0, 12)}: ${(err as Error).message}`.slice(0, 200)] = 1;
         }
       }));
     }
@@ -338,13 +345,13 @@ export class Recorder {
   /** What is lost or failed so far: unsaved rows and events by reason, observer and subscriber exceptions. */
   health(): RecorderHealth {
     const w = this.opts.store?.stats();
-    const unsavedReasons: Record<string, number> = { ...(w?.unsavedReasons ?? {}) };
+    const unsavedReasons: Record<string, number> = { ...(w?.unsavedReasons ?? {}), ...this.diffFailures };
     if (w?.discarded) {
       const why = `not written after the recording stopped${this.error?.code ? ` (${this.error.code})` : ''}`;
       unsavedReasons[why] = (unsavedReasons[why] ?? 0) + w.discarded;
     }
     return {
-      unsaved: (w?.discarded ?? 0) + (w?.unsaved ?? 0), unsavedReasons,
+      unsaved: (w?.discarded ?? 0) + (w?.unsaved ?? 0) + Object.keys(this.diffFailures).length, unsavedReasons,
       observerErrors: { ...this.observerErrors }, subscriberErrors: { ...this.subscriberErrors },
     };
   }

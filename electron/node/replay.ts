@@ -29,7 +29,9 @@ export function prepareReplay(path: string): ReplayContext {
       details.set(c.id, c);
       world.upsertContainer(c.detail ?? c.ref);
       const d = store.metaValue(diffMetaKey(c.id));
-      if (d) diffs.set(c.id, JSON.parse(d) as DockerDiffEntry[]);
+      // Older recordings may hold a diff that is not a list (a serialised Buffer): such a diff is left out.
+      const parsed: unknown = d ? JSON.parse(d) : undefined;
+      if (Array.isArray(parsed)) diffs.set(c.id, parsed as DockerDiffEntry[]);
     }
     const seeds = store.metaValue(SEEDS_META);
     if (seeds) world.seedProcesses(JSON.parse(seeds) as ProcessSeed[]);

@@ -29,7 +29,7 @@ export function describeLoss(loss: LossCounters | undefined, w?: readonly [numbe
   if (loss.unsaved) {
     const reasons = Object.entries(loss.unsavedReasons ?? {}).sort((a, b) => b[1] - a[1]);
     const why = reasons.slice(0, 3).map(([r, k]) => `${n(k)} × ${r}`).join('; ');
-    out.push({ severity: 'bad', text: `${n(loss.unsaved)} events or rows could not be saved in the recording${why ? ` (${why}${reasons.length > 3 ? `; ${reasons.length - 3} more reasons` : ''})` : ''}: reopening it will show less than this capture.` });
+    out.push({ severity: 'bad', text: `${n(loss.unsaved)} ${loss.unsaved === 1 ? 'event or row' : 'events or rows'} could not be saved in the recording${why ? ` (${why}${reasons.length > 3 ? `; ${reasons.length - 3} more reasons` : ''})` : ''}: reopening it will show less than this capture.` });
   }
   const pipeline = (loss.observerErrors ?? 0) + (loss.subscriberErrors ?? 0);
   if (pipeline > 0) {
