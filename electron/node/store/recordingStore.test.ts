@@ -153,6 +153,14 @@ describe('RecordingStore', () => {
     expect(ro.listFindings().map((x) => x.fingerprint)).toEqual([f.fingerprint]);
     expect(JSON.parse(ro.metaValue(UNSAVED_META)!)).toEqual({ count: 1, reasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
     ro.close();
+    // Reopened for writing (as `glasshouse scan` does to add policy findings): the count is kept, not reset.
+    const again = RecordingStore.open(p);
+    again.saveFindings([{ ...f, fingerprint: 'ce'.repeat(32) }]);
+    again.close();
+    const last = RecordingStore.open(p, { readonly: true });
+    expect(JSON.parse(last.metaValue(UNSAVED_META)!)).toEqual({ count: 1, reasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
+    expect(last.listFindings()).toHaveLength(2);
+    last.close();
   });
 
   it('counts a finding that cannot be serialised, and writes the others', () => {

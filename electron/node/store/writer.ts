@@ -146,11 +146,15 @@ parentPort.on('message', (m) => {
         }
         for (const [name, args] of m.after || []) runRow(name, args);
         if (m.close) {
-          // What could not be written, kept in the file (the main thread's own count comes with the close message).
-          const reasons = Object.assign({}, unsavedReasons);
+          // What could not be written, kept in the file (the main thread's own count comes with the close message),
+          // added to what an earlier writing session of this file counted (a scan reopens it to add policy findings).
+          let prev = {};
+          try { prev = JSON.parse((db.prepare('SELECT value FROM meta WHERE key = ?').get('${UNSAVED_META}') || {}).value || '{}'); } catch {}
+          const reasons = Object.assign({}, prev.reasons || {});
+          for (const [r, n] of Object.entries(unsavedReasons)) addReason(reasons, r, n);
           for (const [r, n] of Object.entries(batchReasons)) addReason(reasons, r, n);
           for (const [r, n] of Object.entries((m.unsaved && m.unsaved.reasons) || {})) addReason(reasons, r, n);
-          const count = unsavedTotal + ((m.unsaved && m.unsaved.count) || 0);
+          const count = (prev.count || 0) + unsavedTotal + ((m.unsaved && m.unsaved.count) || 0);
           st.meta.run('${UNSAVED_META}', JSON.stringify({ count, reasons }));
         }
       })();
