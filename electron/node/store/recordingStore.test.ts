@@ -9,7 +9,7 @@ import { SyntheticSource } from '../capture/synthetic';
 import { WorldState } from '../../common/state/index';
 import { FileFormatError, NotFoundError, UserInputError } from '../../common/ipc/errors';
 import type { Finding } from '../../common/model/finding';
-import { RecordingStore, storeCreateError } from './recordingStore';
+import { RecordingStore, storeCreateError, writeFailureError } from './recordingStore';
 import { RecentRecordings } from './recent';
 import { APPLICATION_ID, MIGRATIONS } from './schema';
 import type { RuntimeEvent } from '../../common/model/event';
@@ -181,6 +181,16 @@ describe('RecordingStore', () => {
     ro.close();
   });
 
+  it('names an I/O error and a file gone read-only as such, with what to do', () => {
+    const io = writeFailureError('/r/x.glasshouse', { code: 'SQLITE_IOERR_WRITE', message: 'disk I/O error' }, 'T');
+    expect(io.code).toBe('IO_ERROR');
+    expect(io.message).toBe('The disk holding recording /r/x.glasshouse reported an I/O error (SQLITE_IOERR_WRITE: disk I/O error): recording stopped at T; everything saved before then is in the file.');
+    expect(io.hint).toMatch(/failing or was removed/);
+    expect(writeFailureError('/r/x.glasshouse', { code: 'EIO', message: 'i/o error' }, 'T').code).toBe('IO_ERROR');
+    expect(writeFailureError('/r/x.glasshouse', { code: 'SQLITE_READONLY_DBMOVED', message: 'attempt to write a readonly database' }, 'T').code).toBe('READ_ONLY');
+    expect(writeFailureError('/r/x.glasshouse', { code: 'ENOSPC', message: 'no space' }, 'T').code).toBe('DISK_FULL');
+  });
+
   describe('on a real full disk (a 1 MB tmpfs)', () => {
     let mnt: string | undefined;
     afterEach(() => {
@@ -228,6 +238,15 @@ describe('RecordingStore', () => {
     expect(abi.code).toBe('NATIVE_MODULE');
     expect(abi.message).toMatch(/better-sqlite3\) does not match this runtime \(Node\.js v\d+/);
     expect(abi.hint).toMatch(/npm rebuild better-sqlite3/);
+    // A real loader failure: the addon file is not a shared object at all.
+    const bogus = join(d, 'better_sqlite3.node');
+    writeFileSync(bogus, 'not an ELF file');
+    let loaderError: unknown;
+    try { new Database(join(d, 'y.glasshouse'), { nativeBinding: bogus }); } catch (e) { loaderError = e; }
+    expect((loaderError as NodeJS.ErrnoException).code).toBe('ERR_DLOPEN_FAILED');
+    const real = storeCreateError(join(d, 'y.glasshouse'), loaderError);
+    expect(real.code).toBe('NATIVE_MODULE');
+    expect(real.message).toMatch(/does not match this runtime \(Node\.js v[^)]*\), so recording .*y\.glasshouse cannot be created: .*better_sqlite3\.node: file too short/);
     const denied = storeCreateError(join(d, 'x.glasshouse'), Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
     expect(denied.message).toContain(`Glasshouse may not write in ${d} (permission denied, EACCES)`);
     expect(denied.code).toBe('PERMISSION_DENIED');
