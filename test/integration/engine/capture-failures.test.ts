@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe('capture start and capture path failures', () => {
   it('a recording that cannot be created leaves the session idle with the cause, the helper stopped, and the next Capture works', async () => {
-    const c = await runContainer();
+    const c = await runContainer({ args: ['--network', 'none'] });
     await waitFor('catalog has the container', () => engine.catalog.get(c.id)?.state === 'running');
     await expect(engine.handlers['capture.start']({ containers: [c.name] })).rejects.toThrow(/is on a read-only file system \(EROFS\), so recording .* cannot be created/);
     const st = engine.session.status;
@@ -62,8 +62,8 @@ describe('capture start and capture path failures', () => {
   }, 120_000);
 
   it('lists a container the sensor could not watch with its sentence, and only the others as watched', async () => {
-    const gone = await runContainer();
-    const kept = await runContainer();
+    const gone = await runContainer({ args: ['--network', 'none'] });
+    const kept = await runContainer({ args: ['--network', 'none'] });
     await waitFor('catalog has both', () => engine.catalog.get(gone.id)?.state === 'running' && engine.catalog.get(kept.id)?.state === 'running');
     // The catalog's picture a moment ago (both running); one of them is removed before the capture reaches it.
     const snapshot = [engine.catalog.get(gone.id)!, engine.catalog.get(kept.id)!];

@@ -94,4 +94,18 @@ describe('glasshouse record / report', () => {
     expect(txt.out).toContain('unsaved: 1 × file: NOT NULL constraint failed: files.path');
     expect(txt.out).not.toContain('not closed cleanly');
   });
+
+  it('records a read-only container that changes nothing beside a busy one: finished, nothing unsaved, findings of both', async () => {
+    const quiet = await runContainer({ args: ['--read-only', '--network', 'none'], cmd: ['sleep', '600'] });
+    const busy = await runContainer({ args: ['--network', 'none'], cmd: ['sh', '-c', 'sleep 1; while true; do echo x > /etc/gh-mark; sleep 0.5; done'] });
+    const file = join(dir, 'both.glasshouse');
+    const rec = await cli(['record', '--container', quiet.name, '--container', busy.name, '--duration', '5s', '--out', file]);
+    expect(rec.code, rec.err).toBe(0);
+    expect(rec.err).not.toMatch(/failed|not saved/);
+    const report = JSON.parse((await cli(['report', file, '--format', 'json'])).out);
+    expect(report.drops).toMatchObject({ finished: true, unsaved: 0, unsavedReasons: {}, observerErrors: 0, subscriberErrors: 0 });
+    const of = (id: string) => report.findings.filter((f: { container: { id: string } }) => f.container.id === id).map((f: { rule: string }) => f.rule);
+    expect(of(quiet.id)).toEqual(expect.arrayContaining(['cis-docker-4.1'])); // posture of the quiet one is kept
+    expect(of(busy.id)).toEqual(expect.arrayContaining(['cis-docker-4.1', 'Write below etc'])); // and the busy one's runtime finding
+  }, 60_000);
 });
