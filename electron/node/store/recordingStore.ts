@@ -232,6 +232,7 @@ export class RecordingStore {
   private queuedContainers = new Set<ContainerRecord>();
   private queuedResources: ResourceSample[] = [];
   private queuedStats: SensorStats[] = [];
+  private queuedFindings = new Map<string, WriteOp>();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private failure: GlasshouseError | undefined;
@@ -401,11 +402,18 @@ export class RecordingStore {
     this.writeNow([['meta', [key, value]]]);
   }
 
-  /** Saves (upserts by fingerprint) findings from the rules engine. */
+  /**
+   * Saves (upserts by fingerprint) findings from the rules engine at the next flush (≤ flushIntervalMs), coalesced by
+   * fingerprint: a capture hands over changed findings every tick without forcing the state rows out with them.
+   */
   saveFindings(findings: Finding[]): void {
-    const ops: WriteOp[] = [];
-    for (const f of findings) this.row(ops, 'finding', () => [f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f)]);
-    if (ops.length) this.writeNow(ops);
+    if (this.readonly) throw new GlasshouseError(`Recording ${this.path} is open read-only.`);
+    if (this.failure || this.closed || this.checkWriter()) return;
+    for (const f of findings) {
+      const one: WriteOp[] = [];
+      this.row(one, 'finding', () => [f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f)]);
+      if (one.length) this.queuedFindings.set(f.fingerprint, one[0]);
+    }
   }
 
   /** One row's arguments; a row that cannot be serialised is counted as unsaved with its reason, and the rest go on. */
@@ -486,6 +494,10 @@ export class RecordingStore {
       }
     }
     const ops = this.pendingOps;
+    if (this.queuedFindings.size) {
+      for (const op of this.queuedFindings.values()) ops.push(op);
+      this.queuedFindings = new Map();
+    }
     if (withState) this.stateOps(ops);
     const chunks = this.sealed;
     if (ops.length === 0 && chunks.length === 0) return true;
@@ -565,6 +577,7 @@ export class RecordingStore {
     this.sealed = [];
     this.sealedEvents = 0;
     this.pendingOps = [];
+    this.queuedFindings = new Map();
     for (const l of this.failureListeners) l(this.failure);
   }
 
