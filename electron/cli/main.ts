@@ -66,10 +66,24 @@ export function main(): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A reader that went away (`| head`) is no error of ours: stop writing and leave quietly.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
+  }
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), interrupted })
-    .then((code) => {
+    .then(async (code) => {
       process.exitCode = code;
+      // Output to a pipe is written asynchronously: exiting now would cut it off (a JSON report at 64 kB multiples).
+      await Promise.all([drained(process.stdout), drained(process.stderr)]);
       // Commands close what they open; exit explicitly so a stray handle never hangs a CI job.
       setImmediate(() => process.exit(code));
     });
+}
+
+/** Resolves once everything written to `s` so far has been handed to the OS (a write's callback runs after the ones before it). */
+export function drained(s: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    if ((s as { destroyed?: boolean }).destroyed || (s as { writableEnded?: boolean }).writableEnded) return resolve();
+    s.write('', () => resolve());
+  });
 }

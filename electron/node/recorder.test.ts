@@ -7,6 +7,8 @@ import { SyntheticSource } from './capture/synthetic';
 import { RecordingSource } from './capture/recording';
 import { RecordingStore } from './store/index';
 import type { WorldState } from '../common/state/index';
+import type { DockerDiffEntry } from '../common/state/fileTable';
+import type { ContainerInfoProvider } from './capture/containerInfo';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -77,4 +79,70 @@ describe('Recorder', () => {
     expect(slowFrames.flatMap((f) => f.tail).every((e) => e.containerId === only)).toBe(true);
     expect(rec.world.counters.events).toBe(400_000);
   }, 60_000);
+
+  it('counts observer and subscriber exceptions in its summary and in the recording, and captures every event', async () => {
+    const path = tmpFile('errors.glasshouse');
+    let thrown = 0;
+    const rec = new Recorder({
+      source: new SyntheticSource({ events: 20_000, seed: 4, batchSize: 1000 }), store: RecordingStore.create(path),
+      observer: {
+        onEvent: (e) => { if (e.seq % 1000 === 0) { thrown++; throw new Error(`rule blew up at ${e.seq}`); } },
+        onBatch: () => { throw new Error('batch hook failed'); },
+      },
+    });
+    rec.subscribe(() => { throw new Error('view failed'); });
+    rec.subscribe(async () => { throw new Error('async view failed'); });
+    await rec.start();
+    const summary = await rec.done;
+    expect(summary.error).toBeUndefined();
+    expect(summary.events).toBe(20_000);
+    expect(thrown).toBeGreaterThan(10);
+    expect(summary.observerErrors.count - thrown).toBeGreaterThan(10); // and one per batch from onBatch
+    expect(summary.observerErrors.last).toMatch(/batch hook failed|rule blew up/);
+    expect(summary.subscriberErrors.count).toBeGreaterThanOrEqual(2);
+    expect(summary.subscriberErrors.last).toMatch(/view failed/);
+    const stored = RecordingStore.open(path, { readonly: true });
+    expect(stored.info().events).toBe(20_000);
+    const capture = JSON.parse(stored.metaValue('capture')!);
+    expect(capture.observerErrors.count).toBe(summary.observerErrors.count);
+    expect(capture.subscriberErrors.count).toBeGreaterThanOrEqual(2);
+    stored.close();
+  }, 30_000);
+
+  it('a `docker diff` row the schema rejects costs that row, not the recording: finished, counted with its reason', async () => {
+    const path = tmpFile('diff.glasshouse');
+    // What dockerode handed back for a container that changed nothing: a Buffer holding `null\n`, iterated as entries.
+    const info: ContainerInfoProvider = { inspect: async () => undefined, diff: async () => Buffer.from('null\n') as unknown as DockerDiffEntry[] };
+    const rec = new Recorder({ source: new SyntheticSource({ events: 5000, seed: 8, containers: 2 }), store: RecordingStore.create(path), info });
+    let writes = 0;
+    rec.subscribe(() => { writes++; });
+    await rec.start();
+    const summary = await rec.done;
+    expect(summary.error).toBeUndefined();
+    expect(summary.unsaved).toBe(2); // one pathless file row per container
+    expect(summary.unsavedReasons).toEqual({ 'file: NOT NULL constraint failed: files.path': 2 });
+    const stored = RecordingStore.open(path, { readonly: true });
+    expect(stored.info().meta.finishedAt).toBeGreaterThan(0);
+    expect(stored.info().events).toBe(5000);
+    expect(stored.files().length).toBe(rec.world.files.list().filter((f) => f.path !== undefined).length);
+    expect(JSON.parse(stored.metaValue('unsaved')!)).toEqual({ count: 2, reasons: { 'file: NOT NULL constraint failed: files.path': 2 } });
+    stored.close();
+    expect(writes).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('a `docker diff` answer it cannot fold costs that diff, never the close (the recording finishes)', async () => {
+    const path = tmpFile('odd-diff.glasshouse');
+    const info: ContainerInfoProvider = { inspect: async () => undefined, diff: async () => ({ Changes: null }) as unknown as DockerDiffEntry[] };
+    const rec = new Recorder({ source: new SyntheticSource({ events: 1000, seed: 2, containers: 1 }), store: RecordingStore.create(path), info });
+    await rec.start();
+    const summary = await Promise.race([rec.done, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    expect(summary).not.toBe('hung');
+    const s = summary as Exclude<typeof summary, 'hung'>;
+    expect(s.error).toBeUndefined();
+    expect(Object.keys(s.unsavedReasons)).toEqual([expect.stringMatching(/^docker diff of \w+: .*not iterable/)]);
+    const stored = RecordingStore.open(path, { readonly: true });
+    expect(stored.info().meta.finishedAt).toBeGreaterThan(0);
+    expect(stored.info().events).toBe(1000);
+    stored.close();
+  }, 30_000);
 });

@@ -27,12 +27,39 @@ export interface RecorderOptions {
   observer?: RecorderObserver;
 }
 
+/**
+ * Sees the capture as it runs. An observer that throws never stops capture or costs the recording its close: each
+ * exception is counted in the summary (`observerErrors`) with the last message.
+ */
 export interface RecorderObserver {
   onBatch?(batch: readonly RuntimeEvent[], world: WorldState): void;
   /** Sees each event right after the state tables applied it (preferred: state as of that event). */
   onEvent?(event: RuntimeEvent): void;
-  /** Last writes into the recording (findings) before it is closed. */
+  /**
+   * Writes what it raised since its last call (findings) into the recording: called every tick (~50 ms) and once
+   * more before the close, so a recording that stops early (disk full, crash) keeps what was seen until then.
+   */
+  flushTo?(store: RecordingStore): void;
+  /** Last writes into the recording before it is closed (after the final flushTo). */
   beforeClose?(store: RecordingStore): void;
+}
+
+/** Exceptions of one kind of callback: how many, and the last one's message. */
+export interface CallbackErrors {
+  count: number;
+  last?: string;
+}
+
+/** What a recorder lost or could not do, so far (live status) or in the end (summary). */
+export interface RecorderHealth {
+  /** Events and rows not in the recording: discarded after a write failure, or rejected by the schema one by one. */
+  unsaved: number;
+  /** `unsaved` by reason (a row's SQLite error, or why the recording stopped). */
+  unsavedReasons: Record<string, number>;
+  /** Exceptions thrown by the observer (rules, findings), caught and counted. */
+  observerErrors: CallbackErrors;
+  /** Exceptions (or rejections) of live subscribers, caught and counted. */
+  subscriberErrors: CallbackErrors;
 }
 
 export interface SubscriptionFilter {
@@ -64,14 +91,12 @@ export interface Subscription {
   stats(): { frames: number; coalesced: number; dropped: number };
 }
 
-export interface RecorderSummary {
+export interface RecorderSummary extends RecorderHealth {
   events: number;
   duplicates: number;
   /** Events the source dropped (slow consumer) or the sensor lost (ring/queue drops). */
   sourceDropped: number;
   sensorDrops: number;
-  /** Events that could not be stored after a write failure. */
-  unsaved: number;
   durationMs: number;
   end: CaptureEnd;
   /** Why recording stopped early (disk full, sensor failure), as a user-facing error. */
@@ -79,6 +104,11 @@ export interface RecorderSummary {
 }
 
 const TAIL_RING = 1024;
+
+function noteError(into: CallbackErrors, err: unknown): void {
+  into.count++;
+  into.last = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+}
 
 class Subscriber {
   pending: WorldDelta | undefined;
@@ -135,10 +165,24 @@ export class Recorder {
   private lastSensorTs = 0;
   /** Seeded (pre-existing) processes, kept in the recording so a replay starts from the same tree. */
   private readonly appliedSeeds: ProcessSeed[] = [];
+  private readonly observerErrors: CallbackErrors = { count: 0 };
+  /** Containers whose final `docker diff` could not be folded in (and so is not in the recording), by reason. */
+  private readonly diffFailures: Record<string, number> = {};
+  private readonly subscriberErrors: CallbackErrors = { count: 0 };
+  /** The observer's per-event hook, guarded: one throwing event never aborts the batch the state tables are applying. */
+  private readonly onEvent: ((e: RuntimeEvent) => void) | undefined;
 
   constructor(private readonly opts: RecorderOptions) {
     this.world = opts.world ?? new WorldState();
     this.done = new Promise((r) => (this.resolveDone = r));
+    const observe = opts.observer?.onEvent;
+    this.onEvent = observe && ((e) => {
+      try {
+        observe(e);
+      } catch (err) {
+        noteError(this.observerErrors, err);
+      }
+    });
     opts.store?.onFailure((err) => {
       this.error = err;
       void this.stop();
@@ -204,8 +248,8 @@ export class Recorder {
           this.appliedSeeds.push(...seeds);
         }
         if (batch.length === 0) continue;
-        this.world.applyBatch(batch, this.opts.observer?.onEvent);
-        this.opts.observer?.onBatch?.(batch, this.world);
+        this.world.applyBatch(batch, this.onEvent);
+        this.observe((o) => o.onBatch?.(batch, this.world));
         store?.appendEvents(batch);
         // Only the last TAIL_RING events of a batch can survive in the ring.
         for (let i = Math.max(0, batch.length - TAIL_RING); i < batch.length; i++) this.tail[(this.tailCount + i) % TAIL_RING] = batch[i];
@@ -254,10 +298,15 @@ export class Recorder {
       // docker diff at the end is the image-relative truth, including changes made before capture began.
       await Promise.all(this.world.containers.list().map(async (c) => {
         const diff = await info.diff(c.id).catch(() => undefined);
-        if (diff) {
+        if (!diff) return;
+        try {
           this.world.mergeDiff(c.id, diff);
-          // Kept in the recording so a replay merges the same image-relative truth (see electron/node/replay.ts).
-          if (store && !store.failed) store.setMeta(diffMetaKey(c.id), JSON.stringify(diff));
+          // Kept in the recording so a replay merges the same image-relative truth (see electron/node/replay.ts):
+          // as the entries merged (an array), whatever iterable the answer was.
+          if (store && !store.failed) store.setMeta(diffMetaKey(c.id), JSON.stringify(Array.from(diff)));
+        } catch (err) {
+          // An answer of a shape the file table cannot fold costs that container's diff, never the recording's close.
+          this.diffFailures[`docker diff of ${c.ref.name || c.id.slice(0, 12)}: ${(err as Error).message}`.slice(0, 200)] = 1;
         }
       }));
     }
@@ -268,16 +317,16 @@ export class Recorder {
     if (store) {
       if (stats.sensor) store.recordSensorStats(stats.sensor);
       for (const [a, b] of stats.gaps) store.recordGap(a, b);
+      if (this.appliedSeeds.length) store.setMeta(SEEDS_META, JSON.stringify(this.appliedSeeds));
+      // a failing observer never costs the recording its close (observe() counts it)
+      this.observe((o) => o.beforeClose?.(store));
+      // Last, so it counts what the observer's final writes cost; the writer adds what its closing batch skips (UNSAVED_META).
+      const health = this.health();
       store.setMeta('capture', JSON.stringify({
         source: source.description, events: this.world.counters.events, duplicates: this.world.counters.duplicates,
-        sourceDropped: stats.dropped, unsaved: store.stats().discarded, end: end.reason,
+        sourceDropped: stats.dropped, unsaved: health.unsaved, unsavedReasons: health.unsavedReasons,
+        observerErrors: health.observerErrors, subscriberErrors: health.subscriberErrors, end: end.reason,
       }));
-      if (this.appliedSeeds.length) store.setMeta(SEEDS_META, JSON.stringify(this.appliedSeeds));
-      try {
-        this.opts.observer?.beforeClose?.(store);
-      } catch {
-        /* a failing observer never costs the recording its close */
-      }
       store.close(this.error?.message ?? (end.reason === 'error' ? end.error?.message : undefined));
     }
     const sensor = stats.sensor;
@@ -286,11 +335,36 @@ export class Recorder {
       duplicates: this.world.counters.duplicates,
       sourceDropped: stats.dropped,
       sensorDrops: sensor ? sensor.ringDrops + sensor.queueDrops : 0,
-      unsaved: store?.stats().discarded ?? 0,
+      ...this.health(),
       durationMs: performance.now() - this.started,
       end,
       error: this.error,
     });
+  }
+
+  /** What is lost or failed so far: unsaved rows and events by reason, observer and subscriber exceptions. */
+  health(): RecorderHealth {
+    const w = this.opts.store?.stats();
+    const unsavedReasons: Record<string, number> = { ...(w?.unsavedReasons ?? {}), ...this.diffFailures };
+    if (w?.discarded) {
+      const why = `not written after the recording stopped${this.error?.code ? ` (${this.error.code})` : ''}`;
+      unsavedReasons[why] = (unsavedReasons[why] ?? 0) + w.discarded;
+    }
+    return {
+      unsaved: (w?.discarded ?? 0) + (w?.unsaved ?? 0) + Object.keys(this.diffFailures).length, unsavedReasons,
+      observerErrors: { ...this.observerErrors }, subscriberErrors: { ...this.subscriberErrors },
+    };
+  }
+
+  /** Runs an observer hook; an exception is counted, never passed on. */
+  private observe(fn: (o: RecorderObserver) => void): void {
+    const o = this.opts.observer;
+    if (!o) return;
+    try {
+      fn(o);
+    } catch (err) {
+      noteError(this.observerErrors, err);
+    }
   }
 
   /** Every ~50 ms: one delta to the store and to each subscriber that has caught up; the rest coalesce. */
@@ -305,6 +379,8 @@ export class Recorder {
         this.lastSensorTs = capture.sensor.ts;
         store.recordSensorStats(capture.sensor);
       }
+      // Findings go into the file as they are raised, not only at the end.
+      if (!store.failed) this.observe((o) => o.flushTo?.(store));
     }
     const newTail = this.tailCount - this.lastTailDelivered;
     const tailStart = Math.max(this.lastTailDelivered, this.tailCount - TAIL_RING);
@@ -347,12 +423,13 @@ export class Recorder {
     let r: void | Promise<void>;
     try {
       r = s.listener(frame);
-    } catch {
-      return; // a failing subscriber never stops capture
+    } catch (err) {
+      noteError(this.subscriberErrors, err); // a failing subscriber never stops capture
+      return;
     }
     if (r && typeof (r as Promise<void>).then === 'function') {
       s.busy = true;
-      (r as Promise<void>).then(() => { s.busy = false; }, () => { s.busy = false; });
+      (r as Promise<void>).then(() => { s.busy = false; }, (err) => { s.busy = false; noteError(this.subscriberErrors, err); });
     }
   }
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams } from '../common/ipc/contract';
+import type { LiveFrame, LossCounters, SessionStatus, SubscriptionParams, UnwatchedContainer } from '../common/ipc/contract';
 import { GlasshouseError, NotFoundError, SensorError, UserInputError, serializeError } from '../common/ipc/errors';
 import type { ContainerDetail, ContainerSummary } from '../common/model/container';
 import type { EventFamily, RuntimeEvent } from '../common/model/event';
@@ -15,8 +15,8 @@ import { AdmissionGate } from './capture/admission';
 import { LiveSource, type SensorLike } from './capture/live';
 import { RecordingSource } from './capture/recording';
 import type { CaptureSource, CaptureStats } from './capture/source';
-import { Recorder, type RecorderSummary } from './recorder';
-import { RecordingStore } from './store/index';
+import { Recorder, type RecorderHealth, type RecorderSummary } from './recorder';
+import { RecordingStore, storeCreateError, type RecordedLoss } from './store/index';
 import { prepareReplay } from './replay';
 import { HELPER_LABEL } from './docker/helper-container';
 
@@ -58,12 +58,37 @@ function restricts(sel: Selection): boolean {
 
 const ZERO_LOSS: LossCounters = { ringDrops: 0, queueDrops: 0, corruptFrames: 0, sourceDropped: 0, unsupportedKinds: [], gaps: [] };
 
-export function lossOf(stats: CaptureStats): LossCounters {
+export function lossOf(stats: CaptureStats, health?: RecorderHealth): LossCounters {
   const s = stats.sensor;
-  return {
+  const loss: LossCounters = {
     ringDrops: s?.ringDrops ?? 0, queueDrops: s?.queueDrops ?? 0, corruptFrames: s?.corruptFrames ?? 0,
     sourceDropped: stats.dropped, unsupportedKinds: s?.unsupportedKinds ?? [], gaps: stats.gaps,
   };
+  if (health) {
+    loss.unsaved = health.unsaved;
+    loss.unsavedReasons = health.unsavedReasons;
+    loss.observerErrors = health.observerErrors.count;
+    loss.subscriberErrors = health.subscriberErrors.count;
+    const last = health.observerErrors.last ?? health.subscriberErrors.last;
+    if (last) loss.lastPipelineError = last;
+  }
+  return loss;
+}
+
+/** A replay's loss: what the recording could not save when it was made, and the errors caught then and now. */
+function withRecordedLoss(loss: LossCounters, recorded: RecordedLoss | undefined): LossCounters {
+  if (!recorded) return loss;
+  return {
+    ...loss, unsaved: recorded.unsaved, unsavedReasons: recorded.unsavedReasons,
+    observerErrors: recorded.observerErrors + (loss.observerErrors ?? 0), subscriberErrors: recorded.subscriberErrors + (loss.subscriberErrors ?? 0),
+  };
+}
+
+/** A watch that failed, as the status lists it: the sensor's sentence (a SensorError's message and hint) or the error's words. */
+function unwatchedOf(c: { id: string; name?: string }, err: unknown): UnwatchedContainer {
+  const e = err instanceof GlasshouseError ? err : undefined;
+  const reason = e?.message ?? `The sensor could not watch it: ${(err as Error)?.message ?? String(err)}`;
+  return { id: c.id, name: c.name || c.id.slice(0, 12), reason, ...(e?.hint ? { hint: e.hint } : {}) };
 }
 
 /** The sensor's own container (HELPER_LABEL) is never watched: it would trace itself. */
@@ -85,10 +110,14 @@ export class CaptureSession {
   private current: SessionStatus = { state: 'idle', events: 0, loss: ZERO_LOSS };
   private readonly subs = new Map<string, LiveSub>();
   private readonly watched = new Set<string>();
+  /** Containers the capture meant to watch but could not, by id (dropped from here once a later watch works). */
+  private readonly unwatched = new Map<string, UnwatchedContainer>();
   private stopFollowing: (() => void) | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private store: RecordingStore | undefined;
   private actions = 0;
+  /** What the recording being replayed lost when it was made: its loss banner shows it too. */
+  private recordedLoss: RecordedLoss | undefined;
   /** The running capture's way to keep a container (set by follow()). */
   private adopt: ((c: ContainerSummary) => void) | undefined;
 
@@ -119,7 +148,7 @@ export class CaptureSession {
       throw new SensorError('The runtime sensor is not available in this build.', 'Build it with `npm run build:native` on Linux with clang and bpftool.');
     }
     this.reset();
-    this.setStatus({ state: 'starting', source: 'live', startedAt: Date.now(), containers: restricts(sel) ? [] : undefined, error: undefined, preflight: undefined });
+    this.setStatus({ state: 'starting', source: 'live', startedAt: Date.now(), containers: restricts(sel) ? [] : undefined, unwatched: undefined, error: undefined, preflight: undefined });
     let sensor;
     try {
       sensor = await this.deps.sensor();
@@ -128,6 +157,23 @@ export class CaptureSession {
       this.setStatus({ state: 'error', error: serializeError(e), preflight: (err as { preflight?: string[] }).preflight });
       throw e;
     }
+    try {
+      return await this.runLive(sel, record, sensor);
+    } catch (err) {
+      // No stuck session: the sensor stops, the half-made recording is gone (launch), and the next Capture can start.
+      await this.recorder?.stop().catch(() => undefined);
+      await Promise.resolve(sensor.stop()).catch(() => undefined);
+      this.stopFollowing?.();
+      this.stopFollowing = undefined;
+      if (this.statusTimer) clearInterval(this.statusTimer);
+      this.reset();
+      const e = err instanceof GlasshouseError ? err : new SensorError(`The capture could not start: ${(err as Error).message}`);
+      this.setStatus({ state: 'idle', error: serializeError(e), recordingPath: undefined, startedAt: undefined });
+      throw e;
+    }
+  }
+
+  private async runLive(sel: Selection, record: boolean | RecordTo, sensor: Awaited<ReturnType<SensorFactory>>): Promise<SessionStatus> {
     const world = new WorldState();
     const info = this.deps.info();
     // New containers are traced from their cgroup's creation; their events wait here until we know who they are.
@@ -153,7 +199,7 @@ export class CaptureSession {
     sensor.setSensitivePrefixes?.(detector.rules.list('sensitive_read_prefixes') ?? []);
     await this.launch(path);
     this.follow(sel, world, detector, info, (id) => sensor.watchContainer(id), admission);
-    this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats()) }), 1000);
+    this.statusTimer = setInterval(() => this.setStatus({ events: world.counters.events, loss: lossOf(source.stats(), this.recorder?.health()) }), 1000);
     this.statusTimer.unref?.();
     return this.setStatus({ state: 'capturing', recordingPath: path });
   }
@@ -163,9 +209,18 @@ export class CaptureSession {
     const detector = new Detector(this.deps.rules(), world);
     this.detector = detector;
     this.source = source;
+    // Findings go into the recording as they are raised (each tick: those changed since the last write).
+    let saved = 0;
     this.recorder = new Recorder({
       source, store: this.store, world, info,
-      observer: { onEvent: detector.observeOne, beforeClose: (store) => store.saveFindings(detector.list()) },
+      observer: {
+        onEvent: detector.observeOne,
+        flushTo: (store) => {
+          const changed = detector.changedSince(saved);
+          saved = changed.rev;
+          if (changed.findings.length) store.saveFindings(changed.findings);
+        },
+      },
     });
     return detector;
   }
@@ -200,9 +255,19 @@ export class CaptureSession {
       this.recorder?.learn([c.id]);
       admission?.accept(c.id);
       void (async () => {
-        await Promise.resolve(watchContainer(c.id)).catch((e) => { if (!admitted) throw e; });
-        if (this.current.containers) this.setStatus({ containers: [...this.watched] });
-      })().catch(() => undefined);
+        try {
+          await Promise.resolve(watchContainer(c.id));
+        } catch (e) {
+          if (!admitted) {
+            // Not watched: say so with the sensor's sentence, and let a later start of it try again.
+            this.watched.delete(c.id);
+            this.unwatched.set(c.id, unwatchedOf(c, e));
+            this.publishWatches();
+            return;
+          }
+        }
+        if (this.unwatched.delete(c.id) || this.current.containers) this.publishWatches();
+      })();
     };
     this.adopt = adopt;
     const watch = (c: ContainerSummary) => {
@@ -211,7 +276,11 @@ export class CaptureSession {
         // Full identity (image digest included) before the first event, so findings and their fingerprints never
         // depend on whether Docker answered before the container did something. Posture comes from the same inspect.
         adopt((await info.inspect(c.id)) ?? c);
-      })().catch(() => undefined);
+      })().catch((e) => {
+        this.unwatched.set(c.id, unwatchedOf(c, e instanceof GlasshouseError ? e
+          : new GlasshouseError(`Docker could not inspect container ${c.name || c.id.slice(0, 12)} (${(e as Error)?.message ?? String(e)}), so it is not watched.`)));
+        this.publishWatches();
+      });
     };
     this.deps.containers().forEach(watch);
     const stopContainers = this.deps.onContainers(watch);
@@ -223,6 +292,14 @@ export class CaptureSession {
     this.stopFollowing = () => { stopContainers(); stopExecs?.(); };
   }
 
+  /** The watched and unwatched containers into the status (watched ids only when the selection restricts them). */
+  private publishWatches(): void {
+    this.setStatus({
+      ...(this.current.containers ? { containers: [...this.watched] } : {}),
+      unwatched: this.unwatched.size ? [...this.unwatched.values()] : undefined,
+    });
+  }
+
   /**
    * Any other capture source through the same state, rules and store: synthetic load for tests and benchmarks, or
    * (with `follow`) a source that watches containers one by one, such as `docker top` polling when the sensor cannot run.
@@ -230,11 +307,17 @@ export class CaptureSession {
   async startSource(source: CaptureSource & { watchContainer?(id: string): unknown }, record: boolean | RecordTo = true, follow?: Selection): Promise<SessionStatus> {
     if (this.busy()) throw new UserInputError('A capture is already running.', 'Stop it first.');
     this.reset();
-    const path = this.openStore(record, source.description);
+    let path: string | undefined;
+    try {
+      path = this.openStore(record, source.description);
+    } catch (err) {
+      this.setStatus({ state: 'idle', error: serializeError(err) });
+      throw err;
+    }
     const world = new WorldState();
     const info = follow ? this.deps.info() : undefined;
     const detector = this.assemble(source, world, info);
-    this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: follow && restricts(follow) ? [] : undefined });
+    this.setStatus({ state: 'capturing', source: 'live', startedAt: Date.now(), recordingPath: path, error: undefined, containers: follow && restricts(follow) ? [] : undefined, unwatched: undefined });
     await this.launch(path);
     if (follow && info) this.follow(follow, world, detector, info, (id) => source.watchContainer?.(id));
     return this.current;
@@ -246,8 +329,12 @@ export class CaptureSession {
     let path: string;
     if (record === true) {
       const dir = join(this.deps.dataDir, 'recordings');
-      mkdirSync(dir, { recursive: true });
       path = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.glasshouse`);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        throw storeCreateError(path, err);
+      }
     } else {
       path = record.path;
     }
@@ -274,8 +361,9 @@ export class CaptureSession {
       throw err;
     }
     const detector = this.assemble(source, replay.world, replay.info);
+    this.recordedLoss = replay.recordedLoss;
     for (const c of replay.world.containers.list()) if (c.detail) detector.addPosture(c.detail);
-    this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined });
+    this.setStatus({ state: 'replaying', source: 'recording', recordingPath: path, startedAt: Date.now(), endedAt: undefined, error: undefined, containers: undefined, unwatched: undefined });
     // A bad file fails here with a FileFormatError naming it; the file is only read, never removed.
     await this.launch(undefined);
     return this.current;
@@ -293,7 +381,7 @@ export class CaptureSession {
     this.stopFollowing?.();
     this.stopFollowing = undefined;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    const loss = this.source ? lossOf(this.source.stats()) : this.current.loss;
+    const loss = this.source ? withRecordedLoss(lossOf(this.source.stats(), summary), this.recordedLoss) : this.current.loss;
     return this.setStatus({
       state: summary.error ? 'error' : 'stopped', endedAt: Date.now(), events: summary.events, loss,
       ...(summary.error ? { error: serializeError(summary.error) } : {}),
@@ -304,6 +392,8 @@ export class CaptureSession {
     for (const s of this.subs.values()) s.close();
     this.subs.clear();
     this.watched.clear();
+    this.unwatched.clear();
+    this.recordedLoss = undefined;
     this.adopt = undefined;
     this.recorder = undefined;
     this.detector = undefined;

@@ -179,7 +179,10 @@ export const recordCommand: CliCommand = {
       io.stderr.write(`glasshouse record: ${describeError(summary.error)}\n`);
     }
     io.stderr.write(`glasshouse record: ${summary.events} events from ${containers} container(s) in ${secs}s written to ${out} (${fileSize(out)})`
-      + `${summary.sourceDropped + summary.sensorDrops ? `; ${summary.sourceDropped + summary.sensorDrops} events lost` : ''}${why === 'interrupted' ? '; stopped by Ctrl-C' : ''}.\n`);
+      + `${summary.sourceDropped + summary.sensorDrops ? `; ${summary.sourceDropped + summary.sensorDrops} events lost` : ''}`
+      + `${summary.unsaved ? `; ${summary.unsaved} events or rows not saved (${Object.entries(summary.unsavedReasons).map(([r, n]) => `${n} × ${r}`).join('; ')})` : ''}`
+      + `${summary.observerErrors.count ? `; ${summary.observerErrors.count} rule errors caught (last: ${summary.observerErrors.last})` : ''}`
+      + `${why === 'interrupted' ? '; stopped by Ctrl-C' : ''}.\n`);
     if (summary.error) return 1;
     return childStatus ?? 0;
   },

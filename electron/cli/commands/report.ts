@@ -26,8 +26,10 @@ Summarises a recording, or renders it as a report to hand on (secrets in evidenc
   --out FILE             write to FILE instead of stdout (the format follows its extension when --format is not given)
 
 Summary JSON fields: schema, recording, containers[] (id, name, image), processes, files[], flows[], listening[],
-events {total, byKind}, drops {ringDrops, queueDrops, corruptFrames, sourceDropped, unsaved, gaps,
-unsupportedKinds}, findings[] (rule, severity, mitre, container, evidence, count, first, last, ...).`;
+events {total, byKind}, drops {ringDrops, queueDrops, corruptFrames, sourceDropped, unsaved, unsavedReasons, gaps,
+unsupportedKinds, observerErrors, subscriberErrors, finished}, findings[] (rule, severity, mitre, container, evidence,
+count, first, last, ...). unsaved counts events and rows that are not in the file (a row the file's schema rejected, or
+everything after a write failure); unsavedReasons says why, per reason.`;
 
 export const SUMMARY_SCHEMA = 'glasshouse.summary/v1';
 
@@ -44,8 +46,14 @@ export interface RecordingReport {
   listening: ListeningSocket[];
   events: { total: number; byKind: Partial<Record<EventKind, number>> };
   drops: {
-    ringDrops: number; queueDrops: number; corruptFrames: number; sourceDropped: number; unsaved: number;
+    ringDrops: number; queueDrops: number; corruptFrames: number; sourceDropped: number;
+    /** Events and rows not in the file: rejected by its schema one by one, or all after a write failure. */
+    unsaved: number;
+    unsavedReasons: Record<string, number>;
     gaps: Array<{ start: number; end: number; reason?: string }>; unsupportedKinds: EventKind[];
+    /** Exceptions of the rules/findings observer and of live subscribers during the capture (caught; capture went on). */
+    observerErrors: number;
+    subscriberErrors: number;
     /** False when the recording ended without being closed (crash, kill): the tail may be missing. */
     finished: boolean;
   };
@@ -87,10 +95,11 @@ export function buildReport(store: RecordingStore): RecordingReport {
   const info = store.info();
   const stats = store.sensorStats();
   const last: SensorStats | undefined = stats[stats.length - 1];
-  let capture: { sourceDropped?: number; unsaved?: number; source?: string } = {};
+  let capture: { sourceDropped?: number; source?: string } = {};
   try {
     capture = JSON.parse(store.metaValue('capture') ?? '{}');
   } catch { /* older or partial recordings */ }
+  const lost = store.recordedLoss();
   return {
     schema: SUMMARY_SCHEMA,
     recording: {
@@ -110,8 +119,9 @@ export function buildReport(store: RecordingStore): RecordingReport {
     events: { total: info.events, byKind: info.eventsByKind },
     drops: {
       ringDrops: last?.ringDrops ?? 0, queueDrops: last?.queueDrops ?? 0, corruptFrames: last?.corruptFrames ?? 0,
-      sourceDropped: capture.sourceDropped ?? 0, unsaved: capture.unsaved ?? 0, gaps: store.gaps(),
-      unsupportedKinds: last?.unsupportedKinds ?? [], finished: info.meta.finishedAt !== undefined,
+      sourceDropped: capture.sourceDropped ?? 0, unsaved: lost.unsaved, unsavedReasons: lost.unsavedReasons, gaps: store.gaps(),
+      unsupportedKinds: last?.unsupportedKinds ?? [], observerErrors: lost.observerErrors, subscriberErrors: lost.subscriberErrors,
+      finished: info.meta.finishedAt !== undefined,
     },
     findings: store.listFindings().sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.first - b.first).map(reportFinding),
   };
@@ -125,6 +135,9 @@ function text(r: RecordingReport): string {
     `events by kind: ${Object.entries(r.events.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
     `lost: ${r.drops.ringDrops} ring, ${r.drops.queueDrops} queue, ${r.drops.sourceDropped} slow consumer, ${r.drops.unsaved} unsaved; ${r.drops.gaps.length} gaps`
       + `${r.drops.finished ? '' : ' (recording was not closed cleanly: the last moments may be missing)'}`,
+    ...Object.entries(r.drops.unsavedReasons).map(([why, n]) => `  unsaved: ${n} × ${why}`),
+    ...(r.drops.observerErrors || r.drops.subscriberErrors
+      ? [`errors caught during capture: ${r.drops.observerErrors} in the rules, ${r.drops.subscriberErrors} in live views (findings may be incomplete)`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -67,6 +67,23 @@ export interface LossCounters {
   unsupportedKinds: EventKind[];
   /** Helper restarts: [from, to] ms epoch. */
   gaps: Array<[number, number]>;
+  /** Events and rows not in the recording (a row the file's schema rejected, or all after a write failure). */
+  unsaved?: number;
+  /** `unsaved` by reason ("file: NOT NULL constraint failed: files.path"). */
+  unsavedReasons?: Record<string, number>;
+  /** Exceptions of the rules/findings observer and of live subscribers, caught and counted (capture went on). */
+  observerErrors?: number;
+  subscriberErrors?: number;
+  /** The last such exception's message. */
+  lastPipelineError?: string;
+}
+
+/** A container the capture meant to watch but could not, and the sensor's (or Docker's) sentence why. */
+export interface UnwatchedContainer {
+  id: string;
+  name: string;
+  reason: string;
+  hint?: string;
 }
 
 export type SessionState = 'idle' | 'starting' | 'capturing' | 'replaying' | 'stopping' | 'stopped' | 'error';
@@ -81,6 +98,8 @@ export interface SessionStatus {
   endedAt?: number;
   /** Container ids watched; undefined = every container. */
   containers?: string[];
+  /** Containers that could not be watched (nothing of them is traced), each with why. */
+  unwatched?: UnwatchedContainer[];
   events: number;
   loss: LossCounters;
   /** Why the session could not start or stopped early. */

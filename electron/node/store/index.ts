@@ -1,7 +1,8 @@
 // Recordings on disk: the only place that touches SQLite.
-export { RecordingStore } from './recordingStore';
-export type { RecordingInfo, RecordingMeta, StoredContainer, StoredEvent, EventQuery, WriteStats, StoreOptions } from './recordingStore';
+export { RecordingStore, storeCreateError } from './recordingStore';
+export type { RecordedLoss, RecordingInfo, RecordingMeta, StoredContainer, StoredEvent, EventQuery, WriteStats, StoreOptions } from './recordingStore';
 export { RecentRecordings } from './recent';
 export type { RecentRecording } from './recent';
 export { APPLICATION_ID, SCHEMA_VERSION } from './schema';
 export { checkRecordingHeader } from './validate';
+export { UNSAVED_META } from './writer';

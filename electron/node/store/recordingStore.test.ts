@@ -1,17 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticSource } from '../capture/synthetic';
 import { WorldState } from '../../common/state/index';
 import { FileFormatError, NotFoundError, UserInputError } from '../../common/ipc/errors';
 import type { Finding } from '../../common/model/finding';
-import { RecordingStore } from './recordingStore';
+import { RecordingStore, storeCreateError, writeFailureError } from './recordingStore';
 import { RecentRecordings } from './recent';
 import { APPLICATION_ID, MIGRATIONS } from './schema';
 import type { RuntimeEvent } from '../../common/model/event';
+import type { FileChange } from '../../common/model/process';
+import { UNSAVED_META } from './writer';
 
 /** Writes a recording the way format 1 did (one JSON row per event), to prove old files still open. */
 function writeFormat1(path: string, events: RuntimeEvent[]): void {
@@ -115,6 +118,138 @@ describe('RecordingStore', () => {
     expect(s.listFindings()).toEqual([{ ...f, count: 3, last: 5 }]);
     s.close();
     expect(RecordingStore.open(p, { readonly: true }).listFindings()).toHaveLength(1);
+  });
+
+  it('skips a row the schema rejects, counts it with its reason, and records everything else to a finished file', () => {
+    const p = join(tmp(), 'bad-row.glasshouse');
+    const s = RecordingStore.create(p, {}, { flushIntervalMs: 60_000 });
+    const world = new WorldState();
+    const events = new SyntheticSource({ events: 3000, seed: 9 }).all();
+    world.applyBatch(events);
+    s.appendEvents(events);
+    const delta = world.takeDelta();
+    // What `docker diff` answered as a Buffer once became: a file change with no path (files.path is NOT NULL).
+    const broken = { containerId: delta.files[0].containerId, kinds: ['modified'], first: 1, last: 1 } as unknown as FileChange;
+    s.applyDelta({ ...delta, files: [broken, ...delta.files] });
+    expect(s.flush()).toBe(true);
+    const f: Finding = {
+      fingerprint: 'cd'.repeat(32), ruleId: 'Write below etc', title: 'w', source: 'runtime', severity: 'high', mitre: [],
+      why: 'w', fix: 'f', container: { id: 'c'.repeat(64), name: 'web', image: 'nginx' }, evidence: { events: [] }, count: 1, first: 1, last: 1, status: 'open',
+    };
+    s.saveFindings([f]);
+    expect(s.info().events).toBe(3000); // a read waits for the writer thread
+    expect(s.failed).toBeUndefined();
+    const stats = s.stats();
+    expect(stats.unsaved).toBe(1);
+    expect(stats.unsavedReasons).toEqual({ 'file: NOT NULL constraint failed: files.path': 1 });
+    s.close();
+
+    const ro = RecordingStore.open(p, { readonly: true });
+    const info = ro.info();
+    expect(info.events).toBe(3000);
+    expect(info.meta.finishedAt).toBeGreaterThan(0);
+    expect(ro.files()).toHaveLength(delta.files.length);
+    expect(ro.processes()).toHaveLength(delta.processes.length);
+    expect(ro.listFindings().map((x) => x.fingerprint)).toEqual([f.fingerprint]);
+    expect(JSON.parse(ro.metaValue(UNSAVED_META)!)).toEqual({ count: 1, reasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
+    ro.close();
+    // Reopened for writing (as `glasshouse scan` does to add policy findings): the count is kept, not reset.
+    const again = RecordingStore.open(p);
+    again.saveFindings([{ ...f, fingerprint: 'ce'.repeat(32) }]);
+    again.close();
+    const last = RecordingStore.open(p, { readonly: true });
+    expect(JSON.parse(last.metaValue(UNSAVED_META)!)).toEqual({ count: 1, reasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
+    expect(last.listFindings()).toHaveLength(2);
+    last.close();
+  });
+
+  it('counts a finding that cannot be serialised, and writes the others', () => {
+    const p = join(tmp(), 'bad-finding.glasshouse');
+    const s = RecordingStore.create(p);
+    const base: Finding = {
+      fingerprint: 'ef'.repeat(32), ruleId: 'r', title: 't', source: 'runtime', severity: 'low', mitre: [], why: 'w', fix: 'f',
+      container: { id: 'c'.repeat(64), name: 'web', image: 'nginx' }, evidence: { events: [] }, count: 1, first: 1, last: 1, status: 'open',
+    };
+    const odd = { ...base, fingerprint: '01'.repeat(32), evidence: { events: [], fields: { n: 1n } } } as unknown as Finding;
+    s.saveFindings([odd, base]);
+    expect(s.stats().unsaved).toBe(1);
+    expect(Object.keys(s.stats().unsavedReasons)[0]).toMatch(/^finding: .*BigInt/);
+    s.close();
+    const ro = RecordingStore.open(p, { readonly: true });
+    expect(ro.listFindings().map((x) => x.fingerprint)).toEqual([base.fingerprint]);
+    expect(JSON.parse(ro.metaValue(UNSAVED_META)!).count).toBe(1);
+    ro.close();
+  });
+
+  it('names an I/O error and a file gone read-only as such, with what to do', () => {
+    const io = writeFailureError('/r/x.glasshouse', { code: 'SQLITE_IOERR_WRITE', message: 'disk I/O error' }, 'T');
+    expect(io.code).toBe('IO_ERROR');
+    expect(io.message).toBe('The disk holding recording /r/x.glasshouse reported an I/O error (SQLITE_IOERR_WRITE: disk I/O error): recording stopped at T; everything saved before then is in the file.');
+    expect(io.hint).toMatch(/failing or was removed/);
+    expect(writeFailureError('/r/x.glasshouse', { code: 'EIO', message: 'i/o error' }, 'T').code).toBe('IO_ERROR');
+    expect(writeFailureError('/r/x.glasshouse', { code: 'SQLITE_READONLY_DBMOVED', message: 'attempt to write a readonly database' }, 'T').code).toBe('READ_ONLY');
+    expect(writeFailureError('/r/x.glasshouse', { code: 'ENOSPC', message: 'no space' }, 'T').code).toBe('DISK_FULL');
+  });
+
+  describe('on a real full disk (a 1 MB tmpfs)', () => {
+    let mnt: string | undefined;
+    afterEach(() => {
+      if (mnt) execFileSync('umount', [mnt]);
+      mnt = undefined;
+    });
+    it('stops, names the cause and what to do, counts what it lost, and keeps what it had written', () => {
+      const dir = tmp();
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+      mnt = dir;
+      const p = join(dir, 'full.glasshouse');
+      const s = RecordingStore.create(p, {}, { flushIntervalMs: 60_000 });
+      const failures: string[] = [];
+      s.onFailure((e) => failures.push(e.code ?? ''));
+      const src = new SyntheticSource({ events: 400_000, seed: 3 }).all();
+      let appended = 0;
+      for (let i = 0; i < src.length && !s.failed; i += 5000) {
+        s.appendEvents(src.slice(i, i + 5000));
+        appended += Math.min(5000, src.length - i);
+        s.flush();
+        s.info(); // waits for the writer
+      }
+      const err = s.failed!;
+      expect(err).toBeDefined();
+      expect(err.code).toBe('DISK_FULL');
+      expect(err.message).toMatch(/^The disk holding recording .*full\.glasshouse is full \(SQLITE_FULL\): recording stopped at /);
+      expect(err.hint).toMatch(/Free some disk space/);
+      expect(failures).toEqual(['DISK_FULL']);
+      const st = s.stats();
+      expect(st.eventsWritten).toBeGreaterThan(0);
+      expect(st.eventsWritten + st.discarded).toBe(appended);
+      expect(st.unsaved).toBe(0); // a full disk is not a bad row
+      s.close();
+    }, 60_000);
+  });
+
+  it('names the real cause when a recording cannot be created', () => {
+    const d = tmp();
+    const missing = storeCreateError(join(d, 'no', 'x.glasshouse'), Object.assign(new Error('unable to open database file'), { code: 'SQLITE_CANTOPEN' }));
+    expect(missing.message).toMatch(/The folder .*\/no does not exist \(ENOENT\)/);
+    expect(() => RecordingStore.create(join(d, 'no', 'x.glasshouse'))).toThrow(/The folder .*\/no does not exist/);
+    // The loader's own words when the addon was built for another runtime (Node's ERR_DLOPEN_FAILED).
+    const abi = storeCreateError(join(d, 'x.glasshouse'), Object.assign(new Error(
+      "The module '/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 127. This version of Node.js requires\nNODE_MODULE_VERSION 115. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`)."), { code: 'ERR_DLOPEN_FAILED' }));
+    expect(abi.code).toBe('NATIVE_MODULE');
+    expect(abi.message).toMatch(/better-sqlite3\) does not match this runtime \(Node\.js v\d+/);
+    expect(abi.hint).toMatch(/npm rebuild better-sqlite3/);
+    // A real loader failure: the addon file is not a shared object at all.
+    const bogus = join(d, 'better_sqlite3.node');
+    writeFileSync(bogus, 'not an ELF file');
+    let loaderError: unknown;
+    try { new Database(join(d, 'y.glasshouse'), { nativeBinding: bogus }); } catch (e) { loaderError = e; }
+    expect((loaderError as NodeJS.ErrnoException).code).toBe('ERR_DLOPEN_FAILED');
+    const real = storeCreateError(join(d, 'y.glasshouse'), loaderError);
+    expect(real.code).toBe('NATIVE_MODULE');
+    expect(real.message).toMatch(/does not match this runtime \(Node\.js v[^)]*\), so recording .*y\.glasshouse cannot be created: .*better_sqlite3\.node: file too short/);
+    const denied = storeCreateError(join(d, 'x.glasshouse'), Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    expect(denied.message).toContain(`Glasshouse may not write in ${d} (permission denied, EACCES)`);
+    expect(denied.code).toBe('PERMISSION_DENIED');
   });
 
   it('never overwrites an existing file', () => {

@@ -1,7 +1,8 @@
 // One recording = one SQLite file (WAL): events packed in chunks and written on a writer thread, and the queries views need.
 import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EVENT_KINDS, type EventKind, type RuntimeEvent, type SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } from '../../common/model/process';
 import type { ContainerDetail, ContainerRef } from '../../common/model/container';
@@ -11,7 +12,7 @@ import { FileFormatError, GlasshouseError, UserInputError } from '../../common/i
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
 import { ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
-import { WriterThread, type WriteFailure, type WriteOp } from './writer';
+import { UNSAVED_META, WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
 
 export interface StoreOptions {
   /** Flush the write queue at least this often (ms). */
@@ -66,6 +67,14 @@ export interface EventQuery {
   newest?: boolean;
 }
 
+/** What a recording lost while it was made (see RecordingStore.recordedLoss). */
+export interface RecordedLoss {
+  unsaved: number;
+  unsavedReasons: UnsavedReasons;
+  observerErrors: number;
+  subscriberErrors: number;
+}
+
 /** A stored event with its row id (the recording's order). */
 export type StoredEvent = RuntimeEvent & { id: number };
 
@@ -79,6 +88,10 @@ export interface WriteStats {
   queued: number;
   /** Events discarded because the recording had already failed (e.g. the disk was full). */
   discarded: number;
+  /** Rows (and a chunk's events) the schema rejected: each was skipped and the recording went on. */
+  unsaved: number;
+  /** `unsaved` by reason ("files: NOT NULL constraint failed: files.path"). */
+  unsavedReasons: UnsavedReasons;
 }
 
 const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
@@ -110,6 +123,90 @@ function flowKey(f: Flow): string {
     : `${f.containerId}|i|${f.proto}|${f.remoteAddr}|${f.localPort ?? 0}`;
 }
 
+/** The first line of an error message (the native loader's messages run over several lines). */
+const firstLine = (m: string) => m.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+
+/**
+ * Why a recording file could not be made, as a sentence naming the real cause: the SQLite addon built for another
+ * runtime, a folder that is missing, read-only or not writable, a full disk, or (otherwise) the error's own words.
+ */
+export function storeCreateError(path: string, err: unknown): GlasshouseError {
+  if (err instanceof GlasshouseError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const msg = firstLine(e?.message ?? String(err));
+  let dir = dirname(path);
+  if (e?.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|compiled against a different Node\.js version|invalid ELF header|Could not locate the bindings file|wrong ELF class/.test(msg)) {
+    return new GlasshouseError(
+      `The SQLite module Glasshouse records with (better-sqlite3) does not match this runtime (${process.versions.electron ? `Electron ${process.versions.electron}` : `Node.js ${process.version}`}), so recording ${path} cannot be created: ${msg}`,
+      'Rebuild it for the runtime you run: `npm rebuild better-sqlite3` for the CLI and `npm run serve`, or `npx electron-builder install-app-deps` for the desktop app.',
+      'NATIVE_MODULE');
+  }
+  // SQLite says only "unable to open database file", and a folder that cannot be made looks "missing": ask the file
+  // system about the nearest folder that exists (read-only, not writable, or not a folder at all).
+  let code = e?.code;
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'ENOENT' || code === 'ENOTDIR' || code === undefined) {
+    let at = dir;
+    while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+    try {
+      if (!statSync(at).isDirectory()) {
+        code = 'ENOTDIR';
+        dir = at;
+      } else {
+        accessSync(at, fsConstants.W_OK);
+        if (at !== dir) code = 'ENOENT';
+      }
+    } catch (fsErr) {
+      code = (fsErr as NodeJS.ErrnoException).code ?? code;
+      dir = at;
+    }
+  }
+  switch (code) {
+    case 'EACCES': case 'EPERM':
+      return new GlasshouseError(`Glasshouse may not write in ${dir} (permission denied, ${code}), so recording ${path} cannot be created.`,
+        `Make the folder writable for this user (for example \`chown $(id -u) ${dir}\`), or record somewhere you own (\`--out\`, or GLASSHOUSE_DATA_DIR for the app).`, 'PERMISSION_DENIED');
+    case 'EROFS':
+      return new GlasshouseError(`${dir} is on a read-only file system (EROFS), so recording ${path} cannot be created.`,
+        'Record to a writable disk (`--out`, or GLASSHOUSE_DATA_DIR for the app).', 'READ_ONLY');
+    case 'ENOENT':
+      return new GlasshouseError(`The folder ${dir} does not exist (ENOENT), so recording ${path} cannot be created.`,
+        'Create the folder first, or choose another path.', 'NO_FOLDER');
+    case 'ENOTDIR':
+      return new GlasshouseError(`${dir} is a file, not a folder (ENOTDIR), so recording ${path} cannot be created.`,
+        'Create the folder first, or choose another path.', 'NO_FOLDER');
+    case 'ENOSPC': case 'SQLITE_FULL':
+      return new GlasshouseError(`The disk holding ${dir} is full (${code}), so recording ${path} cannot be created.`,
+        'Free some disk space, or record to another disk.', 'DISK_FULL');
+    default:
+      if (code?.startsWith('SQLITE_IOERR') || code === 'EIO') {
+        return new GlasshouseError(`The disk holding ${dir} reported an I/O error (${code}: ${msg}), so recording ${path} cannot be created.`,
+          'The disk or its connection may be failing: check it (for example `dmesg`), then record to another disk.', 'IO_ERROR');
+      }
+      return new GlasshouseError(`Could not create recording ${path} (${code ?? 'error'}: ${msg}).`, 'Check that the folder exists and is writable.');
+  }
+}
+
+/**
+ * The sentence for a failure that stops a recording, naming its cause: a full disk, an I/O error, a file that
+ * became read-only, or (otherwise) SQLite's own words. A row the schema rejects never gets here (it is counted instead).
+ */
+export function writeFailureError(path: string, f: WriteFailure, when: string): GlasshouseError {
+  const kept = `recording stopped at ${when}; everything saved before then is in the file`;
+  if (f.code === 'SQLITE_FULL' || f.code === 'ENOSPC') {
+    return new GlasshouseError(`The disk holding recording ${path} is full (${f.code}): ${kept}.`,
+      'Free some disk space (or record to another disk) and start a new recording.', 'DISK_FULL');
+  }
+  if (f.code.startsWith('SQLITE_IOERR') || f.code === 'EIO') {
+    return new GlasshouseError(`The disk holding recording ${path} reported an I/O error (${f.code}: ${f.message}): ${kept}.`,
+      'The disk or its connection may be failing or was removed: check it (for example `dmesg`), then record to another disk.', 'IO_ERROR');
+  }
+  if (f.code.startsWith('SQLITE_READONLY') || f.code === 'EROFS' || f.code === 'EACCES' || f.code === 'EPERM') {
+    return new GlasshouseError(`Recording ${path} can no longer be written (${f.code}: ${f.message}): ${kept}.`,
+      'The file or its disk became read-only, or its permissions changed: record to a writable folder.', 'READ_ONLY');
+  }
+  return new GlasshouseError(`Writing recording ${path} failed (${f.code}: ${f.message}): ${kept}.`,
+    'Check the disk and start a new recording.', f.code.startsWith('SQLITE_') ? f.code : 'WRITE_FAILED');
+}
+
 export class RecordingStore {
   readonly readonly: boolean;
   private readonly db: Database.Database;
@@ -135,12 +232,16 @@ export class RecordingStore {
   private queuedContainers = new Set<ContainerRecord>();
   private queuedResources: ResourceSample[] = [];
   private queuedStats: SensorStats[] = [];
+  private queuedFindings = new Map<string, WriteOp>();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private failure: GlasshouseError | undefined;
   private closed = false;
   private readonly failureListeners: Array<(err: GlasshouseError) => void> = [];
   private discarded = 0;
+  /** Rows that could not even be handed to the writer (a value JSON cannot hold), by reason. */
+  private mainUnsaved = 0;
+  private readonly mainReasons: UnsavedReasons = {};
   private readonly flushEvents: number;
   private readonly stateIntervalMs: number;
   private lastStateWrite = -Infinity;
@@ -171,27 +272,30 @@ export class RecordingStore {
     if (existsSync(path)) {
       throw new UserInputError(`${path} already exists; Glasshouse never overwrites a file.`, 'Choose another file name or delete the old file first.');
     }
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     try {
       db = new Database(path);
+      RecordingStore.configure(db);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      RecordingStore.migrate(db, 0);
+      const now = Date.now();
+      const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        put.run('format', 'glasshouse-recording');
+        put.run('created_at', String(now));
+        put.run('created_by', `glasshouse ${GLASSHOUSE_VERSION}`);
+        if (meta.title) put.run('title', meta.title);
+        if (meta.source) put.run('source', meta.source);
+      })();
+      // Put the header (application id, version) in the main file now, so even a crashed recording identifies itself.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return new RecordingStore(path, db, false, opts);
     } catch (err) {
-      throw new GlasshouseError(`Could not create recording ${path}: ${(err as Error).message}.`, 'Check that the folder exists and is writable.');
+      try { db?.close(); } catch { /* the error below says what happened */ }
+      // The file did not exist before this call: a half-made one is ours to remove.
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      throw storeCreateError(path, err);
     }
-    RecordingStore.configure(db);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    RecordingStore.migrate(db, 0);
-    const now = Date.now();
-    const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    db.transaction(() => {
-      put.run('format', 'glasshouse-recording');
-      put.run('created_at', String(now));
-      put.run('created_by', `glasshouse ${GLASSHOUSE_VERSION}`);
-      if (meta.title) put.run('title', meta.title);
-      if (meta.source) put.run('source', meta.source);
-    })();
-    // Put the header (application id, version) in the main file now, so even a crashed recording identifies itself.
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    return new RecordingStore(path, db, false, opts);
   }
 
   /**
@@ -298,9 +402,28 @@ export class RecordingStore {
     this.writeNow([['meta', [key, value]]]);
   }
 
-  /** Saves (upserts by fingerprint) findings from the rules engine. */
+  /**
+   * Saves (upserts by fingerprint) findings from the rules engine at the next flush (≤ flushIntervalMs), coalesced by
+   * fingerprint: a capture hands over changed findings every tick without forcing the state rows out with them.
+   */
   saveFindings(findings: Finding[]): void {
-    this.writeNow(findings.map((f) => ['finding', [f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f)]]));
+    if (this.readonly) throw new GlasshouseError(`Recording ${this.path} is open read-only.`);
+    if (this.failure || this.closed || this.checkWriter()) return;
+    for (const f of findings) {
+      const one: WriteOp[] = [];
+      this.row(one, 'finding', () => [f.fingerprint, f.ruleId, f.severity, f.container.id, f.first, f.last, JSON.stringify(f)]);
+      if (one.length) this.queuedFindings.set(f.fingerprint, one[0]);
+    }
+  }
+
+  /** One row's arguments; a row that cannot be serialised is counted as unsaved with its reason, and the rest go on. */
+  private row(into: WriteOp[], statement: string, args: () => unknown[]): void {
+    try {
+      into.push([statement, args()]);
+    } catch (err) {
+      this.mainUnsaved++;
+      addReason(this.mainReasons, `${statement}: ${err instanceof Error ? err.message : String(err)}`, 1);
+    }
   }
 
   /** Called once when writing fails for good (disk full, I/O error); the recording has stopped by then. */
@@ -317,9 +440,13 @@ export class RecordingStore {
     const w = this.writer;
     const written = w?.committed ?? 0;
     const t = w?.timing() ?? { flushes: 0, lastFlushMs: 0, maxFlushMs: 0, busyMs: 0 };
+    const skipped = w?.unsaved() ?? { count: 0, events: 0, reasons: {} };
+    const unsavedReasons = { ...skipped.reasons };
+    for (const [r, n] of Object.entries(this.mainReasons)) addReason(unsavedReasons, r, n);
     return {
       eventsWritten: written, flushes: t.flushes, lastFlushMs: t.lastFlushMs, maxFlushMs: t.maxFlushMs, writerBusyMs: t.busyMs,
-      queued: this.failure ? 0 : Math.max(0, this.appended - written), discarded: this.discarded,
+      queued: this.failure ? 0 : Math.max(0, this.appended - written - skipped.events), discarded: this.discarded,
+      unsaved: skipped.count + this.mainUnsaved, unsavedReasons,
     };
   }
 
@@ -341,7 +468,7 @@ export class RecordingStore {
       this.post(true, true);
       const finish: WriteOp[] = this.failure ? [] : [['meta', ['finished_at', String(Date.now())]]];
       if (reason && !this.failure) finish.push(['meta', ['stop_reason', reason]]);
-      w.post([], [], 0, finish, true);
+      w.post([], [], 0, finish, true, { count: this.mainUnsaved, reasons: this.mainReasons });
       w.settle();
       this.checkWriter();
       w.stop();
@@ -367,6 +494,10 @@ export class RecordingStore {
       }
     }
     const ops = this.pendingOps;
+    if (this.queuedFindings.size) {
+      for (const op of this.queuedFindings.values()) ops.push(op);
+      this.queuedFindings = new Map();
+    }
     if (withState) this.stateOps(ops);
     const chunks = this.sealed;
     if (ops.length === 0 && chunks.length === 0) return true;
@@ -381,22 +512,23 @@ export class RecordingStore {
   /** The queued view models as upserts (latest version of each), and the samples, in one go. */
   private stateOps(ops: WriteOp[]): void {
     const before = ops.length;
+    // Each row on its own: one that cannot be serialised is counted (row()), the others are written.
     for (const c of this.queuedContainers) {
-      ops.push(['containerUpdate', [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
-        c.firstSeen, c.lastSeen, c.events, this.containerRow(c.id)]]);
+      this.row(ops, 'containerUpdate', () => [c.ref.name, c.ref.image, JSON.stringify(c.ref), c.detail ? JSON.stringify(c.detail) : null,
+        c.firstSeen, c.lastSeen, c.events, this.containerRow(c.id)]);
     }
     for (const p of this.queuedProcesses) {
-      ops.push(['process', [p.key, p.containerId === undefined ? null : this.containerRow(p.containerId), p.tgid, p.parentKey ?? null,
-        p.start, p.exit ?? null, p.exe, JSON.stringify(p)]]);
+      this.row(ops, 'process', () => [p.key, p.containerId === undefined ? null : this.containerRow(p.containerId), p.tgid, p.parentKey ?? null,
+        p.start, p.exit ?? null, p.exe, JSON.stringify(p)]);
     }
-    for (const f of this.queuedFiles) ops.push(['file', [this.containerRow(f.containerId), f.path, f.first, f.last, JSON.stringify(f)]]);
+    for (const f of this.queuedFiles) this.row(ops, 'file', () => [this.containerRow(f.containerId), f.path, f.first, f.last, JSON.stringify(f)]);
     for (const f of this.queuedFlows) {
-      ops.push(['flow', [flowKey(f), this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
-        f.direction === 'outbound' ? f.remotePort : (f.localPort ?? 0), JSON.stringify(f)]]);
+      this.row(ops, 'flow', () => [flowKey(f), this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
+        f.direction === 'outbound' ? f.remotePort : (f.localPort ?? 0), JSON.stringify(f)]);
     }
-    for (const l of this.queuedListening) ops.push(['listening', [`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l)]]);
-    for (const r of this.queuedResources) ops.push(['resource', [this.containerRow(r.containerId), r.ts, JSON.stringify(r)]]);
-    for (const st of this.queuedStats) ops.push(['stats', [st.ts, JSON.stringify(st)]]);
+    for (const l of this.queuedListening) this.row(ops, 'listening', () => [`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l)]);
+    for (const r of this.queuedResources) this.row(ops, 'resource', () => [this.containerRow(r.containerId), r.ts, JSON.stringify(r)]);
+    for (const st of this.queuedStats) this.row(ops, 'stats', () => [st.ts, JSON.stringify(st)]);
     // The interval runs from the last write that held something: an empty first flush (before the capture's
     // first delta) must not hold the first state back for a whole interval, or a crash then leaves no processes.
     if (ops.length > before) this.lastStateWrite = performance.now();
@@ -439,21 +571,13 @@ export class RecordingStore {
 
   private fail(f: WriteFailure): void {
     if (this.failure) return;
-    const when = new Date().toISOString();
-    if (f.code === 'SQLITE_FULL' || f.code === 'ENOSPC') {
-      this.failure = new GlasshouseError(
-        `The disk holding recording ${this.path} is full: recording stopped at ${when}; everything saved before then is in the file.`,
-        'Free some disk space (or record to another disk) and start a new recording.', 'DISK_FULL');
-    } else {
-      this.failure = new GlasshouseError(
-        `Writing recording ${this.path} failed (${f.message}): recording stopped at ${when}; everything saved before then is in the file.`,
-        'Check the disk and start a new recording.', f.code.startsWith('SQLITE_') ? f.code : 'WRITE_FAILED');
-    }
-    // Everything handed over but not committed is lost: count it, so loss is never hidden.
-    this.discarded += Math.max(0, this.appended - (this.writer?.committed ?? 0));
+    this.failure = writeFailureError(this.path, f, new Date().toISOString());
+    // Everything handed over but not committed is lost: count it, so loss is never hidden (skipped rows are counted already).
+    this.discarded += Math.max(0, this.appended - (this.writer?.committed ?? 0) - (this.writer?.unsaved().events ?? 0));
     this.sealed = [];
     this.sealedEvents = 0;
     this.pendingOps = [];
+    this.queuedFindings = new Map();
     for (const l of this.failureListeners) l(this.failure);
   }
 
@@ -471,6 +595,28 @@ export class RecordingStore {
       source: m.get('source'),
       finishedAt: m.has('finished_at') ? Number(m.get('finished_at')) : undefined,
       stopReason: m.get('stop_reason'),
+    };
+  }
+
+  /**
+   * What the recording says it lost while it was made: the writer's count at the close (UNSAVED_META) or else the
+   * capture's, by reason, and the exceptions caught in the pipeline. Older files know none of it (all zero).
+   */
+  recordedLoss(): RecordedLoss {
+    const json = <T>(key: string): Partial<T> => {
+      try {
+        return JSON.parse(this.metaValue(key) ?? '{}') as Partial<T>;
+      } catch {
+        return {}; // older or partial recordings
+      }
+    };
+    const capture = json<{ unsaved: number; unsavedReasons: UnsavedReasons; observerErrors: { count: number }; subscriberErrors: { count: number } }>('capture');
+    const closed = json<{ count: number; reasons: UnsavedReasons }>(UNSAVED_META);
+    return {
+      unsaved: Math.max(closed.count ?? 0, capture.unsaved ?? 0),
+      unsavedReasons: { ...(capture.unsavedReasons ?? {}), ...(closed.reasons ?? {}) },
+      observerErrors: capture.observerErrors?.count ?? 0,
+      subscriberErrors: capture.subscriberErrors?.count ?? 0,
     };
   }
 

@@ -12,6 +12,23 @@ export interface WriteFailure {
   message: string;
 }
 
+/** Rows (or a chunk's events) the writer could not write, by reason ("files: NOT NULL constraint failed: files.path"). */
+export type UnsavedReasons = Record<string, number>;
+
+/** Distinct reasons kept; more are counted under OTHER_REASON, so a flood of odd rows cannot grow the map. */
+export const MAX_REASONS = 32;
+export const OTHER_REASON = 'other reasons';
+
+/** Adds `n` under `reason` (at most MAX_REASONS distinct reasons, each at most 200 characters). */
+export function addReason(into: UnsavedReasons, reason: string, n: number): void {
+  const r = reason.length > 200 ? `${reason.slice(0, 199)}…` : reason;
+  const key = r in into || Object.keys(into).length < MAX_REASONS ? r : OTHER_REASON;
+  into[key] = (into[key] ?? 0) + n;
+}
+
+/** Meta key the writer sets when the recording closes: {"count": n, "reasons": {...}} of what it could not write. */
+export const UNSAVED_META = 'unsaved';
+
 /** Statements the writer thread prepares; the main thread names them in WriteOps. */
 export const STATEMENTS: Record<string, string> = {
   chunk: 'INSERT INTO event_chunks (first_id, count, ts_min, ts_max, kinds, codec, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -49,7 +66,11 @@ export function chunkOps(c: SealedChunk, data: Uint8Array): WriteOp[] {
 
 // Plain CommonJS run with `eval: true`, so it needs no bundling step of its own. Shared state (Int32 slots):
 // 0 = last batch committed, 1 = failed; Float64 slots: 0 events committed, 1 flushes, 2 last flush ms, 3 max flush ms,
-// 4 total ms spent writing (the thread's busy time).
+// 4 total ms spent writing (the thread's busy time), 5 rows/events not written (a row the schema rejected), 6 the
+// events among them (chunks that could not be written).
+// A row the schema rejects (a constraint, a type or size it cannot bind) is skipped and counted with its reason; the
+// statement's own changes are undone by SQLite and the transaction goes on. Anything else (disk full, I/O error, a
+// damaged file) stops the writer: the transaction is rolled back and the main thread is told why.
 const THREAD_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { deflateRawSync } = require('node:zlib');
@@ -59,12 +80,32 @@ const num = new Float64Array(numBuf);
 let db;
 let st;
 let failed = false;
+const ROW_CODES = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+let unsavedTotal = 0;
+const unsavedReasons = {};
+let batchReasons = {};
 function failWith(err) {
   if (failed) return;
   failed = true;
-  try { replyPort.postMessage({ code: (err && err.code) || 'WRITE_FAILED', message: (err && err.message) || String(err) }); } catch {}
+  try { replyPort.postMessage({ kind: 'failure', code: (err && err.code) || 'WRITE_FAILED', message: (err && err.message) || String(err) }); } catch {}
   Atomics.store(ctl, 1, 1);
   Atomics.notify(ctl, 0);
+}
+function addReason(into, reason, n) {
+  const r = reason.length > 200 ? reason.slice(0, 199) + '…' : reason;
+  const key = r in into || Object.keys(into).length < ${MAX_REASONS} ? r : ${JSON.stringify(OTHER_REASON)};
+  into[key] = (into[key] || 0) + n;
+}
+// One row's failure: counted and skipped when it is the row's fault and the transaction is intact; rethrown otherwise.
+function skipRow(name, err, n) {
+  const rowFault = err instanceof TypeError || err instanceof RangeError || (err && typeof err.code === 'string' && ROW_CODES.test(err.code));
+  if (!rowFault || !db.inTransaction) throw err;
+  const reason = name + ': ' + ((err && err.message) || String(err));
+  addReason(batchReasons, reason, n);
+  unsavedTotal += n;
+}
+function runRow(name, args) {
+  try { st[name].run(...args); } catch (err) { skipRow(name, err, 1); }
 }
 try {
   const Database = require(sqlitePath);
@@ -83,20 +124,48 @@ parentPort.on('message', (m) => {
     try {
       const chunks = m.chunks || [];
       const blobs = chunks.map((c) => deflateRawSync(c.packed, { level }));
+      let skippedEvents = 0;
+      batchReasons = {};
+      const before = unsavedTotal;
       db.transaction(() => {
-        for (const [name, args] of m.ops) st[name].run(...args);
+        for (const [name, args] of m.ops) runRow(name, args);
         for (let i = 0; i < chunks.length; i++) {
           const c = chunks[i];
-          st.chunk.run(c.firstId, c.count, c.tsMin, c.tsMax, c.kinds, ${CODEC_PACKED_DEFLATE}, blobs[i]);
-          if (c.containers.length) st.chunkContainers.run(c.firstId, JSON.stringify(c.containers));
-          if (c.paths.length) st.chunkPaths.run(c.firstId, JSON.stringify(c.paths));
-          if (c.endpoints.length) st.chunkEndpoints.run(c.firstId, JSON.stringify(c.endpoints));
-          for (const [k, n] of c.kindCounts) st.kindCount.run(k, n);
+          try {
+            st.chunk.run(c.firstId, c.count, c.tsMin, c.tsMax, c.kinds, ${CODEC_PACKED_DEFLATE}, blobs[i]);
+          } catch (err) {
+            // the chunk's events are lost, and its index rows would point at nothing
+            skipRow('chunk', err, c.count);
+            skippedEvents += c.count;
+            continue;
+          }
+          if (c.containers.length) runRow('chunkContainers', [c.firstId, JSON.stringify(c.containers)]);
+          if (c.paths.length) runRow('chunkPaths', [c.firstId, JSON.stringify(c.paths)]);
+          if (c.endpoints.length) runRow('chunkEndpoints', [c.firstId, JSON.stringify(c.endpoints)]);
+          for (const [k, n] of c.kindCounts) runRow('kindCount', [k, n]);
         }
-        for (const [name, args] of m.after || []) st[name].run(...args);
+        for (const [name, args] of m.after || []) runRow(name, args);
+        if (m.close) {
+          // What could not be written, kept in the file (the main thread's own count comes with the close message),
+          // added to what an earlier writing session of this file counted (a scan reopens it to add policy findings).
+          let prev = {};
+          try { prev = JSON.parse((db.prepare('SELECT value FROM meta WHERE key = ?').get('${UNSAVED_META}') || {}).value || '{}'); } catch {}
+          const reasons = Object.assign({}, prev.reasons || {});
+          for (const [r, n] of Object.entries(unsavedReasons)) addReason(reasons, r, n);
+          for (const [r, n] of Object.entries(batchReasons)) addReason(reasons, r, n);
+          for (const [r, n] of Object.entries((m.unsaved && m.unsaved.reasons) || {})) addReason(reasons, r, n);
+          const count = (prev.count || 0) + unsavedTotal + ((m.unsaved && m.unsaved.count) || 0);
+          st.meta.run('${UNSAVED_META}', JSON.stringify({ count, reasons }));
+        }
       })();
       const ms = performance.now() - t0;
-      num[0] += m.events;
+      num[0] += m.events - skippedEvents;
+      if (unsavedTotal !== before) {
+        for (const [r, n] of Object.entries(batchReasons)) addReason(unsavedReasons, r, n);
+        num[5] = unsavedTotal;
+        num[6] += skippedEvents;
+        try { replyPort.postMessage({ kind: 'unsaved', reasons: batchReasons }); } catch {}
+      }
       if (m.events || m.ops.length) {
         num[1]++;
         num[2] = ms;
@@ -127,11 +196,12 @@ function sqliteModulePath(): string {
 export class WriterThread {
   private readonly worker: Worker;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(8));
-  private readonly num = new Float64Array(new SharedArrayBuffer(40));
+  private readonly num = new Float64Array(new SharedArrayBuffer(56));
   private readonly reply: MessagePort;
   private sent = 0;
   private failure: WriteFailure | undefined;
   private exited = false;
+  private readonly reasons: UnsavedReasons = {};
 
   constructor(path: string) {
     const { port1, port2 } = new MessageChannel();
@@ -149,10 +219,19 @@ export class WriterThread {
     this.worker.on('exit', () => { this.exited = true; });
   }
 
-  /** Queues one transaction: ops, then the chunks (compressed on the thread), then `after` ops. */
-  post(ops: WriteOp[], chunks: SealedChunk[], events: number, after: WriteOp[] = [], close = false): void {
+  /**
+   * Queues one transaction: ops, then the chunks (compressed on the thread), then `after` ops. The closing one also
+   * writes the unsaved count (UNSAVED_META), adding `unsaved` (what the main thread could not even hand over).
+   */
+  post(ops: WriteOp[], chunks: SealedChunk[], events: number, after: WriteOp[] = [], close = false, unsaved?: { count: number; reasons: UnsavedReasons }): void {
     const seq = ++this.sent;
-    this.worker.postMessage({ seq, ops, chunks, events, after, close }, chunks.map((c) => c.packed.buffer as ArrayBuffer));
+    this.worker.postMessage({ seq, ops, chunks, events, after, close, unsaved }, chunks.map((c) => c.packed.buffer as ArrayBuffer));
+  }
+
+  /** Rows and events the thread skipped because the schema rejected them (the recording went on). */
+  unsaved(): { count: number; events: number; reasons: UnsavedReasons } {
+    this.drain();
+    return { count: this.num[5], events: this.num[6], reasons: { ...this.reasons } };
   }
 
   /** Events committed so far (durable against a process kill). */
@@ -167,10 +246,19 @@ export class WriterThread {
   /** The thread's write failure, if it had one (checked without waiting). */
   failed(): WriteFailure | undefined {
     if (!this.failure && Atomics.load(this.ctl, 1) === 1) {
-      const m = receiveMessageOnPort(this.reply);
-      this.failure = (m?.message as WriteFailure | undefined) ?? { code: 'WRITE_FAILED', message: 'the writer stopped' };
+      this.drain();
+      this.failure ??= { code: 'WRITE_FAILED', message: 'the writer stopped' };
     }
     return this.failure;
+  }
+
+  /** Reads the thread's reports (skipped rows by reason, its failure) without waiting. */
+  private drain(): void {
+    for (let m = receiveMessageOnPort(this.reply); m; m = receiveMessageOnPort(this.reply)) {
+      const msg = m.message as { kind: 'failure'; code: string; message: string } | { kind: 'unsaved'; reasons: UnsavedReasons };
+      if (msg.kind === 'failure') this.failure ??= { code: msg.code, message: msg.message };
+      else for (const [r, n] of Object.entries(msg.reasons)) addReason(this.reasons, r, n);
+    }
   }
 
   /** Blocks until every posted batch is committed or the thread failed. */

@@ -9,6 +9,8 @@ import { prepareReplay } from '../../../electron/node/replay';
 import { Recorder } from '../../../electron/node/recorder';
 import { ensureBusyboxImage, removeTestContainers, runContainer } from '../../support/docker';
 import { cliInProcess } from '../../support/cli';
+import { SyntheticSource } from '../../../electron/node/capture/synthetic';
+import type { DockerDiffEntry } from '../../../electron/common/state/fileTable';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-cli-rec-'));
 beforeAll(async () => { await ensureBusyboxImage(); });
@@ -74,4 +76,36 @@ describe('glasshouse record / report', () => {
     expect(bad.err).toContain(foreign);
     expect(bad.err).toMatch(/not a Glasshouse recording/);
   });
+
+  it('reports what a recording could not save, by reason, and that it still finished', async () => {
+    const file = join(dir, 'lossy.glasshouse');
+    // What the recorder does with a `docker diff` answer that once came back as a Buffer: a file row with no path.
+    const info = { inspect: async () => undefined, diff: async () => Buffer.from('null\n') as unknown as DockerDiffEntry[] };
+    const rec = new Recorder({ source: new SyntheticSource({ events: 3000, seed: 6, containers: 1 }), store: RecordingStore.create(file), info });
+    await rec.start();
+    expect((await rec.done).unsaved).toBe(1);
+    const rep = await cli(['report', file, '--format', 'json']);
+    expect(rep.code, rep.err).toBe(0);
+    const report = JSON.parse(rep.out);
+    expect(report.drops).toMatchObject({ finished: true, unsaved: 1, unsavedReasons: { 'file: NOT NULL constraint failed: files.path': 1 } });
+    expect(report.events.total).toBe(3000);
+    const txt = await cli(['report', file]);
+    expect(txt.out).toContain('1 unsaved');
+    expect(txt.out).toContain('unsaved: 1 × file: NOT NULL constraint failed: files.path');
+    expect(txt.out).not.toContain('not closed cleanly');
+  });
+
+  it('records a read-only container that changes nothing beside a busy one: finished, nothing unsaved, findings of both', async () => {
+    const quiet = await runContainer({ args: ['--read-only', '--network', 'none'], cmd: ['sleep', '600'] });
+    const busy = await runContainer({ args: ['--network', 'none'], cmd: ['sh', '-c', 'sleep 1; while true; do echo x > /etc/gh-mark; sleep 0.5; done'] });
+    const file = join(dir, 'both.glasshouse');
+    const rec = await cli(['record', '--container', quiet.name, '--container', busy.name, '--duration', '5s', '--out', file]);
+    expect(rec.code, rec.err).toBe(0);
+    expect(rec.err).not.toMatch(/failed|not saved/);
+    const report = JSON.parse((await cli(['report', file, '--format', 'json'])).out);
+    expect(report.drops).toMatchObject({ finished: true, unsaved: 0, unsavedReasons: {}, observerErrors: 0, subscriberErrors: 0 });
+    const of = (id: string) => report.findings.filter((f: { container: { id: string } }) => f.container.id === id).map((f: { rule: string }) => f.rule);
+    expect(of(quiet.id)).toEqual(expect.arrayContaining(['cis-docker-4.1'])); // posture of the quiet one is kept
+    expect(of(busy.id)).toEqual(expect.arrayContaining(['cis-docker-4.1', 'Write below etc'])); // and the busy one's runtime finding
+  }, 60_000);
 });

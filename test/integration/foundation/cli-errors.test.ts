@@ -61,3 +61,16 @@ describe('glasshouse status (real dockerd)', () => {
     expect(u.stderr).toMatch(/unknown command "frobnicate"/);
   });
 });
+
+describe('glasshouse record into a folder it may not write', () => {
+  it('names the folder and the permission, exits 1, and leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-rootonly-'));
+    chmodSync(dir, 0o755); // root's; the CLI runs as nobody
+    const out = join(dir, 'x.glasshouse');
+    const r = await runCli(['record', '--synthetic', '10', '--out', out], { env: { HOME: tmpdir() }, uid: 65534, gid: 65534 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`glasshouse record: Glasshouse may not write in ${dir} (permission denied, EACCES), so recording ${out} cannot be created. `
+      + `Make the folder writable for this user (for example \`chown $(id -u) ${dir}\`), or record somewhere you own (\`--out\`, or GLASSHOUSE_DATA_DIR for the app).\n`);
+    noStack(r.stderr);
+  });
+});

@@ -2,7 +2,7 @@
 // a banner with what the sensor missed so no view looks complete when it is not.
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from '../../store';
-import { describeLoss, describeSession } from '../../store/session/selectors';
+import { describeLoss, describeSession, describeUnwatched } from '../../store/session/selectors';
 import { isActive } from '../../store/session/slice';
 import { selectRecordedOnly } from '../../store/live/selectors';
 import { formatBytes, visible } from '../../ui/text';
@@ -27,6 +27,7 @@ export function SessionBar() {
 
   const active = isActive(session);
   const loss = useMemo(() => describeLoss(session?.loss ?? liveLoss, win), [session?.loss, liveLoss, win]);
+  const unwatched = useMemo(() => describeUnwatched(session?.unwatched), [session?.unwatched]);
   const act = async (fn: () => Promise<void>) => {
     setBusy(true);
     try { await fn(); } finally { setBusy(false); }
@@ -83,6 +84,12 @@ export function SessionBar() {
       {error && <div className="session-msg bad" role="alert" data-testid="session-error">{visible(error, 600)}</div>}
       {session?.error && <div className="session-msg bad" role="alert">{visible(session.error.message, 600)} {visible(session.error.hint ?? '', 600)}</div>}
       {session?.preflight?.map((p, i) => <div key={i} className="session-msg warn">{visible(p, 600)}</div>)}
+      {unwatched.length > 0 && (
+        <div className="session-msg bad" role="alert" data-testid="unwatched-containers">
+          {unwatched.slice(0, 20).map((u, i) => <div key={i} data-testid="unwatched-container">{visible(u, 600)}</div>)}
+          {unwatched.length > 20 && <div className="muted small">and {unwatched.length - 20} more containers not watched</div>}
+        </div>
+      )}
       {loss.length > 0 && (
         <div className="loss" role="status" data-testid="loss-banner">
           <strong>Incomplete{win ? ' for the shown window' : ''}:</strong>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeLoss, describeSession } from './selectors';
+import { describeLoss, describeSession, describeUnwatched } from './selectors';
 import { isActive, windowAround } from './slice';
 
 const LOSS = { ringDrops: 0, queueDrops: 0, corruptFrames: 0, sourceDropped: 0, unsupportedKinds: [], gaps: [] as Array<[number, number]> };
@@ -12,6 +12,18 @@ describe('session', () => {
     expect(lines.map((l) => l.text).join('\n')).toMatch(/engine dropped 7 events/);
     expect(lines.map((l) => l.text).join('\n')).toMatch(/cannot report bpf, module/);
     expect(lines.map((l) => l.text).join('\n')).toMatch(/not watching for 2\.5 s \(1 gap/);
+  });
+  it('names what the recording could not save, by reason, and the errors caught in the pipeline', () => {
+    const lines = describeLoss({ ...LOSS, unsaved: 3, unsavedReasons: { 'file: NOT NULL constraint failed: files.path': 2, 'finding: Do not know how to serialize a BigInt': 1 },
+      observerErrors: 4, subscriberErrors: 1, lastPipelineError: 'boom' }).map((l) => l.text);
+    expect(lines[0]).toBe('3 events or rows could not be saved in the recording (2 × file: NOT NULL constraint failed: files.path; 1 × finding: Do not know how to serialize a BigInt): reopening it will show less than this capture.');
+    expect(lines[1]).toBe('5 errors were caught while processing events (4 in the rules, 1 in live views), the last: boom; findings or views may be incomplete.');
+    expect(describeLoss({ ...LOSS, unsaved: 0, observerErrors: 0, subscriberErrors: 0 })).toEqual([]);
+  });
+  it('says which containers are not watched and why', () => {
+    expect(describeUnwatched([{ id: 'a'.repeat(64), name: 'web', reason: 'The sensor could not find the cgroup of container aaaaaaaaaaaa, so it is not watched.', hint: 'Is the container running?' }]))
+      .toEqual(['web is not watched: The sensor could not find the cgroup of container aaaaaaaaaaaa, so it is not watched. Is the container running?']);
+    expect(describeUnwatched(undefined)).toEqual([]);
   });
   it('clips gaps to the shown window and drops gaps outside it', () => {
     const loss = { ...LOSS, gaps: [[1000, 3000], [9000, 9500]] as Array<[number, number]> };
