@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ActionResult, IsolatedNetwork, IsolationRecord } from '../../common/ipc/response';
 import { GlasshouseError, NotFoundError } from '../../common/ipc/errors';
+import { inspectInfo } from './answers';
 
 /** One entry of the response journal: kept in the active recording when there is one. */
 export interface ActionJournalEntry {
@@ -61,7 +62,7 @@ export function refusal(err: unknown, name: string, doing: string): GlasshouseEr
 
 async function inspectOrGone(docker: Dockerode, id: string): Promise<Dockerode.ContainerInspectInfo> {
   try {
-    return await docker.getContainer(id).inspect();
+    return await inspectInfo(docker, id);
   } catch (err) {
     throw refusal(err, id, 'inspecting');
   }

@@ -1,14 +1,8 @@
 // Docker exec events → exec inspect (Privileged, User, command): what CIS 5.23 judges; events never carry these.
 import type Dockerode from 'dockerode';
 import type { ContainerExecInfo } from '../../common/rules/posture/exec';
+import { inspectExec, parseEvent, type EngineEvent, type ExecInspectAnswer } from './answers';
 import { followLines } from './lines';
-
-interface ExecInspect {
-  ID?: string;
-  ContainerID?: string;
-  Privileged?: boolean;
-  ProcessConfig?: { privileged?: boolean; user?: string; entrypoint?: string; arguments?: string[] };
-}
 
 /**
  * Follows `exec_create` events (every exec, including those that fail to start) and reports each exec's
@@ -20,29 +14,35 @@ export function watchExecs(docker: Dockerode, onExec: (e: ContainerExecInfo) => 
   const stopFollowing = followLines(() => docker.getEvents({ filters: { type: ['container'] } }), (line) => void handle(line));
 
   async function handle(line: string): Promise<void> {
-    let ev: { Action?: string; time?: number; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    let ev: EngineEvent;
     try {
-      ev = JSON.parse(line);
+      ev = parseEvent(line);
     } catch {
-      return;
+      return; // counted and named by parseEvent
     }
-    if (!(ev.Action ?? '').startsWith('exec_create')) return;
-    const execId = ev.Actor?.Attributes?.execID;
+    if (!ev.Action.startsWith('exec_create')) return;
+    const execId = ev.Actor.Attributes?.execID;
     if (!execId) return;
+    let x: ExecInspectAnswer;
     try {
-      const x = (await docker.getExec(execId).inspect()) as ExecInspect;
-      const pc = x.ProcessConfig ?? {};
-      if (stopped) return;
-      onExec({
-        execId,
-        containerId: x.ContainerID ?? ev.Actor?.ID ?? '',
-        privileged: x.Privileged === true || pc.privileged === true,
-        user: pc.user ?? '',
-        command: [pc.entrypoint ?? '', ...(pc.arguments ?? [])].filter((a, i) => i > 0 || a !== ''),
-        ts: ev.timeNano ? ev.timeNano / 1e6 : (ev.time ?? Date.now() / 1000) * 1000,
-      });
+      x = await inspectExec(docker.getExec(execId));
     } catch {
-      /* the exec or its container is already gone: nothing left to judge */
+      return; // the exec or its container is already gone, or the answer was malformed (counted by inspectExec)
+    }
+    const pc = x.ProcessConfig;
+    if (stopped) return;
+    const info: ContainerExecInfo = {
+      execId,
+      containerId: x.ContainerID,
+      privileged: x.Privileged === true || pc.privileged === true,
+      user: pc.user ?? '',
+      command: [pc.entrypoint, ...(pc.arguments ?? [])].filter((a, i) => i > 0 || a !== ''),
+      ts: ev.timeNano ? ev.timeNano / 1e6 : (ev.time ?? Date.now() / 1000) * 1000,
+    };
+    try {
+      onExec(info);
+    } catch {
+      /* the observer's own failure: as before, it does not end the watch (handle runs unawaited) */
     }
   }
 
