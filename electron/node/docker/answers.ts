@@ -225,7 +225,18 @@ export async function listContainers(docker: Dockerode, all: boolean): Promise<C
 // Processes is null, not [], where an engine found no process.
 const Top = z.looseObject({ Titles: StrList, Processes: z.array(StrList).nullable() });
 
-/** GET /containers/{id}/top. */
+/** Whether a body is empty (dockerode hands an empty answer on as a zero-length Buffer). */
+export function isEmptyAnswer(body: unknown): boolean {
+  if (body === undefined || body === null) return true;
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array || typeof body === 'string') return Buffer.from(body as Uint8Array | string).toString('utf8').trim() === '';
+  return false;
+}
+
+/**
+ * GET /containers/{id}/top. Podman 4.3 differs: it runs ps(1) inside the container, answers an empty 200 body (not an
+ * error status) when that fails (no ps, ps rejects the arguments, the container is paused or stopped), and with
+ * busybox's ps sends each row (and the titles) as one string rather than one string per column.
+ */
 export function parseTop(containerId: string, body: unknown): { Titles: string[]; Processes: string[][] } {
   const t = parse(Top, 'container top', forContainer(containerId), body);
   return { Titles: t.Titles, Processes: t.Processes ?? [] };

@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import type { FilePreview, LogLine } from '../../common/ipc/contract';
 import { NotFoundError } from '../../common/ipc/errors';
 import type { ContainerDetail, ProcessListing } from '../../common/model/container';
-import { DockerAnswerError, inspectInfo, parseInspect, parseTop } from './answers';
+import { DockerAnswerError, inspectInfo, isEmptyAnswer, parseInspect, parseTop } from './answers';
 import { toContainerDetail } from './inspect';
 
 function notFound(id: string, err: unknown): never {
@@ -28,7 +28,10 @@ export async function inspectContainer(docker: Dockerode, id: string): Promise<C
 export async function listProcesses(docker: Dockerode, id: string): Promise<ProcessListing> {
   const c = docker.getContainer(id);
   try {
-    const top = parseTop(id, await c.top({ ps_args: '-eo pid,ppid,user,etime,args' }));
+    const body: unknown = await c.top({ ps_args: '-eo pid,ppid,user,etime,args' });
+    // Podman answers a refused ps argument list with an empty 200 rather than a 500: the same fallback below.
+    if (isEmptyAnswer(body)) return await defaultColumns(id, c);
+    const top = parseTop(id, body);
     return { titles: top.Titles, rows: top.Processes };
   } catch (err) {
     if (err instanceof DockerAnswerError) throw err;
@@ -36,11 +39,15 @@ export async function listProcesses(docker: Dockerode, id: string): Promise<Proc
     if (e.statusCode === 409) return { titles: [], rows: [] }; // not running: no processes
     if (e.statusCode === 500) {
       // Some engines (Podman, Docker Desktop) reject custom ps args; retry with the default columns.
-      const top = parseTop(id, await c.top().catch((x) => notFound(id, x)));
-      return { titles: top.Titles, rows: top.Processes };
+      return defaultColumns(id, c);
     }
     return notFound(id, err);
   }
+}
+
+async function defaultColumns(id: string, c: Dockerode.Container): Promise<ProcessListing> {
+  const top = parseTop(id, await c.top().catch((x) => notFound(id, x)));
+  return { titles: top.Titles, rows: top.Processes };
 }
 
 /** Splits Docker's multiplexed log stream (8-byte frame headers) unless the container has a TTY. */
