@@ -114,6 +114,7 @@ const Inspect = z.looseObject({
   Image: z.string(),
   Created: z.string(),
   AppArmorProfile: z.string().optional(),
+  ExecIDs: StrList.nullish(),
   State: z.looseObject({
     Status: z.string(),
     Running: z.boolean(),

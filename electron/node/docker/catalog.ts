@@ -8,8 +8,9 @@ import type { DockerConnection } from './connection';
 import { summaryFromInspect, summaryFromListEntry } from './inspect';
 import { eachLine } from './lines';
 
-/** Container actions that change what the catalog shows. */
-const RELEVANT = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'rename', 'update', 'destroy', 'oom', 'health_status']);
+/** Container actions that change what the catalog shows. Podman 4.3 sends `remove` where Docker sends `destroy`. */
+const RELEVANT = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'rename', 'update', 'destroy', 'remove', 'oom', 'health_status']);
+const REMOVED = new Set(['destroy', 'remove']);
 
 /**
  * Emits 'delta' (CatalogDelta[]) at most every `batchMs`. No polling: after the initial list, only the events
@@ -101,7 +102,7 @@ export class ContainerCatalog extends EventEmitter {
     const action = ev.Action.split(':')[0];
     const id = ev.Actor.ID;
     if (ev.Type !== 'container' || !id || !RELEVANT.has(action)) return;
-    if (action === 'destroy') {
+    if (REMOVED.has(action)) {
       this.dirty.delete(id);
       if (this.rows.delete(id)) this.push({ type: 'remove', id });
       return;
