@@ -10,6 +10,7 @@ import { ContainerCatalog } from '../../../electron/node/docker/catalog';
 import { DockerConnection } from '../../../electron/node/docker/connection';
 import { inspectContainer } from '../../../electron/node/docker/containers';
 import { dockerInfoProvider } from '../../../electron/node/docker/info';
+import { runCli } from '../../support/cli';
 import { docker, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
 import { RewritingProxy } from '../../support/rewritingProxy';
 import { waitFor } from '../../support/waitFor';
@@ -102,5 +103,22 @@ describe('Docker answers of an unexpected shape (real dockerd behind a garbling 
     }
     expect(samples).toEqual([]);
     expect(tally('container stats')!.last).toMatch(/container stats for container gh-test-garb.*: this resource sample is missing/);
+  });
+});
+
+describe('glasshouse status when the engine\'s version answer is of an unexpected shape', () => {
+  it('says which answer, what was wrong and what it means, and exits 1', async () => {
+    const sock = join(dir, 'version.sock');
+    const garbled = new RewritingProxy(sock, (method, path) =>
+      (method === 'GET' && /^\/version(\?|$)/.test(path) ? (up) => ({ body: up.body.replace(/"ApiVersion":"[^"]*"/g, '"ApiVersion":141') }) : undefined));
+    await garbled.up();
+    try {
+      const r = await runCli(['status'], { env: { DOCKER_HOST: `unix://${sock}` } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('The container engine answered engine version with an unexpected shape (ApiVersion: Invalid input: expected string, received number): Glasshouse cannot tell which API the engine speaks and does not use it.');
+      expect(r.stderr).toMatch(/Skipped 1 engine version answer\(s\)/);
+    } finally {
+      await garbled.down();
+    }
   });
 });
