@@ -267,7 +267,8 @@ export async function unisolateContainer(ctx: ActionContext, id: string): Promis
   }
   await rm(isolationPath(ctx.dataDir, info.Id), { force: true });
   // Docker may hand the same address back even when it could not be asked for: judge by what it has now.
-  const now = await ctx.docker.getContainer(info.Id).inspect().catch(() => undefined);
+  // A malformed answer is counted by inspectInfo; the addresses are then simply not compared.
+  const now = await inspectInfo(ctx.docker, info.Id).catch(() => undefined);
   for (const n of record.networks) {
     const ip = now?.NetworkSettings?.Networks?.[n.network]?.IPAddress;
     if (n.ipv4 && ip && ip !== n.ipv4) moved.push(`${n.network} (${n.ipv4} → ${ip})`);
