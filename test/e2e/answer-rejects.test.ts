@@ -18,7 +18,7 @@ let bystander: { id: string; name: string };
 
 beforeAll(async () => {
   await ensureBusyboxImage();
-  bystander = await runContainer({ name: testName('e2e-answers') });
+  bystander = await runContainer({ name: testName('e2e-answers'), args: ['--network', 'none'] });
   dir = mkdtempSync(join(tmpdir(), 'gh-e2e-answers-'));
   proxy = new RewritingProxy(join(dir, 'docker.sock'), (method, path) => {
     if (method !== 'GET' || !/^\/containers\/json(\?|$)/.test(path)) return undefined;

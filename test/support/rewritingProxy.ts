@@ -42,6 +42,8 @@ export class RewritingProxy {
     const up = request({ socketPath: this.target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       if (!rule) {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // A quiet event stream sends nothing after its headers: pass those on now, not with the first event.
+        res.flushHeaders();
         return void answer.pipe(res);
       }
       const chunks: Buffer[] = [];

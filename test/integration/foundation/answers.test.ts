@@ -27,7 +27,8 @@ const tally = (call: string): AnswerRejectTally | undefined => conn.status.answe
 
 beforeAll(async () => {
   await ensureBusyboxImage();
-  bystander = await runContainer({ name: testName('bystander') });
+  // --network none throughout: nothing here needs a network, and the tests then need no bridge.
+  bystander = await runContainer({ name: testName('bystander'), args: ['--network', 'none'] });
   dir = mkdtempSync(join(tmpdir(), 'gh-answers-'));
   proxy = new RewritingProxy(join(dir, 'docker.sock'), (method, path) => {
     // Every list gains a copy of its first entry with a new id and a creation time that is not a number.
@@ -71,7 +72,7 @@ describe('Docker answers of an unexpected shape (real dockerd behind a garbling 
   });
 
   it('a container whose inspect is an HTML page is not a row and is named in the status; its neighbours are untouched', async () => {
-    const id = await docker(['run', '-d', '--name', victimName, ...testLabelArgs(), 'glasshouse-test/busybox:1', 'sleep', '600']);
+    const id = await docker(['run', '-d', '--name', victimName, ...testLabelArgs(), '--network', 'none', 'glasshouse-test/busybox:1', 'sleep', '600']);
     const t = await waitFor('the inspect reject in the status', () => {
       const x = tally('container inspect');
       return x && x.last.includes(id.slice(0, 12)) && x;
@@ -117,6 +118,30 @@ describe('glasshouse status when the engine\'s version answer is of an unexpecte
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('The container engine answered engine version with an unexpected shape (ApiVersion: Invalid input: expected string, received number): Glasshouse cannot tell which API the engine speaks and does not use it.');
       expect(r.stderr).toMatch(/Skipped 1 engine version answer\(s\)/);
+    } finally {
+      await garbled.down();
+    }
+  });
+});
+
+describe('glasshouse record when the engine garbles a container\'s docker diff', () => {
+  it('finishes the recording, keeps the container, and says which answer it skipped', async () => {
+    const c = await runContainer({ args: ['--network', 'none'], cmd: ['sh', '-c', 'echo x > /tmp/mark; sleep 600'] });
+    const sock = join(dir, 'diff.sock');
+    const garbled = new RewritingProxy(sock, (method, path) =>
+      (method === 'GET' && path.startsWith(`/containers/${c.id}/changes`) ? { contentType: 'text/html', body: HTML } : undefined));
+    await garbled.up();
+    try {
+      const file = join(dir, 'garbled-diff.glasshouse');
+      // The local sensor (a root child) needs no attach through the proxy; these tests run as root.
+      const rec = await runCli(['record', '--container', c.name, '--duration', '3s', '--out', file],
+        { env: { DOCKER_HOST: `unix://${sock}`, GLASSHOUSE_SENSOR: 'local', GLASSHOUSE_DATA_DIR: join(dir, 'data') }, timeoutMs: 60_000 });
+      expect(rec.code, rec.stderr).toBe(0);
+      expect(rec.stderr).toContain(`recording ${c.name}`);
+      expect(rec.stderr).toMatch(new RegExp(`skipped 1 container diff answer\\(s\\) of an unexpected shape\\. Last: The container engine answered container diff for container ${c.id.slice(0, 12)} with an unexpected shape \\(the body is not JSON: .*\\): its file changes from \`docker diff\` are missing\\.`));
+      const rep = await runCli(['report', file, '--format', 'json'], { env: { GLASSHOUSE_DATA_DIR: join(dir, 'data') } });
+      expect(rep.code, rep.stderr).toBe(0);
+      expect(JSON.parse(rep.stdout).containers).toEqual([expect.objectContaining({ id: c.id, name: c.name })]);
     } finally {
       await garbled.down();
     }
