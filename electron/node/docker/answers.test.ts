@@ -5,6 +5,7 @@ import {
   DockerAnswerError, answerRejectTallies, answerRejects, isEmptyAnswer, onAnswerReject, parseContainerList, parseDiff, parseEvent,
   parseExecInspect, parseInfo, parseInspect, parseStats, parseTop, parseVersion, type DockerCall,
 } from './answers';
+import { DockerAnswerError as CommonDockerAnswerError, deserializeError, serializeError } from '../../common/ipc/errors';
 import { sampleFromStats } from './info';
 import { summaryFromListEntry, toContainerDetail } from './inspect';
 
@@ -207,6 +208,10 @@ describe('a malformed answer becomes a named, counted DockerAnswerError', () => 
     expect(e.message).toContain('the body is not JSON: "<html><head><title>502 Bad Gateway</titl…"');
     expect(e.message).toContain("Glasshouse cannot show or judge this container's configuration");
     expect(e.hint).toMatch(/Podman/);
+    // Across IPC it stays a DockerAnswerError with its sentence, hint and code.
+    const back = deserializeError(serializeError(e));
+    expect(back).toBeInstanceOf(CommonDockerAnswerError);
+    expect(back).toMatchObject({ name: 'DockerAnswerError', message: e.message, hint: e.hint, code: 'EANSWER' });
   });
 
   it.each<[string, () => unknown]>([

@@ -5,7 +5,7 @@
 import type Dockerode from 'dockerode';
 import { z } from 'zod';
 import type { AnswerRejectTally } from '../../common/ipc/contract';
-import { GlasshouseError } from '../../common/ipc/errors';
+import { DockerAnswerError as SkippedAnswer } from '../../common/ipc/errors';
 import type { DockerDiffEntry } from '../../common/state/fileTable';
 
 /** What a skipped answer costs the user, per API call: the second half of the error's sentence. */
@@ -41,8 +41,8 @@ export function onAnswerReject(fn: () => void): () => void {
   return () => listeners.delete(fn);
 }
 
-export class DockerAnswerError extends GlasshouseError {
-  override name = 'DockerAnswerError';
+/** The engine-side error: which call, for what, and what was wrong; it crosses IPC as the common DockerAnswerError. */
+export class DockerAnswerError extends SkippedAnswer {
   constructor(readonly call: DockerCall, readonly subject: string | undefined, readonly problem: string) {
     super(`The container engine answered ${call}${subject ? ` for ${subject}` : ''} with an unexpected shape ` +
       `(${problem}): ${MEANING[call]}. This answer was skipped.`,
