@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import type { CliCommand, CliIo } from '../command';
 import { parseCommandArgs, parseDuration, splitAtDoubleDash } from '../args';
 import { DockerUnavailableError, UserInputError, deserializeError, describeError } from '../../common/ipc/errors';
+import { answerRejectTallies } from '../../node/docker/answers';
 import { Engine } from '../../node/engine';
 import type { RecorderSummary } from '../../node/recorder';
 import { SyntheticSource } from '../../node/capture/synthetic';
@@ -183,6 +184,7 @@ export const recordCommand: CliCommand = {
       + `${summary.unsaved ? `; ${summary.unsaved} events or rows not saved (${Object.entries(summary.unsavedReasons).map(([r, n]) => `${n} × ${r}`).join('; ')})` : ''}`
       + `${summary.observerErrors.count ? `; ${summary.observerErrors.count} rule errors caught (last: ${summary.observerErrors.last})` : ''}`
       + `${why === 'interrupted' ? '; stopped by Ctrl-C' : ''}.\n`);
+    for (const r of answerRejectTallies()) io.stderr.write(`glasshouse record: skipped ${r.count} ${r.call} answer(s) of an unexpected shape. Last: ${r.last}\n`);
     if (summary.error) return 1;
     return childStatus ?? 0;
   },

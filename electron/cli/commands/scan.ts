@@ -14,6 +14,7 @@ import { Engine, GLASSHOUSE_VERSION } from '../../node/engine';
 import type { Selection } from '../../node/session';
 import { builtinRuleSources, loadRuleEngine } from '../../node/rules/files';
 import { ProcessPollerSource } from '../../node/capture/processPoller';
+import { answerRejectTallies } from '../../node/docker/answers';
 import { listProcesses } from '../../node/docker/containers';
 import { RecordingStore } from '../../node/store';
 import { chooseFormat, writeReport } from '../../node/export/write';
@@ -232,6 +233,7 @@ export const scanCommand: CliCommand = {
       io.stderr.write(`glasshouse scan: recording saved to ${values.record}.\n`);
     }
     if (summary?.error) io.stderr.write(`glasshouse scan: ${describeError(summary.error)}\n`);
+    for (const r of answerRejectTallies()) io.stderr.write(`glasshouse scan: skipped ${r.count} ${r.call} answer(s) of an unexpected shape. Last: ${r.last}\n`);
     if (named.length && !containers.length) {
       io.stderr.write(`glasshouse scan: no running container matched ${named.join(', ')}; nothing was recorded. Check the names with \`docker ps\`.\n`);
     }

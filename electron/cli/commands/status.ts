@@ -25,6 +25,10 @@ socket, then Podman), connects once and reports. Exits 1 when the engine cannot 
     } else {
       io.stderr.write(`${describeError(s.error ?? 'Docker is not reachable.')}\n`);
     }
+    // Answers of an unexpected shape are counted; the last sentence is repeated only where it is not the error above.
+    if (!values.json) {
+      for (const r of s.answerRejects ?? []) io.stderr.write(`Skipped ${r.count} ${r.call} answer(s).${r.last === s.error?.message ? '' : ` Last: ${r.last}`}\n`);
+    }
     return s.connection === 'connected' ? 0 : 1;
   },
 };

@@ -40,6 +40,15 @@ export interface EngineStatus {
   retryAt?: number;
   /** Glasshouse version. */
   version: string;
+  /** Engine answers skipped because of an unexpected shape, per API call (absent when none). */
+  answerRejects?: AnswerRejectTally[];
+}
+
+/** How often one Docker API call answered in an unexpected shape, and the last such sentence. */
+export interface AnswerRejectTally {
+  call: string;
+  count: number;
+  last: string;
 }
 
 export interface LogLine {

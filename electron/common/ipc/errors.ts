@@ -35,10 +35,12 @@ export class FileFormatError extends GlasshouseError { override name = 'FileForm
 export class IntegrationError extends GlasshouseError { override name = 'IntegrationError'; }
 /** Bad command-line or config input from the user. */
 export class UserInputError extends GlasshouseError { override name = 'UserInputError'; }
+/** The Docker engine answered in an unexpected shape; that answer was skipped (electron/node/docker/answers.ts). */
+export class DockerAnswerError extends GlasshouseError { override name = 'DockerAnswerError'; }
 
 const KNOWN = {
   GlasshouseError, ValidationError, DockerUnavailableError, NotFoundError, PermissionDeniedError, SensorError,
-  FileFormatError, IntegrationError, UserInputError,
+  FileFormatError, IntegrationError, UserInputError, DockerAnswerError,
 } as const;
 
 function isSerialized(x: unknown): x is SerializedError {

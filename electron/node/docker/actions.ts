@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { ActionResult, IsolatedNetwork, IsolationRecord } from '../../common/ipc/response';
 import { GlasshouseError, NotFoundError } from '../../common/ipc/errors';
+import { inspectInfo } from './answers';
 
 /** One entry of the response journal: kept in the active recording when there is one. */
 export interface ActionJournalEntry {
@@ -61,7 +62,7 @@ export function refusal(err: unknown, name: string, doing: string): GlasshouseEr
 
 async function inspectOrGone(docker: Dockerode, id: string): Promise<Dockerode.ContainerInspectInfo> {
   try {
-    return await docker.getContainer(id).inspect();
+    return await inspectInfo(docker, id);
   } catch (err) {
     throw refusal(err, id, 'inspecting');
   }
@@ -266,7 +267,8 @@ export async function unisolateContainer(ctx: ActionContext, id: string): Promis
   }
   await rm(isolationPath(ctx.dataDir, info.Id), { force: true });
   // Docker may hand the same address back even when it could not be asked for: judge by what it has now.
-  const now = await ctx.docker.getContainer(info.Id).inspect().catch(() => undefined);
+  // A malformed answer is counted by inspectInfo; the addresses are then simply not compared.
+  const now = await inspectInfo(ctx.docker, info.Id).catch(() => undefined);
   for (const n of record.networks) {
     const ip = now?.NetworkSettings?.Networks?.[n.network]?.IPAddress;
     if (n.ipv4 && ip && ip !== n.ipv4) moved.push(`${n.network} (${n.ipv4} → ${ip})`);

@@ -3,12 +3,14 @@ import { EventEmitter } from 'node:events';
 import type Dockerode from 'dockerode';
 import type { CatalogDelta, CatalogSnapshot } from '../../common/ipc/contract';
 import type { ContainerSummary } from '../../common/model/container';
+import { listContainers, parseEvent, parseInspect, type EngineEvent } from './answers';
 import type { DockerConnection } from './connection';
 import { summaryFromInspect, summaryFromListEntry } from './inspect';
 import { eachLine } from './lines';
 
-/** Container actions that change what the catalog shows. */
-const RELEVANT = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'rename', 'update', 'destroy', 'oom', 'health_status']);
+/** Container actions that change what the catalog shows. Podman 4.3 sends `remove` where Docker sends `destroy`. */
+const RELEVANT = new Set(['create', 'start', 'restart', 'stop', 'die', 'kill', 'pause', 'unpause', 'rename', 'update', 'destroy', 'remove', 'oom', 'health_status']);
+const REMOVED = new Set(['destroy', 'remove']);
 
 /**
  * Emits 'delta' (CatalogDelta[]) at most every `batchMs`. No polling: after the initial list, only the events
@@ -67,7 +69,7 @@ export class ContainerCatalog extends EventEmitter {
       stream.on('end', () => lost());
       stream.on('close', () => lost());
 
-      const list = await client.listContainers({ all: true });
+      const list = await listContainers(client, true);
       if (gen !== this.generation) return;
       this.rows.clear();
       for (const entry of list) this.rows.set(entry.Id, summaryFromListEntry(entry));
@@ -91,16 +93,16 @@ export class ContainerCatalog extends EventEmitter {
   }
 
   private onEngineEvent(client: Dockerode, line: string, gen: number): void {
-    let ev: { Type?: string; Action?: string; Actor?: { ID?: string }; id?: string; status?: string };
+    let ev: EngineEvent;
     try {
-      ev = JSON.parse(line);
+      ev = parseEvent(line);
     } catch {
-      return; // a torn line from a dying stream; the resync on reconnect covers it
+      return; // counted and named by parseEvent; the next event of that container re-reads it whole
     }
-    const action = (ev.Action ?? ev.status ?? '').split(':')[0];
-    const id = ev.Actor?.ID ?? ev.id;
+    const action = ev.Action.split(':')[0];
+    const id = ev.Actor.ID;
     if (ev.Type !== 'container' || !id || !RELEVANT.has(action)) return;
-    if (action === 'destroy') {
+    if (REMOVED.has(action)) {
       this.dirty.delete(id);
       if (this.rows.delete(id)) this.push({ type: 'remove', id });
       return;
@@ -120,7 +122,7 @@ export class ContainerCatalog extends EventEmitter {
       do {
         this.dirty.delete(id);
         try {
-          const info = await client.getContainer(id).inspect();
+          const info = parseInspect(id, await client.getContainer(id).inspect());
           if (gen !== this.generation) return;
           const row = summaryFromInspect(info);
           const prev = this.rows.get(id);
@@ -129,6 +131,7 @@ export class ContainerCatalog extends EventEmitter {
           this.rows.set(id, row);
           this.push({ type: 'upsert', container: row });
         } catch (err) {
+          // A malformed answer (DockerAnswerError, counted) keeps the row as it was rather than a half-read one.
           if ((err as { statusCode?: number }).statusCode === 404) {
             if (this.rows.delete(id)) this.push({ type: 'remove', id });
           }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import Dockerode from 'dockerode';
 import type { EngineStatus } from '../../common/ipc/contract';
 import { DockerUnavailableError, GlasshouseError, PermissionDeniedError, serializeError } from '../../common/ipc/errors';
+import { answerRejectTallies, onAnswerReject, parseVersion } from './answers';
 import { resolveEndpoint, type EndpointEnv, type ResolvedEndpoint } from './endpoint';
 
 /** Docker Engine 19.03 (API 1.40) is the oldest engine whose API has everything Glasshouse uses. */
@@ -56,6 +57,8 @@ export class DockerConnection extends EventEmitter {
   private delay: number;
   private stopped = false;
   private connecting: Promise<void> | undefined;
+  private rejectTimer: NodeJS.Timeout | undefined;
+  private stopRejects: (() => void) | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {
     super();
@@ -79,6 +82,14 @@ export class DockerConnection extends EventEmitter {
 
   start(): Promise<void> {
     this.stopped = false;
+    // A skipped engine answer shows in the status; a burst (a bad stats stream at 1 Hz) is one status update.
+    this.stopRejects ??= onAnswerReject(() => {
+      this.rejectTimer ??= setTimeout(() => {
+        this.rejectTimer = undefined;
+        this.setStatus(this.current);
+      }, 250);
+      this.rejectTimer.unref?.();
+    });
     return this.attempt();
   }
 
@@ -86,6 +97,10 @@ export class DockerConnection extends EventEmitter {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.rejectTimer) clearTimeout(this.rejectTimer);
+    this.rejectTimer = undefined;
+    this.stopRejects?.();
+    this.stopRejects = undefined;
   }
 
   /** A stream or request found the engine gone: go to 'disconnected' and retry. */
@@ -98,8 +113,10 @@ export class DockerConnection extends EventEmitter {
   }
 
   private setStatus(s: EngineStatus): void {
-    this.current = s;
-    this.emit('status', s);
+    const tallies = answerRejectTallies();
+    this.current = { ...s, answerRejects: tallies };
+    if (!tallies.length) delete this.current.answerRejects;
+    this.emit('status', this.current);
   }
 
   private schedule(): void {
@@ -126,7 +143,7 @@ export class DockerConnection extends EventEmitter {
       endpoint = resolveEndpoint(this.opts.endpointEnv ?? { env: process.env });
       this.endpoint = endpoint;
       const client = new Dockerode({ ...endpoint.options, timeout: 0 } as Dockerode.DockerOptions);
-      const version = await withTimeout(client.version(), 5000, endpoint.url);
+      const version = parseVersion(await withTimeout(client.version() as Promise<unknown>, 5000, endpoint.url));
       if (compareApiVersions(version.ApiVersion, MIN_API_VERSION) < 0) {
         throw new DockerUnavailableError(
           `The Docker engine at ${endpoint.url} speaks API ${version.ApiVersion}, but Glasshouse needs ${MIN_API_VERSION} or newer.`,

@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode';
 import type { FilePreview, LogLine } from '../../common/ipc/contract';
 import { NotFoundError } from '../../common/ipc/errors';
 import type { ContainerDetail, ProcessListing } from '../../common/model/container';
+import { DockerAnswerError, inspectInfo, isEmptyAnswer, parseInspect, parseTop } from './answers';
 import { toContainerDetail } from './inspect';
 
 function notFound(id: string, err: unknown): never {
@@ -13,7 +14,7 @@ function notFound(id: string, err: unknown): never {
 }
 
 export async function inspectContainer(docker: Dockerode, id: string): Promise<ContainerDetail> {
-  const info = await docker.getContainer(id).inspect().catch((e) => notFound(id, e));
+  const info = parseInspect(id, await docker.getContainer(id).inspect().catch((e) => notFound(id, e)));
   let digest: string | undefined;
   try {
     const img = await docker.getImage(info.Image).inspect();
@@ -27,18 +28,26 @@ export async function inspectContainer(docker: Dockerode, id: string): Promise<C
 export async function listProcesses(docker: Dockerode, id: string): Promise<ProcessListing> {
   const c = docker.getContainer(id);
   try {
-    const top = (await c.top({ ps_args: '-eo pid,ppid,user,etime,args' })) as { Titles: string[]; Processes: string[][] };
-    return { titles: top.Titles ?? [], rows: top.Processes ?? [] };
+    const body: unknown = await c.top({ ps_args: '-eo pid,ppid,user,etime,args' });
+    // Podman answers a refused ps argument list with an empty 200 rather than a 500: the same fallback below.
+    if (isEmptyAnswer(body)) return await defaultColumns(id, c);
+    const top = parseTop(id, body);
+    return { titles: top.Titles, rows: top.Processes };
   } catch (err) {
+    if (err instanceof DockerAnswerError) throw err;
     const e = err as { statusCode?: number; json?: { message?: string } };
     if (e.statusCode === 409) return { titles: [], rows: [] }; // not running: no processes
     if (e.statusCode === 500) {
       // Some engines (Podman, Docker Desktop) reject custom ps args; retry with the default columns.
-      const top = (await c.top().catch((x) => notFound(id, x))) as { Titles: string[]; Processes: string[][] };
-      return { titles: top.Titles ?? [], rows: top.Processes ?? [] };
+      return defaultColumns(id, c);
     }
     return notFound(id, err);
   }
+}
+
+async function defaultColumns(id: string, c: Dockerode.Container): Promise<ProcessListing> {
+  const top = parseTop(id, await c.top().catch((x) => notFound(id, x)));
+  return { titles: top.Titles, rows: top.Processes };
 }
 
 /** Splits Docker's multiplexed log stream (8-byte frame headers) unless the container has a TTY. */
@@ -69,7 +78,7 @@ export function demuxLogs(buf: Buffer, tty: boolean): LogLine[] {
 
 export async function tailLogs(docker: Dockerode, id: string, tail: number): Promise<LogLine[]> {
   const c = docker.getContainer(id);
-  const info = await c.inspect().catch((e) => notFound(id, e));
+  const info = await inspectInfo(docker, id).catch((e) => notFound(id, e));
   const raw = (await c.logs({ stdout: true, stderr: true, timestamps: true, tail, follow: false })) as unknown as Buffer;
   return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)), !!info.Config?.Tty);
 }

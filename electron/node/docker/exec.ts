@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import { GlasshouseError, NotFoundError, UserInputError } from '../../common/ipc/errors';
 import type { TerminalExit, TerminalInfo, TerminalOutput } from '../../common/ipc/response';
 import { isGone, refusal } from './actions';
+import { inspectExec, inspectInfo } from './answers';
 
 /** Shells tried in order when the user does not pick one. */
 export const SHELL_CANDIDATES = ['bash', 'ash', 'sh'] as const;
@@ -56,15 +57,14 @@ async function probe(container: Dockerode.Container, cmd: string[]): Promise<num
     stream.on('close', () => { clearTimeout(t); resolve(); });
     stream.on('error', () => { clearTimeout(t); resolve(); });
   });
-  const r = await exec.inspect();
+  const r = await inspectExec(exec);
   return r.Running ? undefined : (r.ExitCode ?? undefined);
 }
 
 /** Finds a shell in the container: the user's choice, else bash, ash, sh — by actually running each. */
 export async function findShell(docker: Dockerode, id: string, wanted?: string): Promise<{ shell: string; info: Dockerode.ContainerInspectInfo }> {
-  const container = docker.getContainer(id);
   let info: Dockerode.ContainerInspectInfo;
-  try { info = await container.inspect(); } catch (err) { throw refusal(err, id, 'opening a terminal in'); }
+  try { info = await inspectInfo(docker, id); } catch (err) { throw refusal(err, id, 'opening a terminal in'); }
   const name = info.Name.replace(/^\//, '');
   if (info.State.Paused) throw execRefused({ message: 'is paused' }, name);
   if (!info.State.Running) throw execRefused({ message: 'is not running' }, name);
@@ -168,8 +168,8 @@ export class TerminalManager {
     this.terminals.delete(t.info.terminalId);
     let code: number | null = null;
     try {
-      const r = await t.exec.inspect();
-      code = r.ExitCode ?? null;
+      const r = await inspectExec(t.exec);
+      code = r.ExitCode;
     } catch (err) {
       if (!why) why = isGone(err) ? `Container "${t.info.containerName}" is gone.` : undefined;
     }
@@ -214,7 +214,7 @@ export class TerminalManager {
 
   private async hangUp(t: Terminal): Promise<void> {
     try {
-      const r = await t.exec.inspect();
+      const r = await inspectExec(t.exec);
       // Only a local engine's process in the container's own cgroup; elsewhere the connection close is all we have.
       const modem = (this.docker() as unknown as { modem?: { socketPath?: unknown; host?: unknown } }).modem ?? {};
       if (r.Running && r.Pid && mayKillExecPid(modem, r.Pid, t.info.containerId)) process.kill(r.Pid, 'SIGKILL');

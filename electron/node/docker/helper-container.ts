@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { parseInfo, parseInspect, parseVersion } from './answers';
 import { demuxDockerStream } from './demux';
 
 export const HELPER_LABEL = 'dev.glasshouse.helper';
@@ -221,8 +222,8 @@ export async function removeContainer(docker: Dockerode, id: string): Promise<vo
 
 /** Full id and host pid of a container (its init process), as the helper needs to find its cgroup. */
 export async function containerIdentity(docker: Dockerode, idOrName: string): Promise<{ id: string; pid: number; running: boolean }> {
-  const info = await docker.getContainer(idOrName).inspect();
-  return { id: info.Id, pid: info.State?.Pid ?? 0, running: !!info.State?.Running };
+  const info = parseInspect(idOrName, await docker.getContainer(idOrName).inspect());
+  return { id: info.Id, pid: info.State.Pid, running: info.State.Running };
 }
 
 export interface EngineFacts {
@@ -241,26 +242,27 @@ export interface EngineFacts {
 }
 
 export async function engineFacts(docker: Dockerode): Promise<EngineFacts> {
-  const info = (await docker.info()) as Record<string, unknown>;
-  const version = (await docker.version()) as { Version?: string; ApiVersion?: string; Components?: Array<{ Name?: string }> };
+  const info = parseInfo(await docker.info());
+  const version = parseVersion(await docker.version());
   // Podman's Docker-compatible API names itself in Components. It knows BPF/PERFMON by name, but its default
   // seccomp profile (containers-common, Podman 4.x) allows bpf() and perf_event_open() only with CAP_SYS_ADMIN,
   // so the named set fails to load the programs there (EPERM, seen with Podman 4.3): Podman gets SYS_ADMIN.
-  const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
-  const sec = ((info.SecurityOptions as string[] | undefined) ?? []).join(' ');
-  const runtimes = Object.keys((info.Runtimes as Record<string, unknown> | undefined) ?? {});
-  const os = String(info.OperatingSystem ?? '');
-  const major = Number((version.Version ?? '0').split('.')[0]);
+  const components = (version as { Components?: Array<{ Name?: string }> }).Components ?? [];
+  const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
+  const sec = (info.SecurityOptions ?? []).join(' ');
+  const runtimes = Object.keys(info.Runtimes ?? {});
+  const os = info.OperatingSystem;
+  const major = Number(version.Version.split('.')[0]);
   return {
-    serverVersion: version.Version ?? '',
-    apiVersion: version.ApiVersion ?? '',
+    serverVersion: version.Version,
+    apiVersion: version.ApiVersion,
     operatingSystem: os,
     rootless: /name=rootless/.test(sec),
-    enhancedIsolation: /Docker Desktop/i.test(os) && (String(info.DefaultRuntime ?? '') === 'sysbox-runc' || runtimes.includes('sysbox-runc')),
+    enhancedIsolation: /Docker Desktop/i.test(os) && (info.DefaultRuntime === 'sysbox-runc' || runtimes.includes('sysbox-runc')),
     knowsBpfCap: !podman && major >= 23,
     engine: podman ? 'podman' : 'docker',
-    cgroupDriver: String(info.CgroupDriver ?? ''),
-    cgroupVersion: String(info.CgroupVersion ?? ''),
+    cgroupDriver: info.CgroupDriver ?? '',
+    cgroupVersion: info.CgroupVersion ?? '',
   };
 }
 

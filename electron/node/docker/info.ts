@@ -2,23 +2,14 @@
 import type Dockerode from 'dockerode';
 import type { ContainerInfoProvider } from '../capture/containerInfo';
 import type { ResourceSample } from '../../common/model/process';
-import { parseDiff } from './answers';
+import { listContainers, parseDiff, parseStats, type ContainerStats } from './answers';
 import { inspectContainer } from './containers';
 import { summaryFromListEntry } from './inspect';
 import { watchExecs } from './execs';
 import { followLines } from './lines';
 
-interface StatsJson {
-  read: string;
-  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
-  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
-  memory_stats?: { usage?: number; limit?: number; stats?: { cache?: number; inactive_file?: number; total_inactive_file?: number } };
-  pids_stats?: { current?: number; limit?: number };
-  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
-}
-
 /** One sample from one stats document; CPU % as `docker stats` computes it (100 % = one core). */
-export function sampleFromStats(containerId: string, s: StatsJson): ResourceSample {
+export function sampleFromStats(containerId: string, s: ContainerStats): ResourceSample {
   const cpu = s.cpu_stats ?? {};
   const pre = s.precpu_stats ?? {};
   const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
@@ -51,17 +42,21 @@ export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
   return {
     inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
     diff: async (id) => parseDiff(id, (await docker.getContainer(id).changes()) as unknown),
-    list: async () => (await docker.listContainers({ all: false })).map(summaryFromListEntry),
+    list: async () => (await listContainers(docker, false)).map(summaryFromListEntry),
     watchExecs: (onExec) => watchExecs(docker, onExec),
     streamStats: (id, onSample) =>
       followLines(
         () => docker.getContainer(id).stats({ stream: true }),
         (line) => {
+          // Lines come whole (a torn tail is never handed on), so a line that does not parse is a bad answer:
+          // parseStats counts and names it, and the next sample still comes.
+          let doc: ContainerStats;
           try {
-            onSample(sampleFromStats(id, JSON.parse(line) as StatsJson));
+            doc = parseStats(id, line);
           } catch {
-            /* a torn document when the container stops: the next one is whole */
+            return;
           }
+          onSample(sampleFromStats(id, doc));
         },
       ),
   };

@@ -1,5 +1,5 @@
 // Maps Docker's list and inspect JSON onto Glasshouse's container model (the security-relevant facts).
-import type Dockerode from 'dockerode';
+import type { ContainerListEntry } from './answers';
 import type { ContainerDetail, ContainerFacts, ContainerState, ContainerSummary, PortBinding } from '../../common/model/container';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -17,7 +17,7 @@ function parseTime(s: string | undefined): number | undefined {
 }
 
 /** A catalog row from one `GET /containers/json` entry. */
-export function summaryFromListEntry(c: Dockerode.ContainerInfo): ContainerSummary {
+export function summaryFromListEntry(c: ContainerListEntry): ContainerSummary {
   const labels = c.Labels ?? {};
   const ports: PortBinding[] = (c.Ports ?? []).map((p) => ({
     containerPort: p.PrivatePort,
@@ -40,7 +40,7 @@ export function summaryFromListEntry(c: Dockerode.ContainerInfo): ContainerSumma
   };
 }
 
-/** Loosely typed inspect JSON: engines differ (Podman, old APIs), so every field is optional. */
+/** Loosely typed inspect JSON (checked by parseInspect in answers.ts before it gets here): engines differ. */
 type Inspect = Record<string, any>;
 
 export function summaryFromInspect(i: Inspect): ContainerSummary {

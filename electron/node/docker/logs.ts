@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { NotFoundError } from '../../common/ipc/errors';
 import type { LogFollowLines } from '../../common/ipc/response';
 import { refusal } from './actions';
+import { inspectInfo } from './answers';
 import { demuxDockerStream } from './demux';
 import { lineSplitter } from './lines';
 
@@ -37,7 +38,7 @@ export class LogFollowers {
     const docker = this.docker();
     const c = docker.getContainer(id);
     let info: Dockerode.ContainerInspectInfo;
-    try { info = await c.inspect(); } catch (err) { throw refusal(err, id, 'following the logs of'); }
+    try { info = await inspectInfo(docker, id); } catch (err) { throw refusal(err, id, 'following the logs of'); }
     const stream = (await c.logs({
       follow: true, stdout: true, stderr: true, timestamps: true,
       ...(since ? { since: Math.floor(since / 1000) } : { tail: 0 }),

@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import { GlasshouseError, UserInputError } from '../../common/ipc/errors';
+import { inspectInfo } from './answers';
 import type { ManifestFile, SnapshotManifest, SnapshotResult, SnapshotStep } from '../../common/ipc/response';
 import { hasVanished, refusal, vanished, type ActionJournal } from './actions';
 
@@ -128,9 +129,7 @@ export async function snapshotContainer(docker: Dockerode, id: string, opts: Sna
   report('check', `Checking ${id} and the target folder`);
   let info: Dockerode.ContainerInspectInfo & { SizeRootFs?: number; SizeRw?: number };
   try {
-    const c = docker.getContainer(id);
-    // size: true adds SizeRootFs/SizeRw, which the typings do not declare as an option.
-    info = await (c.inspect as (o: object) => Promise<Dockerode.ContainerInspectInfo>).call(c, { size: true });
+    info = await inspectInfo(docker, id, { size: true });
   } catch (err) {
     throw refusal(err, id, 'snapshotting');
   }

@@ -34,12 +34,21 @@ export function EngineStatusBar() {
     text = `${status.error?.message ?? 'Docker is not reachable.'}${retry !== undefined ? ` Retrying in ${retry} s.` : ''}`;
   }
   const endpoint = status?.endpoint;
+  // Engine answers of an unexpected shape were skipped: say how many, per call, with the last sentence on hover.
+  const rejects = status?.answerRejects ?? [];
+  const skipped = rejects.reduce((n, r) => n + r.count, 0);
   return (
     <header className="topbar">
       <div className="brand"><span className="brand-mark" aria-hidden="true" />Glasshouse</div>
       <div className={cls} data-testid="engine-status" role="status">{visible(text)}</div>
       {status?.connection === 'disconnected' && status.error?.hint && (
         <div className="hint" data-testid="engine-hint">{visible(status.error.hint)}</div>
+      )}
+      {skipped > 0 && (
+        <div className="pill pill-warn" data-testid="engine-answer-rejects" role="status"
+          title={rejects.map((r) => visible(`${r.call}: ${r.count} skipped. Last: ${r.last}`)).join('\n')}>
+          {visible(`${skipped} engine answer${skipped === 1 ? '' : 's'} skipped (${rejects.map((r) => `${r.call} ${r.count}`).join(', ')})`)}
+        </div>
       )}
       <div className="spacer" />
       {endpoint && (
