@@ -2,14 +2,17 @@
 // the one binary `npm ci` installed. Proven two ways here, since Electron's own binary cannot run on this machine:
 // the prebuilt binaries are Node-API addons (their symbols tie them to no NODE_MODULE_VERSION), and recordings are
 // written and read by separate Node processes of two different ABIs (the Node running the tests, 24 in CI, and
-// GLASSHOUSE_SECOND_NODE, Node 22 in CI).
+// GLASSHOUSE_SECOND_NODE, Node 22.14 in CI). A Node without Node-API 10 (GLASSHOUSE_OLD_NODE, the machine's Node 20
+// in CI) gets a sentence, not the crash the addon would give it.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import { GlasshouseError } from '../../common/ipc/errors';
+import { assertSqliteRuntime, sqliteRuntimeProblem } from './runtime';
 
 const root = resolve(__dirname, '../../..');
 const addonDir = dirname(createRequire(join(root, 'package.json')).resolve('better-sqlite3/package.json'));
@@ -72,6 +75,7 @@ function childScript(): string {
     import { SyntheticSource } from ${JSON.stringify(join(root, 'electron/node/capture/synthetic'))};
     import { WorldState } from ${JSON.stringify(join(root, 'electron/common/state/index'))};
     const [mode, path] = process.argv.slice(2);
+    try {
     if (mode === 'write') {
       const world = new WorldState();
       const store = RecordingStore.create(path, { title: 'abi ' + process.versions.modules });
@@ -87,6 +91,10 @@ function childScript(): string {
     console.log(JSON.stringify({ abi: process.versions.modules, node: process.version, title: info.meta.title, events: info.events,
       processes: s.processCount(), window: s.eventsInWindow({ limit: 100_000 }).length, addon }));
     s.close();
+    } catch (e) {
+      console.error(e.message + ' ' + (e.hint ?? ''));
+      process.exit(3);
+    }
   `);
   const out = join(dir, 'child.cjs');
   buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, external: ['better-sqlite3'], logLevel: 'error' });
@@ -122,5 +130,29 @@ describe('recordings open under two Node ABIs with the one installed addon', () 
           .toEqual({ events: w.r.events, processes: w.r.processes, window: w.r.window, title: w.r.title, addon: w.r.addon });
       }
     }
+  });
+});
+
+describe('a Node without Node-API 10 is refused with a sentence before the addon is loaded', () => {
+  it('names the Node, what is missing and what to do', () => {
+    expect(sqliteRuntimeProblem({ node: '20.20.2', napi: '9' })).toBe(
+      "This Node.js (v20.20.2) cannot open recordings: Glasshouse's SQLite addon needs Node-API 10, and this Node has Node-API 9.");
+    expect(sqliteRuntimeProblem({ node: '22.14.0', napi: '10' })).toBeUndefined();
+    expect(sqliteRuntimeProblem({ node: '24.22.3', napi: '10' })).toBeUndefined();
+    expect(sqliteRuntimeProblem(process.versions)).toBeUndefined(); // the Node running the tests can open recordings
+    let err: unknown;
+    try { assertSqliteRuntime({ node: '22.12.0', napi: '9' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(GlasshouseError);
+    expect(err).toMatchObject({ code: 'NODE_TOO_OLD', hint: expect.stringContaining('Node.js 22.14 or later') });
+  });
+
+  const old = process.env.GLASSHOUSE_OLD_NODE;
+  it.skipIf(!old)('on a real old Node (GLASSHOUSE_OLD_NODE) the recording store says so and the process lives to exit', () => {
+    const r = spawnSync(old!, [childScript(), 'write', join(dir, 'old.glasshouse')], { env: { ...process.env, NODE_PATH: join(root, 'node_modules') }, encoding: 'utf8' });
+    // Without the check, better-sqlite3 13 kills this process with SIGSEGV at the first database.
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 3, signal: null });
+    expect(r.stderr).toContain("cannot open recordings: Glasshouse's SQLite addon needs Node-API 10");
+    expect(r.stderr).toContain('Node.js 22.14 or later');
+    expect(existsSync(join(dir, 'old.glasshouse'))).toBe(false);
   });
 });
