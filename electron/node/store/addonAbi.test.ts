@@ -49,8 +49,9 @@ const elfPrebuilds = readdirSync(join(addonDir, 'prebuilds')).filter((f) => /^li
 describe('the SQLite addon is a Node-API one (no NODE_MODULE_VERSION dependence)', () => {
   it('ships prebuilt binaries for Linux, and npm ci compiled none of its own', () => {
     expect(elfPrebuilds).toEqual(expect.arrayContaining(['linux-x64.node', 'linux-arm64.node']));
-    // A build/Release binary would take precedence over the prebuilt one and be tied to the Node that built it.
-    expect(existsSync(join(addonDir, 'build'))).toBe(false);
+    // A compiled binary would take precedence over the prebuilt one (package.json's allowScripts denies the
+    // package's default node-gyp step; an npm that ignores that runs it, and it finds the prebuild and builds nothing).
+    for (const kind of ['Release', 'Debug']) expect(existsSync(join(addonDir, 'build', kind, 'better_sqlite3.node'))).toBe(false);
   });
 
   for (const f of elfPrebuilds) {
