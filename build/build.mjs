@@ -10,7 +10,7 @@ const only = new Set(process.argv.slice(2)); // e.g. `node build/build.mjs ts re
 const want = (part) => only.size === 0 || only.has(part);
 
 const common = {
-  bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning',
+  bundle: true, platform: 'node', target: 'node22.14', format: 'cjs', sourcemap: 'linked', logLevel: 'warning',
   absWorkingDir: root,
 };
 

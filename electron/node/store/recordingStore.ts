@@ -11,6 +11,7 @@ import type { ContainerRecord, WorldDelta } from '../../common/state/index';
 import { FileFormatError, GlasshouseError, UserInputError } from '../../common/ipc/errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
+import { assertSqliteRuntime } from './runtime';
 import { ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
 import { UNSAVED_META, WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
 
@@ -269,6 +270,7 @@ export class RecordingStore {
 
   /** Starts a new recording file; refuses to replace an existing file. */
   static create(path: string, meta: { title?: string; source?: string } = {}, opts: StoreOptions = {}): RecordingStore {
+    assertSqliteRuntime();
     if (existsSync(path)) {
       throw new UserInputError(`${path} already exists; Glasshouse never overwrites a file.`, 'Choose another file name or delete the old file first.');
     }
@@ -304,6 +306,7 @@ export class RecordingStore {
    * it to format 2 in one transaction (all or nothing); read-only opens read format 1 as it is.
    */
   static open(path: string, opts: StoreOptions & { readonly?: boolean } = {}): RecordingStore {
+    assertSqliteRuntime();
     checkRecordingHeader(path);
     const ro = opts.readonly ?? false;
     let db: Database.Database | undefined;
