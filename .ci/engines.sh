@@ -69,6 +69,9 @@ state = "$D26_RUN/containerd"
 [plugins."io.containerd.grpc.v1.cri"]
   disable_cgroup = false
 EOF
+  # dockerd deletes the default docker0 bridge when it is given another one (--bridge): it assumes docker0 is its
+  # own leftover. The system dockerd's docker0 is put back as it was once this one has started.
+  docker0=$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | head -1)
   export PATH="$D26/usr/bin:$D26/usr/sbin:$PATH"
   (setsid containerd --config "$D26_RUN/containerd.toml" >"$D26_RUN/containerd.log" 2>&1 &)
   for _ in $(seq 1 50); do [ -S "$D26_RUN/containerd.sock" ] && break; sleep 0.2; done
@@ -78,6 +81,10 @@ EOF
   for _ in $(seq 1 60); do docker -H "unix://$D26_SOCK" info >/dev/null 2>&1 && break; sleep 1; done
   docker -H "unix://$D26_SOCK" version --format 'Docker {{.Server.Version}} (API {{.Server.APIVersion}}) on unix://'"$D26_SOCK" ||
     { tail -30 "$D26_RUN/dockerd.log"; exit 1; }
+  if [ -n "$docker0" ] && ! ip link show docker0 >/dev/null 2>&1; then
+    ip link add docker0 type bridge && ip addr add "$docker0" dev docker0 && ip link set docker0 up
+    echo "put the system dockerd's docker0 ($docker0) back"
+  fi
   ;;
 docker26:stop)
   docker -H "unix://$D26_SOCK" ps -aq 2>/dev/null | xargs -r docker -H "unix://$D26_SOCK" rm -f >/dev/null 2>&1 || true
