@@ -297,6 +297,15 @@ async function originalImage(docker: Dockerode, info: Dockerode.ContainerInspect
 }
 
 /** Replaces a container with a fresh one from its original image and configuration. */
+/**
+ * An inspected HostConfig as a create request takes it back. Podman's inspect names ulimits as the kernel does
+ * (`RLIMIT_NOFILE`) but its create wants Docker's names (`nofile`), and refuses its own answer otherwise.
+ */
+export function recreatableHostConfig(hc: Dockerode.HostConfig): Dockerode.HostConfig {
+  if (!hc.Ulimits?.length) return hc;
+  return { ...hc, Ulimits: hc.Ulimits.map((u) => ({ ...u, Name: u.Name?.replace(/^RLIMIT_/i, '').toLowerCase() })) };
+}
+
 export async function restartClean(ctx: ActionContext, id: string, opts: RestartCleanOptions = {}): Promise<ActionResult & { newId: string; oldName?: string }> {
   const { docker } = ctx;
   const info = await inspectOrGone(docker, id);
@@ -329,7 +338,7 @@ export async function restartClean(ctx: ActionContext, id: string, opts: Restart
       StdinOnce: cfg.StdinOnce, AttachStdin: false, AttachStdout: false, AttachStderr: false, StopSignal: (cfg as { StopSignal?: string }).StopSignal || undefined,
       Healthcheck: (cfg as { Healthcheck?: Dockerode.ContainerCreateOptions['Healthcheck'] }).Healthcheck, Hostname: hostname,
       Domainname: cfg.Domainname || undefined,
-      HostConfig: { ...(info.HostConfig as Dockerode.HostConfig), ...(first ? { NetworkMode: first.network } : {}) },
+      HostConfig: { ...recreatableHostConfig(info.HostConfig as Dockerode.HostConfig), ...(first ? { NetworkMode: first.network } : {}) },
       NetworkingConfig: first && userDefined(first.network) && first.aliases.length
         ? { EndpointsConfig: { [first.network]: { Aliases: first.aliases } } } : undefined,
     });
