@@ -288,6 +288,45 @@ static bool has_cap(int cap)
 	return (d[cap / 32].effective >> (cap % 32)) & 1;
 }
 
+/*
+ * Where --socket may listen: the socket carries everything the helper sees and is chowned to --socket-owner, so
+ * its folder must be a real directory owned by root (or us) that nobody else can write to (no one can swap the
+ * name for a symlink between bind and chown), and an existing name must be a socket (a file is never replaced).
+ */
+static int socket__check_path(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	if (strlen(path) >= sizeof(dir)) {
+		fprintf(stderr, "glasshouse-helper: socket path %s is longer than %zu bytes\n", path, sizeof(dir) - 1);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	if (lstat(dir, &st) != 0) {
+		fprintf(stderr, "glasshouse-helper: cannot use %s for the socket: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "glasshouse-helper: refusing to listen in %s: the socket's folder must be a directory (not a symlink) "
+				"owned by root that no one else can write to (it is %s, owner uid %u, mode %04o)\n",
+			dir, S_ISLNK(st.st_mode) ? "a symlink" : S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+			(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "glasshouse-helper: refusing to replace %s: it exists and is not a socket\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	g.proc_root = "/proc";
@@ -447,6 +486,8 @@ report:
 	int ctl_fd = 0;
 	if (socket_path) {
 		/* one client, owner-only: the socket carries everything the helper sees */
+		if (socket__check_path(socket_path))
+			return 2;
 		int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
@@ -459,7 +500,8 @@ report:
 		umask(old);
 		if (socket_owner) {
 			unsigned uid = 0, gid = 0;
-			if (sscanf(socket_owner, "%u:%u", &uid, &gid) != 2 || chown(socket_path, uid, gid)) {
+			/* never through a symlink: the parent is ours alone (checked above), and the name must still be the socket */
+			if (sscanf(socket_owner, "%u:%u", &uid, &gid) != 2 || fchownat(AT_FDCWD, socket_path, uid, gid, AT_SYMLINK_NOFOLLOW)) {
 				fprintf(stderr, "glasshouse-helper: cannot give %s to %s: %s\n", socket_path, socket_owner, strerror(errno));
 				unlink(socket_path);
 				return 2;

@@ -477,3 +477,56 @@ describe('RecentRecordings', () => {
     expect(statSync(dir).isDirectory()).toBe(true);
   });
 });
+
+describe('RecordingStore and crafted files (issue 16.6)', () => {
+  it('refuses a chunk that would inflate beyond what its events can take (a deflate bomb), before taking the memory', async () => {
+    const { deflateRawSync } = await import('node:zlib');
+    const p = join(tmp(), 'bomb.glasshouse');
+    record(p, 2000);
+    const db = new Database(p);
+    // 1 declared event, a blob that inflates to 8 MiB (a real bomb inflates to gigabytes; the bound is the same)
+    db.prepare('UPDATE event_chunks SET count = 1, data = ? WHERE first_id = (SELECT min(first_id) FROM event_chunks)').run(deflateRawSync(Buffer.alloc(8 << 20)));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const s = RecordingStore.open(p, { readonly: true });
+    try {
+      expect(() => s.eventsInWindow({ limit: 10 })).toThrow(/inflates beyond 69632 bytes for its 1 events/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('refuses a chunk declaring more events than a chunk holds', () => {
+    const p = join(tmp(), 'count.glasshouse');
+    record(p, 2000);
+    const db = new Database(p);
+    db.prepare('UPDATE event_chunks SET count = 100000 WHERE first_id = (SELECT min(first_id) FROM event_chunks)').run();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const s = RecordingStore.open(p, { readonly: true });
+    try {
+      expect(() => s.eventsInWindow({ limit: 10 })).toThrow(/declares 100000 events/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('refuses, at once, a file whose meta table was replaced by a recursive view that never returns, and one with a trigger', () => {
+    const p = join(tmp(), 'view.glasshouse');
+    record(p, 100);
+    const db = new Database(p);
+    db.exec(`ALTER TABLE meta RENAME TO meta_old;
+      CREATE VIEW meta AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'format' AS key, 'glasshouse-recording' AS value FROM n WHERE i < 0;`);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    expect(() => RecordingStore.open(p, { readonly: true })).toThrow(/holds a view "meta", which a recording never has/);
+
+    const q = join(tmp(), 'trigger.glasshouse');
+    record(q, 100);
+    const db2 = new Database(q);
+    db2.exec(`CREATE TRIGGER t AFTER INSERT ON findings BEGIN DELETE FROM event_chunks; END;`);
+    db2.pragma('wal_checkpoint(TRUNCATE)');
+    db2.close();
+    expect(() => RecordingStore.open(q)).toThrow(/holds a trigger "t"/);
+  });
+});

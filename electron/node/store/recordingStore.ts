@@ -12,7 +12,7 @@ import { FileFormatError, GlasshouseError, UserInputError } from '../../common/i
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
 import { assertSqliteRuntime } from './runtime';
-import { ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
+import { CHUNK_EVENTS, ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
 import { UNSAVED_META, WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
 
 export interface StoreOptions {
@@ -100,12 +100,49 @@ const GLASSHOUSE_VERSION = '0.1.0';
 /** Decoded chunks kept for the next query (replay reads the chunk a batch boundary split twice). */
 const CHUNK_CACHE = 8;
 
-interface ChunkRow { first_id: number; ts_min: number; ts_max?: number; data: Buffer }
+interface ChunkRow { first_id: number; count: number; ts_min: number; ts_max?: number; data: Buffer }
+
+/** The most an event takes in a packed chunk, generously (argv and paths are bounded by the helper to a few KiB). */
+const MAX_PACKED_EVENT_BYTES = 64 * 1024;
+
+/**
+ * Inflates a chunk no further than its declared event count allows: a crafted file whose blob would inflate to
+ * hundreds of megabytes (a deflate bomb) is refused before the memory is taken.
+ */
+function inflateChunk(r: ChunkRow): Buffer {
+  if (!Number.isInteger(r.count) || r.count < 1 || r.count > CHUNK_EVENTS) {
+    throw new FileFormatError(`An event chunk of this recording declares ${String(r.count)} events (at most ${CHUNK_EVENTS} are written): the file is damaged or was not written by Glasshouse.`,
+      'Open a recording saved by Glasshouse.', 'BAD_CHUNK');
+  }
+  try {
+    return inflateRawSync(r.data, { maxOutputLength: r.count * MAX_PACKED_EVENT_BYTES + 4096 });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new FileFormatError(`An event chunk of this recording inflates beyond ${r.count * MAX_PACKED_EVENT_BYTES + 4096} bytes for its ${r.count} events: the file is damaged or crafted.`,
+        'Open a recording saved by Glasshouse.', 'BAD_CHUNK');
+    }
+    throw err;
+  }
+}
 const byTsThenId = (a: { ts: number; id: number }, b: { ts: number; id: number }) => a.ts - b.ts || a.id - b.id;
 const byTsThenIdDesc = (a: { ts: number; id: number }, b: { ts: number; id: number }) => b.ts - a.ts || b.id - a.id;
 
 function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && (err as unknown as { code: string }).code.startsWith('SQLITE_');
+}
+
+/**
+ * A recording holds only tables and their indexes. A view, trigger or virtual table in a file is code the file
+ * brings along (a recursive view in place of \`meta\` never returns; a trigger runs on our writes): refuse the file
+ * before any query touches it, and let no schema object call functions with side effects (trusted_schema off).
+ */
+function checkSchemaObjects(db: Database.Database, path: string): void {
+  db.pragma('trusted_schema = OFF');
+  const odd = (db.prepare("SELECT type, name, sql FROM sqlite_master WHERE type NOT IN ('table', 'index') OR sql LIKE 'CREATE VIRTUAL%'").all() as Array<{ type: string; name: string }>);
+  if (odd.length) {
+    throw new FileFormatError(`${path} is not a plain Glasshouse recording: it holds ${odd.map((o) => `a ${o.type === 'table' ? 'virtual table' : o.type} "${o.name}"`).join(', ')}, which a recording never has.`,
+      'It may have been crafted to run code when opened; open only recordings saved by Glasshouse.', 'UNEXPECTED_SCHEMA');
+  }
 }
 
 /** Turns SQLite's complaint about a damaged file into a sentence that names the file. */
@@ -312,6 +349,7 @@ export class RecordingStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { readonly: ro, fileMustExist: true });
+      checkSchemaObjects(db, path);
       if (!ro) RecordingStore.configure(db);
       const format = (db.prepare("SELECT value FROM meta WHERE key = 'format'").get() as { value: string } | undefined)?.value;
       if (format !== 'glasshouse-recording') {
@@ -682,7 +720,7 @@ export class RecordingStore {
     const to = q.to ?? Infinity;
     // Filters read the chunk's columns: only the events returned are ever built as objects.
     const order = q.newest ? 'ts_max DESC, first_id DESC' : 'ts_min, first_id';
-    return this.collect(`SELECT first_id, ts_min, ts_max, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`,
+    return this.collect(`SELECT first_id, count, ts_min, ts_max, data FROM event_chunks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`,
       args, limit, (d, i) => {
         const ts = d.ts[i];
         return ts >= from && ts < to && (row === undefined || d.containerRow(i) === row) && (kinds === undefined || kinds[d.kindCodes[i]] === 1);
@@ -698,7 +736,7 @@ export class RecordingStore {
     return this.read(() => {
       const out: StoredEvent[] = [];
       if (limit <= 0) return out;
-      const rows = this.db.prepare(`SELECT first_id, ts_min, data FROM event_chunks
+      const rows = this.db.prepare(`SELECT first_id, count, ts_min, data FROM event_chunks
         WHERE first_id >= coalesce((SELECT max(first_id) FROM event_chunks WHERE first_id <= ?), 0) ORDER BY first_id`).iterate(afterId + 1) as Iterable<ChunkRow>;
       for (const r of rows) {
         const d = this.decoded(r);
@@ -719,7 +757,7 @@ export class RecordingStore {
       return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE path = ? OR (path >= ? AND path < ?) ORDER BY ts, id LIMIT ?')
         .all(prefix, dir, upper, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
     }
-    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
+    return this.collect(`SELECT first_id, count, ts_min, data FROM event_chunks WHERE first_id IN
       (SELECT chunk FROM chunk_paths WHERE path = ? OR (path >= ? AND path < ?)) ORDER BY ts_min, first_id`, [prefix, dir, upper], limit,
     (d, i) => {
       const p = pathOf(d.event(i));
@@ -733,7 +771,7 @@ export class RecordingStore {
       return this.read(() => (this.db.prepare('SELECT id, container, data FROM events WHERE endpoint = ? ORDER BY ts, id LIMIT ?')
         .all(endpoint, limit) as Array<{ id: number; container: number | null; data: string }>).map((r) => this.toEvent(r)));
     }
-    return this.collect(`SELECT first_id, ts_min, data FROM event_chunks WHERE first_id IN
+    return this.collect(`SELECT first_id, count, ts_min, data FROM event_chunks WHERE first_id IN
       (SELECT chunk FROM chunk_endpoints WHERE endpoint = ?) ORDER BY ts_min, first_id`, [endpoint], limit, (d, i) => endpointOf(d.event(i)) === endpoint);
   }
 
@@ -771,7 +809,7 @@ export class RecordingStore {
   private decoded(r: ChunkRow): DecodedChunk {
     let d = this.chunkCache.get(r.first_id);
     if (d) return d;
-    d = decodeChunk(inflateRawSync(r.data));
+    d = decodeChunk(inflateChunk(r));
     if (this.chunkCache.size >= CHUNK_CACHE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
     this.chunkCache.set(r.first_id, d);
     return d;

@@ -2,7 +2,9 @@
 // --host, and WATCH only a container's own cgroup (the full 64-hex id, a cgroup whose leaf names it). Drives the
 // real helper binary over its stdio with the engine's own frame encoders and decoder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../../electron/common/model/event';
 import { encodeHost, encodeWatch } from '../../../electron/common/schema/control';
@@ -112,6 +114,40 @@ describe('helper control limits', () => {
       expect(await waitFor(h.events, (e) => (e as { path?: string }).path === `/tmp/gh-probe-cg-${process.pid}`, 2000)).toBeUndefined();
     } finally {
       await h.stop();
+    }
+  }, 120_000);
+
+  it('listens with --socket only in a folder no one else can write, never over a file or through a symlink (issue 16.9)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-sock-'));
+    try {
+      const run = (path: string) => new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(HELPER, ['--socket', path, '--socket-owner', '65534:65534'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('exit', (code) => { clearTimeout(t); resolve({ code, err }); });
+      });
+      // a world-writable folder: someone else could swap the name for a symlink between bind and chown
+      const open = join(dir, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      const a = await run(join(open, 'helper.sock'));
+      expect(a.code).toBe(2);
+      expect(a.err).toMatch(/refusing to listen in .*open: .*mode 0777/);
+      // an existing file, and a symlink to one, are never replaced or chowned
+      const victim = join(dir, 'victim');
+      writeFileSync(victim, 'keep me\n');
+      const b = await run(victim);
+      expect(b.err).toMatch(/refusing to replace .*victim: it exists and is not a socket/);
+      const link = join(dir, 'link.sock');
+      symlinkSync(victim, link);
+      const c = await run(link);
+      expect(c.code).toBe(2);
+      expect(c.err).toMatch(/refusing to replace .*link\.sock/);
+      expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
+      expect(spawnSync('stat', ['-c', '%u', victim]).stdout.toString().trim()).toBe('0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });
