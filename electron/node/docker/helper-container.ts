@@ -147,6 +147,8 @@ export async function createHelperContainer(docker: Dockerode, spec: HelperConta
       LogConfig: { Type: 'none', Config: {} },
       CapDrop: ['ALL'],
       CapAdd: spec.capabilities,
+      // nothing the helper runs could gain privileges through setuid files or file capabilities (it runs nothing)
+      SecurityOpt: ['no-new-privileges'],
       Binds: [
         '/sys/kernel/tracing:/sys/kernel/tracing:ro',
         '/sys/fs/cgroup:/host/cgroup:ro',

@@ -34,6 +34,7 @@ describe('sensor smoke (container mode)', () => {
     expect(mine, 'a running helper container').toBeDefined();
     const info = await dockerClient().getContainer(mine!.Id).inspect();
     expect(info.HostConfig.Privileged).toBe(false);
+    expect(/NoNewPrivs:\s*1/.test(readFileSync(`/proc/${info.State.Pid}/status`, 'utf8'))).toBe(true);
     // what the kernel gave the helper's process, whatever the engine writes in its inspect (Podman lists every
     // dropped capability where Docker says ALL): exactly the named set, by name on Docker >= 23 (Podman 4's seccomp
     // profile allows bpf() only with SYS_ADMIN)
