@@ -10,6 +10,7 @@ import { usePrivateUmask } from '../node/privateFiles';
 import { APP_CSP, WEB_PREFERENCES, isAllowedExternal, isTrustedSender, resolveAppPath } from './security';
 import { SafeStorageSecretStore } from './secrets';
 import { exportWithDialog } from './exportDialog';
+import { openRecordingWithDialog } from './openDialog';
 
 const rendererRoot = join(__dirname, '..', 'renderer');
 
@@ -89,11 +90,16 @@ app.whenReady().then(async () => {
     }
     // "Export…" in the app: the engine renders, main asks where to save (the renderer never names a path).
     const win = BrowserWindow.fromWebContents(event.sender);
-    const handlers = method !== 'export.report' ? eng.handlers : {
+    // "Open a file…": main asks which recording; a page may name only the engine's own folder and recent list.
+    const handlers = method === 'export.report' ? {
       ...eng.handlers,
       'export.report': (p: Parameters<typeof eng.handlers['export.report']>[0]) => exportWithDialog(eng.handlers, p,
         (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)), app.getPath('documents')),
-    };
+    } : method === 'recording.open' ? {
+      ...eng.handlers,
+      'recording.open': (p: Parameters<typeof eng.handlers['recording.open']>[0]) => openRecordingWithDialog(eng, p,
+        (o) => (win ? dialog.showOpenDialog(win, o) : dialog.showOpenDialog(o)), join(eng.dataDir, 'recordings')),
+    } : eng.handlers;
     const envelope = await dispatch(handlers, method, params);
     peerOf(event.sender).track(method, params, envelope);
     return envelope;

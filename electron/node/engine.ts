@@ -1,7 +1,7 @@
 // Composition root: one engine per process, wiring Docker → catalog (→ capture → state → rules → store) → API.
 import { EventEmitter } from 'node:events';
 import type Dockerode from 'dockerode';
-import type { CatalogDelta, EngineEvents, EngineHandlers, EventName } from '../common/ipc/contract';
+import type { CatalogDelta, EngineEvents, EngineHandlers, EventName, SessionStatus } from '../common/ipc/contract';
 import { DockerConnection } from './docker/connection';
 import { ContainerCatalog } from './docker/catalog';
 import { inspectContainer, listProcesses, previewFile, tailLogs } from './docker/containers';
@@ -14,14 +14,14 @@ import { LogFollowers } from './docker/logs';
 import { CaptureSession, type SensorFactory } from './session';
 import { securePrivateDir } from './privateFiles';
 import { Sensor, sensorModeFromEnv } from './sensor/index';
-import { SensorError } from '../common/ipc/errors';
+import { PermissionDeniedError, SensorError, UserInputError } from '../common/ipc/errors';
 import { cachedRuleEngine, writeExpectation } from './rules/files';
 import type { RuleSource } from '../common/rules';
 import { RecentRecordings } from './store/recent';
 import { postureOf } from '../common/detect/detector';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
 import { createExportHandlers } from './export/app';
 import { KeychainSecretStore, type SecretStore } from './export/secrets';
 
@@ -83,6 +83,21 @@ export function defaultHelperBinary(env: NodeJS.ProcessEnv = process.env): strin
   return env.GLASSHOUSE_HELPER ?? join(__dirname, '..', '..', 'native', 'build', 'glasshouse-helper');
 }
 
+/**
+ * The path a page asked to open, if it is one the engine itself knows: inside the recordings folder (symlinks
+ * resolved, so a link cannot lead out) or exactly a recent-list entry. Anything else is refused with a sentence: a
+ * page that could name any path would learn which files exist and could make the engine parse any file.
+ */
+export function allowedRecordingPath(path: string, recordingsDir: string, recentPaths: readonly string[]): string {
+  if (recentPaths.includes(path)) return path;
+  let real: string | undefined, root: string | undefined;
+  try { real = realpathSync(path); } catch { real = undefined; }
+  try { root = realpathSync(recordingsDir); } catch { root = undefined; }
+  if (real && root && (real === root || real.startsWith(`${root}${sep}`)) && statSync(real).isFile()) return real;
+  throw new PermissionDeniedError(`Glasshouse opens recordings from its recordings folder (${recordingsDir}) or its recent list, not ${path}.`,
+    'Copy the file into that folder and pick it from the list, open it with the desktop app\'s Open dialog, or render it with `glasshouse report FILE`.');
+}
+
 /** ~/.config/glasshouse (or $XDG_CONFIG_HOME/glasshouse): recordings, recent list, the user's rule files. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.GLASSHOUSE_DATA_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'glasshouse');
@@ -101,6 +116,7 @@ export class Engine {
   readonly logFollowers: LogFollowers;
   /** Set by whoever owns the active recording: response actions are journaled there and snapshots take its slice. */
   readonly response: { journal?: ActionJournal; recordingSlice?: RecordingSliceProvider } = {};
+  private readonly recent: RecentRecordings;
 
   constructor(readonly options: EngineOptions = {}) {
     this.bus.setMaxListeners(0);
@@ -112,7 +128,7 @@ export class Engine {
     const docker = () => this.connection.docker;
     this.dataDir = options.dataDir ?? defaultDataDir();
     for (const p of securePrivateDir(this.dataDir)) process.stderr.write(`glasshouse: ${p}; recordings there may be readable by other users.\n`);
-    const recent = new RecentRecordings(this.dataDir);
+    const recent = (this.recent = new RecentRecordings(this.dataDir));
     const rules = cachedRuleEngine(this.dataDir, process.env, options.extraRules);
     this.session = new CaptureSession({
       info: () => dockerInfoProvider(docker()),
@@ -167,10 +183,11 @@ export class Engine {
       'session.status': async () => this.session.status,
       'capture.start': async ({ containers, record }) => this.session.startLive({ containers }, record ?? true),
       'capture.stop': async () => this.session.stop(),
-      'recording.open': async ({ path }) => {
-        const status = await this.session.openRecording(path);
-        recent.add({ path, title: 'Opened recording' });
-        return status;
+      'recording.open': async (params) => {
+        if (!('path' in params)) {
+          throw new UserInputError('This window has no Open dialog.', 'Copy the recording into Glasshouse\'s recordings folder and pick it from the list, or open it in the desktop app.');
+        }
+        return this.openRecordingFile(allowedRecordingPath(params.path, join(this.dataDir, 'recordings'), recent.list().map((r) => r.path)));
       },
       'recording.recent': async () => recent.list().map((r) => {
         let bytes: number | undefined;
@@ -209,10 +226,10 @@ export class Engine {
         return simpleAction(actionCtx(), id, action);
       },
       'container.isolation': async ({ id }) => (await isolationOf(actionCtx(), id)) ?? null,
-      'container.snapshot': async ({ id, outDir, actionId }) => {
+      'container.snapshot': async ({ id, actionId }) => {
         const ctx = actionCtx();
         const progressId = actionId ?? `snap-${Date.now().toString(36)}`;
-        const dir = outDir ?? join(this.dataDir, 'snapshots', `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        const dir = join(this.dataDir, 'snapshots', `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
         try {
           return await snapshotContainer(ctx.docker, id, {
             outDir: dir, journal: ctx.journal, recordingSlice: this.response.recordingSlice,
@@ -224,6 +241,16 @@ export class Engine {
         }
       },
     };
+  }
+
+  /**
+   * Opens a recording the user chose (a path from the desktop app's own Open dialog, never from a page) and puts it
+   * on the recent list, from where the page may open it again.
+   */
+  async openRecordingFile(path: string): Promise<SessionStatus> {
+    const status = await this.session.openRecording(path);
+    this.recent.add({ path, title: 'Opened recording' });
+    return status;
   }
 
   /** Connects to Docker; resolves after the first attempt, whether or not it succeeded (it retries by itself). */

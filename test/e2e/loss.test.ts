@@ -1,7 +1,7 @@
 // The loss banner of a reopened recording says what the recording could not save and why, in the real UI (browser
 // host + Chromium), from a real recording file whose one bad row the store's schema rejected.
 import type { BrowserContext } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,9 @@ afterAll(async () => {
 
 describe('loss banner', () => {
   it('shows how many rows a reopened recording could not save, with the reason', async () => {
-    const file = join(dir, 'lossy.glasshouse');
+    // the browser host opens recordings from Glasshouse's own folder (XDG_CONFIG_HOME/glasshouse/recordings)
+    mkdirSync(join(dir, 'config', 'glasshouse', 'recordings'), { recursive: true });
+    const file = join(dir, 'config', 'glasshouse', 'recordings', 'lossy.glasshouse');
     // A `docker diff` answer that came back as a Buffer holding `null\n` becomes a file row with no path.
     const info = { inspect: async () => undefined, diff: async () => Buffer.from('null\n') as unknown as DockerDiffEntry[] };
     const rec = new Recorder({ source: new SyntheticSource({ events: 2000, seed: 5, containers: 1, startTs: Date.now() - 5000 }), store: RecordingStore.create(file), info });

@@ -256,7 +256,14 @@ export const METHODS = {
     record: z.boolean().optional(),
   }).strict()),
   'capture.stop': method<SessionStatus>()(none()),
-  'recording.open': method<SessionStatus>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /**
+   * A recording in Glasshouse's recordings folder or on the recent list (both written by the engine, never by a
+   * page); any other file is opened through the desktop app's Open dialog (`dialog: true`, main asks the user).
+   */
+  'recording.open': method<SessionStatus>()(z.union([
+    z.object({ path: z.string().min(1).max(4096) }).strict(),
+    z.object({ dialog: z.literal(true) }).strict(),
+  ])),
   'recording.recent': method<RecentRecording[]>()(none()),
   'live.subscribe': method<{ subId: string }>()(subscriptionParams),
   'live.unsubscribe': method<Record<string, never>>()(z.object({ subId: z.string().min(1).max(64) }).strict()),
@@ -289,8 +296,11 @@ export const METHODS = {
   // Incident response: every action is confirmed in the UI and journaled in the active recording.
   'container.action': method<ActionResult>()(z.object({ id: containerId, action: z.enum(CONTAINER_ACTIONS), removeOld: z.boolean().optional() }).strict()),
   'container.isolation': method<IsolationRecord | null>()(z.object({ id: containerId }).strict()),
-  /** Without outDir the bundle goes under the engine's data dir (snapshots/NAME-TIME). Progress: 'action.progress'. */
-  'container.snapshot': method<SnapshotResult>()(z.object({ id: containerId, outDir: z.string().min(1).max(4096).startsWith('/').optional(), actionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).strict()),
+  /**
+   * The bundle goes under the engine's data dir (snapshots/NAME-TIME): a page never names a folder to write to
+   * (`glasshouse snapshot --out DIR` is the way to choose one). Progress: 'action.progress'.
+   */
+  'container.snapshot': method<SnapshotResult>()(z.object({ id: containerId, actionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).strict()),
   /** Renders the current capture or recording (redacted). save: 'dialog' lets Electron main ask where to write it. */
   'export.report': method<ExportResult>()(z.object({ format: z.enum(EXPORT_FORMATS), containerId: containerId.optional(), save: z.enum(['dialog']).optional() }).strict()),
   'tickets.preview': method<TicketPreview>()(z.object(ticketSelection).strict()),

@@ -30,8 +30,9 @@ describe('response actions while recording', () => {
 
     await engine.handlers['container.action']({ id: a.id, action: 'pause' });
     await engine.handlers['container.action']({ id: a.id, action: 'unpause' });
-    const out = join(mkdtempSync(join(tmpdir(), 'gh-bundle-')), 'bundle');
-    const snap = await engine.handlers['container.snapshot']({ id: a.id, outDir: out });
+    const snap = await engine.handlers['container.snapshot']({ id: a.id });
+    const out = snap.dir;
+    expect(out.startsWith(`${engine.dataDir}/snapshots/`)).toBe(true); // a page never names where a bundle goes
     const slice = snap.manifest.files.find((f) => f.path.endsWith('.glasshouse'));
     expect(slice, JSON.stringify(snap.manifest)).toBeDefined();
 

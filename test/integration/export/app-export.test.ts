@@ -1,5 +1,5 @@
 // The engine's export methods on an opened recording (the real engine, store and replay): what the app downloads.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ afterAll(() => { for (const e of engines) e.stop(); });
 describe('export from an opened recording', () => {
   it('renders every format from the replayed session, validated at the contract', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-app-export-'));
-    const file = join(dir, 'synthetic.glasshouse');
+    mkdirSync(join(dir, 'data', 'recordings'), { recursive: true }); // a page opens only the engine's own folder
+    const file = join(dir, 'data', 'recordings', 'synthetic.glasshouse');
     const { containers } = await writeSyntheticRecording(file, { events: 5000, containers: 3, seed: 8 });
     const engine = new Engine({ dataDir: join(dir, 'data'), secrets: { note: 'no store in this test' } });
     engines.push(engine);

@@ -58,8 +58,11 @@ export function SessionBar() {
           <button onClick={() => { setShowRecent(!showRecent); void st().loadRecent(); }} aria-expanded={showRecent} data-testid="open-recording">Open recording ▾</button>
           {showRecent && (
             <div className="recent-menu" data-testid="recent-list">
+              {typeof window !== 'undefined' && !!window.glasshouse && (
+                <button onClick={() => { setShowRecent(false); void act(() => st().openRecordingDialog()); }} data-testid="recording-open-dialog">Open a file…</button>
+              )}
               <form className="open-path" onSubmit={(e) => { e.preventDefault(); if (path.trim()) { setShowRecent(false); void act(() => st().openRecording(path.trim())); } }}>
-                <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/capture.glasshouse" aria-label="Recording file path" data-testid="recording-path" />
+                <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="a recording in Glasshouse's recordings folder" aria-label="Recording file path" data-testid="recording-path" />
                 <button type="submit" disabled={!path.trim()} data-testid="recording-path-open">Open</button>
               </form>
               {recent.length === 0 && <div className="muted pad">No saved recordings yet. Captures with “save recording” and <code>glasshouse record</code> appear here.</div>}

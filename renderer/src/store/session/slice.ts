@@ -36,6 +36,8 @@ export interface SessionSlice {
   startCapture(containers: string[] | undefined, record: boolean): Promise<void>;
   stopCapture(): Promise<void>;
   openRecording(path: string): Promise<void>;
+  /** The desktop app's own Open dialog (main asks the user; the page never names the file). */
+  openRecordingDialog(): Promise<void>;
   setTimeWindow(w: readonly [number, number] | undefined): void;
   selectProcess(key: string | undefined): void;
   selectFile(key: string | undefined): void;
@@ -84,6 +86,7 @@ export const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = 
       void get().loadRecent();
     },
     openRecording: (path) => run(() => getClient().call('recording.open', { path })),
+    openRecordingDialog: () => run(() => getClient().call('recording.open', { dialog: true })),
     setTimeWindow: (timeWindow) => set({ timeWindow }),
     selectProcess: (selectedProcess) => set({ selectedProcess }),
     selectFile: (selectedFile) => set({ selectedFile }),
