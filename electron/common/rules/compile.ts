@@ -94,7 +94,7 @@ function cmpFromException(field: string, op: string, v: unknown): Node {
 }
 
 const NUMERIC_OPS = new Set(['<', '<=', '>', '>=']);
-const CIDR_FIELDS = new Set(['fd.snet', 'fd.cnet', 'fd.rnet', 'fd.lnet']);
+const CIDR_FIELDS = new Set(['fd.net', 'fd.snet', 'fd.cnet', 'fd.rnet', 'fd.lnet']);
 
 /** Dotted quad → u32 without regex or allocation (hot path for fd.snet). */
 function ipv4ToInt(ip: string): number | undefined {
@@ -329,7 +329,12 @@ export class Compiler {
       const list = quoted ? undefined : this.env.lists.get(text);
       if (list && !seen.has(text)) {
         seen.add(text);
-        for (const item of list.items) add(item, false);
+        // Falco splices list items into the condition as written: an item in quotes ('"10.0.0.0/8"') is a quoted value
+        for (const item of list.items) {
+          const q = /^"(.*)"$|^'(.*)'$/s.exec(item);
+          if (q) add(q[1] ?? q[2], true);
+          else add(item, false);
+        }
       } else out.push(text);
     };
     for (const t of tokens) add(t.text, t.quoted);
@@ -382,8 +387,11 @@ export class Compiler {
         for (let i = 0; i < tests.length; i++) if (tests[i](parsed)) return true;
         return false;
       };
-      return withCost(op === '!=' ? (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && !inAny(v); }
-        : (ev, ctx) => { const v = x(ev, ctx); return typeof v === 'string' && inAny(v); }, 2 + nets.length / 4);
+      // fd.net holds both ends (as Falco's "either" fields do): = when either end is in a network, != when neither is
+      const some = (v: unknown) => (typeof v === 'string' ? inAny(v) : Array.isArray(v) && v.some((ip) => typeof ip === 'string' && inAny(ip)));
+      const present = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.length > 0);
+      return withCost(op === '!=' ? (ev, ctx) => { const v = x(ev, ctx); return present(v) && !some(v); }
+        : (ev, ctx) => some(x(ev, ctx)), 2 + nets.length / 4);
     }
 
     const type = f.spec.type;

@@ -21,6 +21,8 @@ export interface RuleProcess {
   sid?: number;
   /** Started through `docker exec` (or descends from such a process). */
   fromExec?: boolean;
+  /** When it started (ms since the epoch): fork, seed time, or first seen. */
+  start?: number;
 }
 
 export interface RuleContainer extends ContainerRef {

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RuleEngine, formatDiagnostic, FindingTracker, sha256Hex } from './index';
 import { ev, MemoryContext, CID } from './testkit';
 import { EVENT_KINDS } from '../model/event';
+/** The time of every testkit event (testkit's BASE.ts). */
+const BASE_TS = 1_700_000_000_000;
 
 const ctx = new MemoryContext();
 const LONG_SHA = '86e4ed601abb881a03f08899c4faa0e94ace671a8eb89ad1c484bc64df5ada8f';
@@ -119,6 +121,14 @@ describe('Falco-style file', () => {
     expect(engine.rules.find((x) => x.name === 'Spare')!.enabled).toBe(false);
   });
 
+  it('takes quoted list items as Falco splices them: \'"10.0.0.0/8"\' is the network 10.0.0.0/8', () => {
+    const engine = load(`- list: private_nets\n  items: ['"10.0.0.0/8"', '"192.168.0.0/16"']\n` + rule('evt.type=connect and not fd.snet in (private_nets)', 'Public'));
+    expect(engine.errors).toEqual([]);
+    const to = (daddr: string) => ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr, dport: 443, saddr: '172.17.0.2', sport: 40000, fd: 3, ret: 0 });
+    expect(names(engine, to('10.1.2.3'))).toEqual([]);
+    expect(names(engine, to('8.8.8.8'))).toHaveLength(1);
+  });
+
   it('rejects append to an unknown item with a located error', () => {
     const engine = load('- macro: nope\n  condition: and x\n  append: true\n');
     expect(engine.errors.map(formatDiagnostic)).toEqual([
@@ -165,6 +175,17 @@ describe('operators', () => {
       ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 3333, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: 0 }), true],
     ['evt.type=connect and fd.name = "10.0.0.2:40000->1.2.3.4:3333"',
       ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 3333, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: 0 }), true],
+    // fd.connected: a connect that succeeded and an accepted connection are connected; a refused connect is not
+    ['evt.type=connect and fd.connected=true', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 80, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: 0 }), true],
+    ['evt.type=connect and fd.connected=true', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 80, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: -111 }), false],
+    ['evt.type=accept and fd.connected=true', ev({ kind: 'accept', family: 'inet', proto: 'tcp', daddr: '10.0.0.9', dport: 5000, saddr: '10.0.0.2', sport: 80, fd: 3, ret: 5 }), true],
+    ['evt.type=bind and fd.connected=false and fd.name_changed=false', ev({ kind: 'bind', family: 'inet', proto: 'udp', daddr: '', dport: 0, saddr: '0.0.0.0', sport: 53, fd: 3, ret: 0 }), true],
+    // fd.net compares either end as a network (Falco's outbound macro: fd.net != "127.0.0.0/8")
+    ['evt.type=connect and fd.net = "10.0.0.0/8"', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 80, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: 0 }), true],
+    ['evt.type=connect and fd.net != "127.0.0.0/8"', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '127.0.0.1', dport: 80, saddr: '127.0.0.1', sport: 40000, fd: 3, ret: 0 }), false],
+    // proc.duration in ns: the test process (tgid 100) started 2 s before the event; 7 s makes it old
+    ['evt.type=open and proc.duration <= 5000000000', { ...open('/x'), tgid: 100 }, true],
+    ['evt.type=open and proc.duration > 5000000000', { ...open('/x'), tgid: 100, ts: BASE_TS + 5000 }, true],
     ['evt.type=chmod and evt.arg.mode contains S_ISUID', ev({ kind: 'chmod', path: '/x', mode: 0o4755, ret: 0 }), true],
     ['evt.type=setuid and evt.arg.uid=0 and user.uid != 0', ev({ kind: 'setuid', syscall: 'setuid', target: [0], ret: 0, uid: 1000 }), true],
     ['evt.type=mprotect and evt.arg.prot contains PROT_EXEC', ev({ kind: 'mprotect', addr: '0x1', len: 4096, prot: 5, flags: 0, ret: 0 }), true],
@@ -174,6 +195,7 @@ describe('operators', () => {
     ['evt.type=execve and proc.is_exe_upper_layer=true', ev({ kind: 'exec', filename: '/tmp/x', argv: ['x'], ret: 0 }), true],
   ];
   ctx.imageFiles.set(CID, new Set(['/bin/sh']));
+  ctx.procs.get(100)!.start = BASE_TS - 2000;
   it.each(cases)('%s', (cond, e, want) => {
     const engine = load(rule(JSON.stringify(cond)));
     expect(engine.errors).toEqual([]);

@@ -317,6 +317,10 @@ all('proc.comm', 'string', 'Glasshouse: the kernel task name when the event happ
 all('proc.pid', 'number', 'Process id (host tgid).', (ev) => ev.tgid);
 all('thread.tid', 'number', 'Thread id.', (ev) => ev.pid);
 all('proc.ppid', 'number', 'Parent process id.', (ev) => ev.ppid);
+all('proc.duration', 'number', 'Nanoseconds since the process started (fork, or when it was first seen).', (ev, ctx) => {
+  const p = selfProcess(ev, ctx);
+  return p?.start !== undefined ? Math.max(0, Math.round((ev.ts - p.start) * 1e6)) : undefined;
+});
 all('proc.pname', 'string', 'Parent name.', (ev, ctx) => { const p = ancestor(ev, ctx, 1); return p && procName(p); });
 all('proc.pexe', 'string', 'Parent argv[0].', (ev, ctx) => { const p = ancestor(ev, ctx, 1); return p && (p.argv[0] ?? p.exe); });
 all('proc.pexepath', 'string', 'Parent executable path.', (ev, ctx) => ancestor(ev, ctx, 1)?.exe);
@@ -408,11 +412,14 @@ net('fd.lip', 'string', 'Local IP.', (e) => e.saddr);
 net('fd.lport', 'number', 'Local port.', (e) => e.sport);
 net('fd.ip', 'string', 'Either IP (compare with = to match client or server).', (e) => [clientIp(e), serverIp(e)].filter((x): x is string => !!x));
 net('fd.port', 'number', 'Either port.', (e) => [clientPort(e), serverPort(e)].filter((x): x is number => x !== undefined));
+net('fd.net', 'string', 'Either IP, compared as a network (fd.net != "127.0.0.0/8": neither end is loopback).', (e) => [clientIp(e), serverIp(e)].filter((x): x is string => !!x));
 net('fd.snet', 'string', 'Server IP, compared as a network: fd.snet in (10.0.0.0/8).', (e) => serverIp(e));
 net('fd.cnet', 'string', 'Client IP, compared as a network.', (e) => clientIp(e));
 net('fd.rnet', 'string', 'Remote IP, compared as a network.', (e) => remoteIp(e));
 net('fd.lnet', 'string', 'Local IP, compared as a network.', (e) => e.saddr);
 net('fd.l4proto', 'string', 'tcp, udp, unix.', (e) => e.proto);
+net('fd.connected', 'bool', 'The socket is connected: a connect that succeeded, an accepted connection.', (e) => (e.kind === 'connect' ? e.ret === 0 : e.kind === 'accept' ? e.ret >= 0 : false));
+net('fd.name_changed', 'bool', 'The socket\'s tuple changed with this event (sendto/sendmsg to a new peer); the sensor reports no sendto, so false.', () => false);
 net('fd.sockfamily', 'string', 'ip or unix.', (e) => (e.family === 'unix' ? 'unix' : 'ip'));
 net('fd.sip.name', 'string', 'DNS name the container resolved for the server IP.', (e, ctx) => { const ip = serverIp(e); return ip ? ctx.dnsName?.(ip, e.containerId) : undefined; });
 net('fd.rip.name', 'string', 'DNS name the container resolved for the remote IP.', (e, ctx) => (e.daddr ? ctx.dnsName?.(e.daddr, e.containerId) : undefined));
