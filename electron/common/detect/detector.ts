@@ -24,7 +24,7 @@ export function worldContext(world: WorldState): RuleContext {
       if (!rec) return undefined;
       const hit = cache.get(id);
       if (hit && hit.detailSeen === !!rec.detail && hit.name === rec.ref.name) return hit.value;
-      const value: RuleContainer = { ...rec.ref, ...(rec.detail ? { privileged: rec.detail.facts.privileged } : {}) };
+      const value: RuleContainer = { ...rec.ref, ...(rec.detail ? { privileged: rec.detail.facts.privileged, startedAt: rec.detail.startedAt } : {}) };
       cache.set(id, { detailSeen: !!rec.detail, name: rec.ref.name, value });
       return value;
     },

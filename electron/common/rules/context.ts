@@ -27,6 +27,8 @@ export interface RuleProcess {
 
 export interface RuleContainer extends ContainerRef {
   privileged?: boolean;
+  /** When the container's current run started (ms since the epoch), once its inspect is known. */
+  startedAt?: number;
 }
 
 /**

@@ -183,6 +183,10 @@ describe('operators', () => {
     // fd.net compares either end as a network (Falco's outbound macro: fd.net != "127.0.0.0/8")
     ['evt.type=connect and fd.net = "10.0.0.0/8"', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '1.2.3.4', dport: 80, saddr: '10.0.0.2', sport: 40000, fd: 3, ret: 0 }), true],
     ['evt.type=connect and fd.net != "127.0.0.0/8"', ev({ kind: 'connect', family: 'inet', proto: 'tcp', daddr: '127.0.0.1', dport: 80, saddr: '127.0.0.1', sport: 40000, fd: 3, ret: 0 }), false],
+    // proc.sname: the session leader's name (the test process 100 is in bash's session, 50); group.name; container.start_ts
+    ['evt.type=open and proc.sname = bash', { ...open('/x'), tgid: 100 }, true],
+    ['evt.type=open and group.name = root', open('/x'), true],
+    ['evt.type=open and container.start_ts > 1699999900000000000 and container.start_ts < 1700000000000000000', open('/x'), true],
     // proc.duration in ns: the test process (tgid 100) started 2 s before the event; 7 s makes it old
     ['evt.type=open and proc.duration <= 5000000000', { ...open('/x'), tgid: 100 }, true],
     ['evt.type=open and proc.duration > 5000000000', { ...open('/x'), tgid: 100, ts: BASE_TS + 5000 }, true],
@@ -196,6 +200,8 @@ describe('operators', () => {
   ];
   ctx.imageFiles.set(CID, new Set(['/bin/sh']));
   ctx.procs.get(100)!.start = BASE_TS - 2000;
+  ctx.procs.get(100)!.sid = 50;
+  ctx.containers.get(CID)!.startedAt = BASE_TS - 60_000;
   it.each(cases)('%s', (cond, e, want) => {
     const engine = load(rule(JSON.stringify(cond)));
     expect(engine.errors).toEqual([]);

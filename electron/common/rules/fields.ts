@@ -330,6 +330,11 @@ all('proc.tty', 'number', 'Controlling terminal (0: none).', (ev, ctx) => {
   return p ? p.tty ?? 0 : undefined;
 });
 all('proc.sid', 'number', 'Session id.', (ev, ctx) => (selfProcess(ev, ctx) ?? ancestor(ev, ctx, 1))?.sid);
+all('proc.sname', 'string', 'Name of the process\'s session leader (the process whose pid is its session id).', (ev, ctx) => {
+  const sid = (selfProcess(ev, ctx) ?? ancestor(ev, ctx, 1))?.sid;
+  const leader = sid ? ctx.process(sid) : undefined;
+  return leader && procName(leader);
+});
 all('proc.is_container_exec', 'bool', 'Glasshouse: the process was started by `docker exec` (or descends from one).', (ev, ctx) => {
   const p = selfProcess(ev, ctx);
   if (p?.fromExec) return true;
@@ -389,6 +394,7 @@ all('user.uid', 'number', 'User id (read when the syscall returns: after a succe
 all('glasshouse.exec_uid', 'number', 'Glasshouse: the user id the process had when it started its program (exec); set*id calls do not change it, so rules can tell who became root.', (ev, ctx) => (ev.kind === 'exec' ? ev.uid : selfProcess(ev, ctx)?.uid));
 all('user.name', 'string', 'User name (root for uid 0 when the container\'s passwd is unknown).', (ev, ctx) => ctx.userName?.(ev.uid, ev.containerId) ?? (ev.uid === 0 ? 'root' : String(ev.uid)));
 all('group.gid', 'number', 'Group id.', (ev) => ev.gid);
+all('group.name', 'string', 'Group name (root for gid 0; the id otherwise, as the container\'s /etc/group is not read).', (ev) => (ev.gid === 0 ? 'root' : String(ev.gid)));
 
 // fd.*
 some('fd.name', 'string', 'File path, or the connection tuple for sockets.', (k) => {
@@ -434,6 +440,7 @@ all('container.image.repository', 'string', 'Image repository.', cont((c) => par
 all('container.image.tag', 'string', 'Image tag.', cont((c) => parseImageRef(c.image).tag));
 all('container.image.digest', 'string', 'Image digest.', cont((c) => c.imageDigest ?? (parseImageRef(c.image).digest || undefined)));
 all('container.privileged', 'bool', 'The container runs --privileged.', cont((c) => c.privileged));
+all('container.start_ts', 'number', 'When the container\'s current run started, in nanoseconds since the epoch.', cont((c) => (c.startedAt !== undefined ? c.startedAt * 1e6 : undefined)));
 all('compose.project', 'string', 'Glasshouse: compose project of the container.', cont((c) => c.composeProject));
 all('compose.service', 'string', 'Glasshouse: compose service of the container.', cont((c) => c.composeService));
 
