@@ -164,7 +164,6 @@ describe('ProcessTable', () => {
     const t = new ProcessTable();
     t.apply(exec(2, 0, '/bin/sh'));
     const n = 20_000;
-    const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       const pid = 10_000 + (i % 8_000); // pids wrap and get reused
       const ts = 1 + i * 0.01;
@@ -172,10 +171,8 @@ describe('ProcessTable', () => {
       t.apply(exec(pid, ts + 0.001, '/bin/true'));
       t.apply(exit(pid, ts + 0.002));
     }
-    const ms = performance.now() - t0;
     expect(t.size).toBe(n + 1);
-    expect(t.children(t.byPid(2)!.key)).toHaveLength(n);
-    expect(ms).toBeLessThan(5_000);
+    expect(t.children(t.byPid(2)!.key)).toHaveLength(n); // its speed is the engine bench's (no clock in unit tests)
   });
 });
 

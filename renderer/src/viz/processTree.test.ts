@@ -26,13 +26,11 @@ describe('process tree layout', () => {
     expect(h.rows.some((r) => r.key === '4@6')).toBe(false);
     expect(ancestorKeys(new Map(procs.map((x) => [x.key, x])), '4@6')).toEqual(['2@5', '1@1', 'container:c1']);
   });
-  it('lays out 10 000 processes quickly', () => {
+  it('lays out 10 000 processes (its speed is measured in the views bench, not here)', () => {
     const many: ProcessNode[] = [p(1, 0)];
     for (let i = 2; i <= 10_000; i++) many.push(p(i, i, `${Math.max(1, Math.floor(i / 3))}@${Math.max(0, Math.floor(i / 3)) === 1 ? 0 : Math.floor(i / 3)}`));
-    const t = performance.now();
     const l = layoutProcessTree(many, { roots: [{ id: 'c1', label: 'web' }], collapsed: new Set() });
     expect(l.rows.length).toBe(10_001);
-    expect(performance.now() - t).toBeLessThan(1000);
   });
 });
 
@@ -97,14 +95,13 @@ describe('incremental process forest', () => {
     }
   });
 
-  it('updates 30 000 processes by the changed ones only, fast', () => {
+  it('updates 30 000 processes by the changed ones only (its speed: the views bench)', () => {
     const procs = new Map<string, ProcessNode>([['1@0', p(1, 0)]]);
     for (let i = 2; i <= 30_000; i++) procs.set(`${i}@${i}`, p(i, i, `${Math.max(1, Math.floor(i / 3))}@${Math.floor(i / 3) <= 1 ? 0 : Math.floor(i / 3)}`));
     const forest = new ProcessForest();
     forest.apply(procs);
     const opts = { roots: [{ id: 'c1', label: 'web' }], collapsed: new Set<string>() };
     expect(forest.layout(opts).rows.length).toBe(30_001);
-    const t = performance.now();
     for (let f = 0; f < 10; f++) {
       const keys: string[] = [];
       for (let i = 0; i < 200; i++) {
@@ -115,9 +112,7 @@ describe('incremental process forest', () => {
       forest.apply(procs, keys);
       forest.layout(opts);
     }
-    const per = (performance.now() - t) / 10;
     expect(forest.layout(opts).rows.length).toBe(32_001);
-    expect(per).toBeLessThan(100);
   });
 });
 
