@@ -18,6 +18,7 @@ import { PermissionDeniedError, SensorError, UserInputError } from '../common/ip
 import { cachedRuleEngine, writeExpectation } from './rules/files';
 import type { RuleSource } from '../common/rules';
 import { RecentRecordings } from './store/recent';
+import { probeRecording } from './store/probe';
 import { postureOf } from '../common/detect/detector';
 import { homedir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -247,6 +248,7 @@ export class Engine {
    * on the recent list, from where the page may open it again.
    */
   async openRecordingFile(path: string): Promise<SessionStatus> {
+    await probeRecording(path);
     const status = await this.session.openRecording(path);
     this.recent.add({ path, title: 'Opened recording' });
     return status;
