@@ -140,6 +140,8 @@ export const scanCommand: CliCommand = {
     const policyFile = values['no-policy'] ? undefined : values.policy ? resolve(io.cwd, values.policy) : findPolicyFile(io.cwd);
     const policy = policyFile ? loadPolicyFile(policyFile) : undefined;
     const composeFile = values['compose-file'] ? resolve(io.cwd, values['compose-file']) : findComposeFile(io.cwd);
+    const located = composeFile ? locateComposeFile(composeFile, io.cwd) : undefined;
+    if (located?.problem) io.stderr.write(`glasshouse scan: warning: ${located.problem}.\n`);
     const recordTo = values.record ? resolve(io.cwd, values.record) : undefined;
     if (recordTo && existsSync(recordTo)) {
       throw new UserInputError(`${recordTo} already exists; Glasshouse never overwrites a file.`, 'Choose another --record file name or delete the old file first.');
@@ -244,7 +246,7 @@ export const scanCommand: CliCommand = {
         ...sessionLoss(status.loss),
         ...(observedBy === 'the eBPF sensor' ? {} : { observedBy: 'docker top polling (the eBPF sensor was not used)' }),
       },
-      sourceLocations: composeFile ? locateComposeFile(composeFile, io.cwd) : undefined,
+      sourceLocations: located?.locations,
     };
     if (format) {
       const bytes = writeReport(format, input, values.out, io.stdout, io.cwd);

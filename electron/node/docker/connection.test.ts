@@ -16,6 +16,12 @@ describe('explainDockerError', () => {
     expect(explainDockerError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), 'tcp://h:1').message).toMatch(/did not answer/);
     expect(explainDockerError({ statusCode: 403, json: { message: 'authz says no' } }, url).message).toMatch(/authz says no/);
   });
+
+  it('tells a Podman socket with no service behind it how to start the service', () => {
+    const e = explainDockerError(Object.assign(new Error('x'), { code: 'ENOENT' }), 'unix:///run/user/1000/podman/podman.sock');
+    expect(e.message).toBe("Podman's Docker-compatible API is not being served at unix:///run/user/1000/podman/podman.sock.");
+    expect(e.hint).toMatch(/podman\.socket.*podman system service/);
+  });
 });
 
 describe('compareApiVersions', () => {

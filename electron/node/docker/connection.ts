@@ -25,6 +25,11 @@ export function explainDockerError(err: unknown, url: string): GlasshouseError {
       'Add your user to the "docker" group and log in again (sudo usermod -aG docker $USER), or point DOCKER_HOST at an engine you may use.', code);
   }
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') {
+    // A Podman socket with no service behind it: Podman serves its Docker API only while `podman system service` runs
+    if (/podman/i.test(url)) {
+      return new DockerUnavailableError(`Podman's Docker-compatible API is not being served at ${url}.`,
+        'Start it: systemctl --user start podman.socket (rootless) or sudo systemctl start podman.socket, or run `podman system service --time=0` — then try again.', code);
+    }
     return new DockerUnavailableError(`Docker engine not reachable at ${url}.`,
       'Is Docker running? Start it (sudo systemctl start docker, or open Docker Desktop), or set DOCKER_HOST to use another engine.', code);
   }

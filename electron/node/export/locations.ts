@@ -18,10 +18,26 @@ export function locateComposeServices(composeText: string, uri: string): Record<
   return out;
 }
 
-/** Reads a compose file and keys its services by repository-relative URI (forward slashes, as SARIF wants). */
-export function locateComposeFile(file: string, repoRoot: string): Record<string, SourceLocation> {
+/**
+ * Reads a compose file and keys its services by repository-relative URI (forward slashes, as SARIF wants). A file
+ * that cannot be read or parsed gives no locations and a sentence saying so (the scan itself goes on).
+ */
+export function locateComposeFile(file: string, repoRoot: string): { locations: Record<string, SourceLocation>; problem?: string } {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch { return {}; }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { locations: {}, problem: `cannot read the compose file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); SARIF results will not point at its services` };
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const at = err.linePos?.[0];
+    return { locations: {}, problem: `the compose file ${file}${at ? `:${at.line}:${at.col}` : ''} does not parse (${err.message.split('\n')[0]}); SARIF results will not point at its services` };
+  }
   const uri = relative(repoRoot, file).split(sep).join('/');
-  return locateComposeServices(text, uri);
+  const locations = locateComposeServices(text, uri);
+  return Object.keys(locations).length ? { locations }
+    : { locations, problem: `the compose file ${file} has no services: map; SARIF results will not point at services` };
 }

@@ -141,6 +141,21 @@ describe('compose locations', async () => {
     });
     expect(locateComposeServices('services: [oops', 'c.yaml')).toEqual({});
   });
+
+  it('says when the compose file cannot be read, does not parse or has no services, and locates a good one', async () => {
+    const { locateComposeFile } = await import('./locations');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const d = mkdtempSync(join(tmpdir(), 'gh-loc-'));
+    writeFileSync(join(d, 'bad.yaml'), 'services:\n  web:\n    image: [unclosed\n');
+    writeFileSync(join(d, 'none.yaml'), 'volumes: {}\n');
+    writeFileSync(join(d, 'good.yaml'), 'services:\n  web:\n    image: x\n');
+    expect(locateComposeFile(join(d, 'missing.yaml'), d).problem).toMatch(/cannot read the compose file .*missing\.yaml \(ENOENT\)/);
+    expect(locateComposeFile(join(d, 'bad.yaml'), d).problem).toMatch(/bad\.yaml:\d+:\d+ does not parse/);
+    expect(locateComposeFile(join(d, 'none.yaml'), d).problem).toMatch(/has no services/);
+    expect(locateComposeFile(join(d, 'good.yaml'), d)).toEqual({ locations: { web: { uri: 'good.yaml', startLine: 2 } } });
+  });
 });
 
 describe('process names in evidence', async () => {
