@@ -125,7 +125,13 @@ export class TerminalManager {
         // TERM makes line editing and colours work in xterm.js; the label makes the exec findable in the process tree.
         Env: ['TERM=xterm-256color', 'GLASSHOUSE_TERMINAL=1'],
       });
-      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+      // The size goes with the start: an exec's TTY cannot be resized before its process runs, and Podman 4.3
+      // refuses (500, "exec session state improper") a resize sent right after start, so the shell would begin
+      // with no size at all. Podman reads `h`/`w` from this body, Docker >= 23 (API 1.42) `ConsoleSize`; older
+      // Dockers ignore both and take the resize below.
+      stream = (await exec.start({
+        hijack: true, stdin: true, Tty: true, h: opts.rows, w: opts.cols, ConsoleSize: [opts.rows, opts.cols],
+      } as Dockerode.ExecStartOptions)) as Duplex;
     } catch (err) {
       throw execRefused(err, name);
     }
