@@ -85,21 +85,34 @@ export async function buildHelperImage(docker: Dockerode, binaryPath: string, ta
 }
 
 /**
+ * A tag without the registry an engine qualified it with: Podman names the helper image it built
+ * `<registry>/library/glasshouse-helper:<tag>` (it qualifies every short name, containers-registries.conf(5)),
+ * Docker `glasshouse-helper:<tag>`. A first path component with a dot or a port, or `localhost`, is a registry (the
+ * reference grammar both follow); `library/` after it is the registry's namespace for one-component names.
+ */
+export function unqualifiedTag(tag: string): string {
+  const slash = tag.indexOf('/');
+  const first = slash < 0 ? '' : tag.slice(0, slash);
+  if (!first || (!/[.:]/.test(first) && first !== 'localhost')) return tag;
+  return tag.slice(slash + 1).replace(/^library\//, '');
+}
+
+/**
  * Removes helper images of other builds (every app update or rebuilt binary makes a new tag), so they do not
  * pile up on the engine. Only images created over an hour ago, and never one a container still uses (the engine
  * refuses those with 409): another Glasshouse of a different build may be starting from its own just now.
- * Returns the tags removed.
+ * Returns the tags removed, as Glasshouse names them (unqualified).
  */
 export async function pruneHelperImages(docker: Dockerode, keepTag: string, now = Date.now()): Promise<string[]> {
   const images = await docker.listImages({ filters: { label: [`${HELPER_LABEL}=1`] } });
   const removed: string[] = [];
   for (const img of images) {
-    const tags = (img.RepoTags ?? []).filter((t) => t.startsWith(`${HELPER_REPO}:`));
-    if (!tags.length || tags.includes(keepTag) || now - img.Created * 1000 < 3600_000) continue;
+    const tags = (img.RepoTags ?? []).filter((t) => unqualifiedTag(t).startsWith(`${HELPER_REPO}:`));
+    if (!tags.length || tags.some((t) => unqualifiedTag(t) === unqualifiedTag(keepTag)) || now - img.Created * 1000 < 3600_000) continue;
     try {
       for (const t of tags) {
         await docker.getImage(t).remove();
-        removed.push(t);
+        removed.push(unqualifiedTag(t));
       }
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
