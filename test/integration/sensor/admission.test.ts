@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
+import { docker, engineImageName, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
 import { CLI, cliEnv, ROOT, runCli } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-admit-'));
@@ -69,7 +69,7 @@ describe('containers traced from their first instruction', () => {
 
     // the container that lived ~10 ms: attributed by name and image, its first write and its read judged
     const q = byName.get(quick);
-    expect(q, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image });
+    expect(q, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image: await engineImageName(image) });
     expect(report.files.filter((f) => f.containerId === q!.id).map((f) => f.path)).toEqual(expect.arrayContaining(['/tmp/mark-0', '/etc/shadow']));
     const mine = (name: string) => report.findings.filter((f) => JSON.stringify(f).includes(name));
     const qFindings = mine(quick).map((f) => f.rule);
