@@ -257,8 +257,14 @@ export interface EngineFacts {
 }
 
 export async function engineFacts(docker: Dockerode): Promise<EngineFacts> {
-  const info = parseInfo(await docker.info());
-  const version = parseVersion(await docker.version());
+  return engineFactsFrom(await docker.info(), await docker.version());
+}
+
+/** The facts from the engine's /info and /version answers (checked here). Both Docker and Podman name a rootless
+ * engine with `name=rootless` among the SecurityOptions of /info. */
+export function engineFactsFrom(infoBody: unknown, versionBody: unknown): EngineFacts {
+  const info = parseInfo(infoBody);
+  const version = parseVersion(versionBody);
   // Podman's Docker-compatible API names itself in Components. It knows BPF/PERFMON by name, but its default
   // seccomp profile (containers-common, Podman 4.x) allows bpf() and perf_event_open() only with CAP_SYS_ADMIN,
   // so the named set fails to load the programs there (EPERM, seen with Podman 4.3): Podman gets SYS_ADMIN.
