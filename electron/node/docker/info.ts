@@ -65,9 +65,10 @@ export function withoutEngineSetup(diff: DockerDiffEntry[], c: { podman: boolean
 
 export function dockerInfoProvider(docker: Dockerode): ContainerInfoProvider {
   let podman: Promise<boolean> | undefined;
-  const isPodman = () => (podman ??= docker.version().then(
-    (v) => ((parseVersion(v) as { Components?: Array<{ Name?: string }> }).Components ?? []).some((c) => /podman/i.test(c.Name ?? '')),
-    () => false));
+  // an engine whose version cannot be read is taken for Docker: its diff is then kept whole
+  const isPodman = () => (podman ??= docker.version()
+    .then((v) => ((parseVersion(v) as { Components?: Array<{ Name?: string }> }).Components ?? []).some((c) => /podman/i.test(c.Name ?? '')))
+    .catch(() => false));
   return {
     inspect: (id) => inspectContainer(docker, id).catch(() => undefined),
     diff: async (id) => {
