@@ -101,6 +101,8 @@ podman:install)
   podman --version
   ;;
 podman:start)
+  # one service per socket: a second would take the socket over from the first, and stop ends both
+  if curl -sf --unix-socket "$PODMAN_SOCK" http://d/version >/dev/null 2>&1; then echo "Podman API already on unix://$PODMAN_SOCK"; exit 0; fi
   mkdir -p "$(dirname "$PODMAN_SOCK")"
   # Podman raises a container's open-files and process limits above the machine's, which needs CAP_SYS_RESOURCE;
   # where that capability is missing (this sandbox) containers would not start: keep the machine's hard limits.

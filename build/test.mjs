@@ -53,9 +53,10 @@ for (const project of PROJECTS) {
 const MATRIX_SUITES = ['test/integration/sensor', 'test/integration/foundation/catalog.test.ts', 'test/integration/export/scan.test.ts',
   'test/integration/actions', 'test/integration/docker', 'test/integration/compose'];
 const ENGINES = { docker26: '/opt/glasshouse-engines/docker26/usr/sbin/dockerd', podman: '/usr/bin/podman' };
-// Podman is opt-in (GLASSHOUSE_TEST_ENGINES=docker26,podman) until its remaining differences pass the suites
-// (see README "Engines tested"); its own test (test/integration/docker/podman.test.ts) runs in the main suite.
-const wantEngines = (process.env.GLASSHOUSE_TEST_ENGINES ?? 'docker26').split(',').filter((e) => e && ENGINES[e]);
+// Both by default (what differs on Podman is handled and named in README "Engines tested"); GLASSHOUSE_TEST_ENGINES
+// picks some (`docker26`, `podman`) or none (empty). Podman's own test (test/integration/docker/podman.test.ts) also
+// runs in the main suite.
+const wantEngines = (process.env.GLASSHOUSE_TEST_ENGINES ?? 'docker26,podman').split(',').filter((e) => e && ENGINES[e]);
 if (!projects.length && !args.includes('--no-matrix')) {
   for (const engine of wantEngines.filter((e) => existsSync(ENGINES[e]))) {
     const sh = (action) => spawnSync('bash', [join(root, '.ci/engines.sh'), action, engine], { cwd: root, encoding: 'utf8' });

@@ -32,6 +32,20 @@ export async function engineApiAtLeast(want: string): Promise<boolean> {
   return a > x || (a === x && b >= y);
 }
 
+/**
+ * How the engine under test names an image in its container list and inspect. Docker keeps the name as given;
+ * Podman qualifies a short name with a registry (containers-registries.conf(5): an image tagged through its
+ * Docker-compatible API gets the compat default registry, one built or imported locally `localhost/`). The
+ * engine's own tag is looked up, so no registry is written here.
+ */
+export async function engineImageName(tag: string): Promise<string> {
+  if (!(await engineVersion()).podman) return tag;
+  const repoTags = ((await engineApi().getImage(tag).inspect()).RepoTags ?? []);
+  const own = repoTags.find((t) => t === tag || t.endsWith(`/${tag}`));
+  if (!own) throw new Error(`the engine names image ${tag} none of ${repoTags.join(', ')}`);
+  return own;
+}
+
 /** A Docker API client for the engine under test. */
 export function engineApi(): Dockerode {
   return new Dockerode({ socketPath: engineSocket() });

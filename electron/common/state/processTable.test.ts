@@ -216,6 +216,16 @@ describe('ProcessTable.isRuntimeSetup', () => {
     expect(t.isRuntimeSetup(502)).toBe(false);
   });
 
+  it('is runc init run by its path, as Podman\'s conmon runs it (argv "/usr/bin/runc init")', () => {
+    const t = new ProcessTable();
+    t.apply({ ...exec(800, 1, '/dev/fd/6', ['/usr/bin/runc', 'init']), ppid: 790 } as RuntimeEvent);
+    t.apply(fork(800, 801, 2));
+    t.apply({ ...mount(801, 3), ppid: 800 } as RuntimeEvent);
+    expect([t.isRuntimeSetup(800), t.isRuntimeSetup(801)]).toEqual([true, true]);
+    t.apply({ ...exec(801, 4, '/bin/sh', ['sh', '-c', 'x']), ppid: 800 } as RuntimeEvent);
+    expect(t.isRuntimeSetup(801)).toBe(false);
+  });
+
   it('is runc init first seen after its re-exec (no argv, task name runc)', () => {
     const t = new ProcessTable();
     t.apply({ ...mount(700, 1), ppid: 690, comm: 'runc' } as RuntimeEvent);

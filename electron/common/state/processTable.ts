@@ -145,7 +145,8 @@ export class ProcessTable {
       const a = rec.node.argv;
       // seen from its re-exec (argv "runc init"), or first seen after it (no argv; the kernel task name is runc's)
       // (its first stage may still be runc's cloned binary, task name "exe")
-      const runcInit = (a[0] === 'runc' && a[1] === 'init') || (a.length === 0 && (rec.node.comm.startsWith('runc') || rec.node.comm === 'exe'));
+      // argv[0] is how the engine ran runc: "runc" from containerd's shim, "/usr/bin/runc" from Podman's conmon
+      const runcInit = (a[0]?.replace(/^.*\//, '') === 'runc' && a[1] === 'init') || (a.length === 0 && (rec.node.comm.startsWith('runc') || rec.node.comm === 'exe'));
       if (!runcInit) return false;
       const parent = this.parentOf(rec);
       if (!parent || parent.node.containerId !== cid) return true;

@@ -138,8 +138,11 @@ describe.each(ENGINES)('every recorded answer of %s parses', (engine) => {
         expect(isEmptyAnswer(raw(engine, f))).toBe(true);
         rejected('container top', () => parseTop('c', raw(engine, f)));
       }
-      // … and it sends busybox's rows and titles as one string each.
-      expect(parseTop('full', json(engine, 'top-default.json')).Titles).toHaveLength(1);
+      // … and it sends busybox's rows and titles as one string each: read as columns, the command with its spaces.
+      expect(json(engine, 'top-default.json')).toMatchObject({ Titles: ['PID   USER     COMMAND'] });
+      expect(parseTop('full', json(engine, 'top-default.json'))).toEqual({
+        Titles: ['PID', 'USER', 'COMMAND'], Processes: [['1', 'root', 'httpd -f -p 80 -h /var/www']],
+      });
       return;
     }
     const custom = parseTop('full', json(engine, 'top-running.json'));

@@ -236,11 +236,24 @@ export function isEmptyAnswer(body: unknown): boolean {
 /**
  * GET /containers/{id}/top. Podman 4.3 differs: it runs ps(1) inside the container, answers an empty 200 body (not an
  * error status) when that fails (no ps, ps rejects the arguments, the container is paused or stopped), and with
- * busybox's ps sends each row (and the titles) as one string rather than one string per column.
+ * busybox's ps sends each row (and the titles) as one string rather than one string per column: those are split
+ * into columns here (the last column, the command, keeps its spaces), so every engine's answer reads the same.
  */
 export function parseTop(containerId: string, body: unknown): { Titles: string[]; Processes: string[][] } {
   const t = parse(Top, 'container top', forContainer(containerId), body);
-  return { Titles: t.Titles, Processes: t.Processes ?? [] };
+  return splitOneStringRows({ Titles: t.Titles, Processes: t.Processes ?? [] });
+}
+
+function splitOneStringRows(t: { Titles: string[]; Processes: string[][] }): { Titles: string[]; Processes: string[][] } {
+  const titles = t.Titles.length === 1 ? t.Titles[0].trim().split(/\s+/) : [];
+  if (titles.length < 2 || !t.Processes.every((r) => r.length === 1)) return t;
+  return {
+    Titles: titles,
+    Processes: t.Processes.map(([row]) => {
+      const cells = row.trim().split(/\s+/);
+      return [...cells.slice(0, titles.length - 1), cells.slice(titles.length - 1).join(' ')];
+    }),
+  };
 }
 
 // --- container stats ------------------------------------------------------------------------------------------

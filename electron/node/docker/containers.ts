@@ -29,8 +29,17 @@ export async function listProcesses(docker: Dockerode, id: string): Promise<Proc
   const c = docker.getContainer(id);
   try {
     const body: unknown = await c.top({ ps_args: '-eo pid,ppid,user,etime,args' });
-    // Podman answers a refused ps argument list with an empty 200 rather than a 500: the same fallback below.
-    if (isEmptyAnswer(body)) return await defaultColumns(id, c);
+    // Podman runs ps inside the container and answers a refused argument list with an empty 200 rather than a 500:
+    // busybox's ps knows no -e (it lists every process anyway) nor etime, so its own columns are asked for next
+    // (never first: Docker runs ps on the host, where -o without -e lists only ps's own terminal).
+    if (isEmptyAnswer(body)) {
+      const own: unknown = await c.top({ ps_args: '-o pid,ppid,user,args' }).catch(() => undefined);
+      if (!isEmptyAnswer(own)) {
+        const top = parseTop(id, own);
+        return { titles: top.Titles, rows: top.Processes };
+      }
+      return await defaultColumns(id, c);
+    }
     const top = parseTop(id, body);
     return { titles: top.Titles, rows: top.Processes };
   } catch (err) {

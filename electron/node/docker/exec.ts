@@ -35,6 +35,18 @@ export function mayKillExecPid(engine: { socketPath?: unknown; host?: unknown },
   return cg !== undefined && cg.split('\n').some((line) => line.includes(containerId));
 }
 
+/**
+ * POST /exec/{id}/resize. Podman 4.3 answers a resize done with 201 Created where Docker answers 200, and
+ * dockerode's exec.resize takes anything but 200 for a failure (one with an empty message), so this accepts both.
+ */
+export function resizeExec(exec: Dockerode.Exec, h: number, w: number): Promise<void> {
+  const modem = exec.modem as { dial(o: object, cb: (err: unknown) => void): void };
+  return new Promise((resolve, reject) => modem.dial({
+    path: `/exec/${exec.id}/resize?`, method: 'POST', options: { h, w },
+    statusCodes: { 200: true, 201: true, 404: 'no such exec', 500: 'container not running' },
+  }, (err) => (err ? reject(err) : resolve())));
+}
+
 export class NoShellError extends GlasshouseError { override name = 'GlasshouseError'; }
 
 function execRefused(err: unknown, name: string): GlasshouseError {
@@ -125,7 +137,12 @@ export class TerminalManager {
         // TERM makes line editing and colours work in xterm.js; the label makes the exec findable in the process tree.
         Env: ['TERM=xterm-256color', 'GLASSHOUSE_TERMINAL=1'],
       });
-      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+      // The size goes with the start, so the shell begins with it (an exec's TTY cannot be resized before its
+      // process runs: Podman answers 500 "exec session state improper"). Podman 4.3 reads `h`/`w` from this body,
+      // Docker >= 23 (API 1.42) `ConsoleSize`; older Dockers ignore both and take the resize below.
+      stream = (await exec.start({
+        hijack: true, stdin: true, Tty: true, h: opts.rows, w: opts.cols, ConsoleSize: [opts.rows, opts.cols],
+      } as Dockerode.ExecStartOptions)) as Duplex;
     } catch (err) {
       throw execRefused(err, name);
     }
@@ -191,7 +208,7 @@ export class TerminalManager {
     const t = this.get(terminalId);
     t.info = { ...t.info, cols, rows };
     try {
-      await t.exec.resize({ h: rows, w: cols });
+      await resizeExec(t.exec, rows, cols);
     } catch (err) {
       // The shell may have just exited: that is reported by 'exit', not as a resize failure.
       if (!t.closed) throw refusal(err, t.info.containerName, 'resizing the terminal of');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helperCapabilities, helperImageTag, tarArchive } from './helper-container';
+import { helperCapabilities, helperImageTag, tarArchive, unqualifiedTag } from './helper-container';
 
 describe('helper image build context', () => {
   it('writes a tar that tar(1) lists with the right names, sizes and modes', () => {
@@ -37,5 +37,18 @@ describe('helper image build context', () => {
   it('asks for SYS_ADMIN only where the engine does not know CAP_BPF', () => {
     expect(helperCapabilities(false)).toEqual(['SYS_ADMIN', 'SYS_PTRACE']);
     expect(helperCapabilities(true)).toEqual(['BPF', 'PERFMON', 'SYS_PTRACE']);
+  });
+});
+
+describe('unqualifiedTag', () => {
+  it('drops the registry and its library/ namespace an engine (Podman) qualified a short name with', () => {
+    expect(unqualifiedTag('registry.example/library/glasshouse-helper:0.1.0-abc')).toBe('glasshouse-helper:0.1.0-abc');
+    expect(unqualifiedTag('localhost/glasshouse-helper:0.1.0-abc')).toBe('glasshouse-helper:0.1.0-abc');
+    expect(unqualifiedTag('registry.example:5000/team/glasshouse-helper:1')).toBe('team/glasshouse-helper:1');
+  });
+  it('keeps a name with no registry as it is, including a first component that is a namespace', () => {
+    expect(unqualifiedTag('glasshouse-helper:0.1.0-abc')).toBe('glasshouse-helper:0.1.0-abc');
+    expect(unqualifiedTag('library/glasshouse-helper:1')).toBe('library/glasshouse-helper:1');
+    expect(unqualifiedTag('team/glasshouse-helper:1')).toBe('team/glasshouse-helper:1');
   });
 });

@@ -85,21 +85,34 @@ export async function buildHelperImage(docker: Dockerode, binaryPath: string, ta
 }
 
 /**
+ * A tag without the registry an engine qualified it with: Podman names the helper image it built
+ * `<registry>/library/glasshouse-helper:<tag>` (it qualifies every short name, containers-registries.conf(5)),
+ * Docker `glasshouse-helper:<tag>`. A first path component with a dot or a port, or `localhost`, is a registry (the
+ * reference grammar both follow); `library/` after it is the registry's namespace for one-component names.
+ */
+export function unqualifiedTag(tag: string): string {
+  const slash = tag.indexOf('/');
+  const first = slash < 0 ? '' : tag.slice(0, slash);
+  if (!first || (!/[.:]/.test(first) && first !== 'localhost')) return tag;
+  return tag.slice(slash + 1).replace(/^library\//, '');
+}
+
+/**
  * Removes helper images of other builds (every app update or rebuilt binary makes a new tag), so they do not
  * pile up on the engine. Only images created over an hour ago, and never one a container still uses (the engine
  * refuses those with 409): another Glasshouse of a different build may be starting from its own just now.
- * Returns the tags removed.
+ * Returns the tags removed, as Glasshouse names them (unqualified).
  */
 export async function pruneHelperImages(docker: Dockerode, keepTag: string, now = Date.now()): Promise<string[]> {
   const images = await docker.listImages({ filters: { label: [`${HELPER_LABEL}=1`] } });
   const removed: string[] = [];
   for (const img of images) {
-    const tags = (img.RepoTags ?? []).filter((t) => t.startsWith(`${HELPER_REPO}:`));
-    if (!tags.length || tags.includes(keepTag) || now - img.Created * 1000 < 3600_000) continue;
+    const tags = (img.RepoTags ?? []).filter((t) => unqualifiedTag(t).startsWith(`${HELPER_REPO}:`));
+    if (!tags.length || tags.some((t) => unqualifiedTag(t) === unqualifiedTag(keepTag)) || now - img.Created * 1000 < 3600_000) continue;
     try {
       for (const t of tags) {
         await docker.getImage(t).remove();
-        removed.push(t);
+        removed.push(unqualifiedTag(t));
       }
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
@@ -244,8 +257,14 @@ export interface EngineFacts {
 }
 
 export async function engineFacts(docker: Dockerode): Promise<EngineFacts> {
-  const info = parseInfo(await docker.info());
-  const version = parseVersion(await docker.version());
+  return engineFactsFrom(await docker.info(), await docker.version());
+}
+
+/** The facts from the engine's /info and /version answers (checked here). Both Docker and Podman name a rootless
+ * engine with `name=rootless` among the SecurityOptions of /info. */
+export function engineFactsFrom(infoBody: unknown, versionBody: unknown): EngineFacts {
+  const info = parseInfo(infoBody);
+  const version = parseVersion(versionBody);
   // Podman's Docker-compatible API names itself in Components. It knows BPF/PERFMON by name, but its default
   // seccomp profile (containers-common, Podman 4.x) allows bpf() and perf_event_open() only with CAP_SYS_ADMIN,
   // so the named set fails to load the programs there (EPERM, seen with Podman 4.3): Podman gets SYS_ADMIN.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type Dockerode from 'dockerode';
-import { dockerInfoProvider, sampleFromStats } from './info';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dockerInfoProvider, sampleFromStats, withoutEngineSetup } from './info';
 
 describe('sampleFromStats', () => {
   it('computes CPU % like docker stats, subtracts page cache and sums networks', () => {
@@ -24,5 +26,35 @@ describe('dockerInfoProvider.diff', () => {
   it('reads the Buffer `null\\n` dockerode returns for an unchanged container as an empty diff', async () => {
     const docker = { getContainer: () => ({ changes: async () => Buffer.from('null\n') }) } as unknown as Dockerode;
     expect(await dockerInfoProvider(docker).diff('c')).toEqual([]);
+  });
+});
+
+describe('withoutEngineSetup (recorded Podman 4.3 and Docker 20.10 answers)', () => {
+  const fixture = (engine: string, name: string) =>
+    JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/docker', engine, name), 'utf8')) as Array<{ Path: string; Kind: 0 | 1 | 2 }>;
+
+  it('leaves out what Podman set up on a read-only root: /etc, and /var/tmp with /var', () => {
+    const idle = fixture('podman-4.3', 'diff-readonly-idle.json');
+    expect(idle.length).toBeGreaterThan(0);
+    expect(withoutEngineSetup(idle, { podman: true, readOnlyRoot: true })).toEqual([]);
+  });
+
+  it('keeps every change the container made, and /etc once something under it changed', () => {
+    const changed = fixture('podman-4.3', 'diff-changed.json');
+    expect(withoutEngineSetup(changed, { podman: true, readOnlyRoot: false })).toEqual([{ Path: '/tmp', Kind: 0 }, { Path: '/tmp/m', Kind: 1 }]);
+    const etc = [{ Path: '/etc', Kind: 0 as const }, { Path: '/etc/passwd', Kind: 0 as const }, { Path: '/var', Kind: 0 as const }, { Path: '/var/tmp', Kind: 1 as const }];
+    // a writable root: /var/tmp may be the container's own, so it and /var stay
+    expect(withoutEngineSetup(etc, { podman: true, readOnlyRoot: false })).toEqual(etc);
+    expect(withoutEngineSetup(etc, { podman: true, readOnlyRoot: true })).toEqual(etc.slice(0, 2));
+    // a tmpfs mount point with something else beside it under /var keeps /var
+    const beside = [{ Path: '/var', Kind: 0 as const }, { Path: '/var/tmp', Kind: 1 as const }, { Path: '/var/log', Kind: 1 as const }];
+    expect(withoutEngineSetup(beside, { podman: true, readOnlyRoot: true })).toEqual([beside[0], beside[2]]);
+  });
+
+  it('returns Docker\'s answer as it is', () => {
+    const etc = [{ Path: '/etc', Kind: 0 as const }];
+    expect(withoutEngineSetup(etc, { podman: false, readOnlyRoot: true })).toEqual(etc);
+    const changed = fixture('docker-20.10', 'diff-changed.json');
+    expect(withoutEngineSetup(changed, { podman: false, readOnlyRoot: false })).toEqual(changed);
   });
 });

@@ -10,7 +10,7 @@ import { encodeAdmit, encodeHost, encodeKinds, encodePrefixes, encodeWatch } fro
 import { FrameDecoder, type CgroupNotice, type DecodedRecord, type HelperHello, type HelperLog, type HelperStats, type WatchedReply } from '../../common/schema/decoder';
 import { containerIdentity, engineFacts } from '../docker/helper-container';
 import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, SocketClientHelperRun, type HelperRun } from './transport';
-import { preflight, type PreflightReport } from './preflight';
+import { preflight, rootlessEngineSentence, type PreflightReport } from './preflight';
 import { defaultHelperBinary, GLASSHOUSE_VERSION } from '../version';
 
 export type { PreflightReport } from './preflight';
@@ -294,7 +294,8 @@ export class Sensor extends EventEmitter {
       if (!docker) throw new SensorError('Container mode needs the engine\'s Docker client (SensorOptions.docker).');
       const facts = await engineFacts(docker);
       if (facts.rootless) {
-        throw new SensorError('This Docker engine runs rootless, so it cannot give the helper the kernel privileges eBPF needs.', 'Use a rootful engine, or run the sensor in local mode as root.');
+        const s = rootlessEngineSentence(facts);
+        throw new SensorError(s.message, s.hint);
       }
       if (facts.enhancedIsolation) {
         throw new SensorError('Docker Desktop Enhanced Container Isolation forbids the helper container (no eBPF, no host PID namespace).', 'Turn off Enhanced Container Isolation in Docker Desktop settings, or ask your administrator to allow it for this machine.');

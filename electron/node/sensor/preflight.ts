@@ -66,6 +66,26 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms))]);
 }
 
+/**
+ * What a rootless engine blocks and what to do, in the engine's own terms. Rootless Docker and rootless Podman run
+ * every container in a user namespace of one user: no container gets CAP_BPF/CAP_SYS_ADMIN of the host (the
+ * initial user namespace) nor the host's PID namespace, so the helper cannot load its programs or see processes.
+ * The rest of Glasshouse (catalog, posture, actions, terminals, the scan's `docker top` polling) keeps working on it.
+ */
+export function rootlessEngineSentence(facts: Pick<EngineFacts, 'engine' | 'serverVersion'>): { message: string; hint: string } {
+  const blocked = 'it runs containers in your user\'s namespace, so it cannot give the helper container the host privileges eBPF needs (CAP_BPF or CAP_SYS_ADMIN in the initial user namespace) nor the host PID namespace: the runtime sensor cannot record here (the catalog, posture checks, actions and terminals still work, and `glasshouse scan` falls back to `docker top` polling).';
+  if (facts.engine === 'podman') {
+    return {
+      message: `This Podman ${facts.serverVersion} service runs rootless: ${blocked}`,
+      hint: 'To record, use the rootful Podman service (`sudo systemctl start podman.socket`, then DOCKER_HOST=unix:///run/podman/podman.sock with access to that socket), or run the sensor locally as root (`sudo glasshouse helper run`, then GLASSHOUSE_SENSOR=socket:/run/glasshouse/helper.sock).',
+    };
+  }
+  return {
+    message: `This Docker ${facts.serverVersion} engine runs rootless: ${blocked}`,
+    hint: 'To record, use a rootful Docker engine (`sudo systemctl start docker`, then DOCKER_HOST=unix:///var/run/docker.sock or `docker context use default`), or run the sensor locally as root (`sudo glasshouse helper run`, then GLASSHOUSE_SENSOR=socket:/run/glasshouse/helper.sock).',
+  };
+}
+
 export async function preflight(
   opts: { mode: 'container' | 'local'; docker?: Dockerode },
   helperPath: string,
@@ -86,7 +106,8 @@ export async function preflight(
       const facts = await withTimeout(engineFacts(docker), 15_000, 'Asking the Docker engine for its facts');
       report.engine = facts;
       if (facts.rootless) {
-        report.sentences.push('This Docker engine runs rootless: it cannot give the helper container the host privileges eBPF needs (CAP_BPF or CAP_SYS_ADMIN in the initial user namespace). Use a rootful engine, or run the sensor in local mode as root.');
+        const s = rootlessEngineSentence(facts);
+        report.sentences.push(`${s.message} ${s.hint}`);
         return report;
       }
       if (facts.enhancedIsolation) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolateContainer, readIsolation, restartClean, simpleAction, unisolateContainer, type ActionContext } from '../../../electron/node/docker/actions';
 import { hashFile, snapshotContainer } from '../../../electron/node/docker/snapshot';
 import type { SnapshotManifest } from '../../../electron/common/ipc/response';
-import { docker, engineApi, engineSocket } from '../../support/docker';
+import { docker, engineApi, engineImageName, engineSocket } from '../../support/docker';
 import { runCli } from '../../support/cli';
 import { ACTIONS_LABEL, canConnect, cleanupActions, createNetwork, ipOf, runActionsContainer } from './support';
 
@@ -252,7 +252,8 @@ describe('pause, unpause, kill, restart clean', () => {
     await isolateContainer(ctx, c.id);
     const r = await runCli(['restart-clean', c.name], { env });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(new RegExp(`^Container "${c.name}" was replaced by a clean instance from glasshouse-test/actions-busybox:1 \\([0-9a-f]{12}\\); the old one is kept stopped as "${c.name}-replaced-\\d{8}T\\d{6}"\\.\\n$`));
+    const from = (await engineImageName('glasshouse-test/actions-busybox:1')).replace(/[.]/g, '\\.');
+    expect(r.stdout).toMatch(new RegExp(`^Container "${c.name}" was replaced by a clean instance from ${from} \\([0-9a-f]{12}\\); the old one is kept stopped as "${c.name}-replaced-\\d{8}T\\d{6}"\\.\\n$`));
     const fresh = await inspect(c.name);
     expect(fresh.Id).not.toBe(c.id);
     expect(fresh.State.Running).toBe(true);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogDelta } from '../../../electron/common/ipc/contract';
 import { Engine } from '../../../electron/node/engine';
-import { testLabelArgs, docker, engineSocket, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
+import { testLabelArgs, docker, engineImageName, engineSocket, ensureBusyboxImage, removeTestContainers, testName, TEST_LABEL } from '../../support/docker';
 import { SocketProxy } from '../../support/socketProxy';
 import { waitFor } from '../../support/waitFor';
 
@@ -39,7 +39,7 @@ describe('container catalog (real dockerd)', () => {
     const id = await docker(['create', '--name', name, ...testLabelArgs(), '--label', 'com.docker.compose.project=shop',
       '--label', 'com.docker.compose.service=web', '-p', '127.0.0.1::80', 'glasshouse-test/busybox:1', 'sleep', '600']);
     const created = await waitFor('created row', () => row(id));
-    expect(created).toMatchObject({ name, state: 'created', composeProject: 'shop', composeService: 'web', image: 'glasshouse-test/busybox:1' });
+    expect(created).toMatchObject({ name, state: 'created', composeProject: 'shop', composeService: 'web', image: await engineImageName('glasshouse-test/busybox:1') });
 
     await docker(['start', id]);
     const running = await waitFor('running row', () => row(id)?.state === 'running' && row(id));

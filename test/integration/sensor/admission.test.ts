@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
+import { docker, engineImageName, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
 import { CLI, cliEnv, ROOT, runCli } from '../../support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-admit-'));
@@ -69,7 +69,8 @@ describe('containers traced from their first instruction', () => {
 
     // the container that lived ~10 ms: attributed by name and image, its first write and its read judged
     const q = byName.get(quick);
-    expect(q, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image });
+    const engineImage = await engineImageName(image);
+    expect(q, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image: engineImage });
     expect(report.files.filter((f) => f.containerId === q!.id).map((f) => f.path)).toEqual(expect.arrayContaining(['/tmp/mark-0', '/etc/shadow']));
     const mine = (name: string) => report.findings.filter((f) => JSON.stringify(f).includes(name));
     const qFindings = mine(quick).map((f) => f.rule);
@@ -79,14 +80,14 @@ describe('containers traced from their first instruction', () => {
 
     // the dropped binary and the call out, both from the entrypoint's first second, judged by the rules that name them
     const a = byName.get(actor);
-    expect(a, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image });
+    expect(a, `containers: ${[...byName.keys()].join(', ')}`).toMatchObject({ image: engineImage });
     const aFindings = mine(actor).map((f) => f.rule);
     expect(aFindings).toEqual(expect.arrayContaining(['Drop and execute new binary in container', 'Outbound connection to IRC or Tor port']));
 
     // every one of the twenty: its first instruction's write, under its own name and image
     for (const [i, n] of names.entries()) {
       const c = byName.get(n);
-      expect(c, `${n} missing`).toMatchObject({ image });
+      expect(c, `${n} missing`).toMatchObject({ image: engineImage });
       expect(report.files.filter((f) => f.containerId === c!.id).map((f) => f.path)).toContain(`/tmp/first-${i}`);
     }
 
