@@ -165,6 +165,8 @@ export class Sensor extends EventEmitter {
     this.run = undefined;
     this.stopWatchdog();
     if (run) await run.stop();
+    // A helper that died and was not back yet when the capture stopped: its gap runs to the stop, and is kept.
+    this.closeGap(' (the capture stopped before the sensor was back)');
     for (const list of this.pendingWatch.values()) for (const p of list) clearTimeout(p.timer);
     this.pendingWatch.clear();
   }
@@ -479,13 +481,17 @@ export class Sensor extends EventEmitter {
   }
 
   private onHello(h: HelperHello): void {
-    if (this.gapFrom !== undefined) {
-      const gap: SensorGap = { from: this.gapFrom, to: Date.now(), reason: this.gapReason };
-      this.gapFrom = undefined;
-      this.gaps.push(gap);
-      this.emit('gap', gap);
-    }
+    this.closeGap('');
     this.helloWaiter?.(h);
+  }
+
+  /** Ends the open gap (if any) now: into the stats, and out as a 'gap' event. */
+  private closeGap(note: string): void {
+    if (this.gapFrom === undefined) return;
+    const gap: SensorGap = { from: this.gapFrom, to: Date.now(), reason: this.gapReason + note };
+    this.gapFrom = undefined;
+    this.gaps.push(gap);
+    this.emit('gap', gap);
   }
 
   private async onExit(run: HelperRun, code: number | undefined): Promise<void> {
@@ -520,6 +526,9 @@ export class Sensor extends EventEmitter {
       if (this.stopping) return;
       try {
         await this.launch();
+        // The old helper may still run, blind: its stream broke but not its process (dockerd restarted with
+        // live-restore keeps containers, ours included). Two helpers would trace everything twice: end it.
+        void run.kill().catch(() => undefined);
         return;
       } catch (e) {
         this.gapReason = `sensor helper exited and restarting failed: ${(e as Error).message}`;
@@ -527,7 +536,9 @@ export class Sensor extends EventEmitter {
     }
     if (!this.stopping) {
       this.running = false;
-      this.fail(new SensorError(`The sensor helper stopped and could not be restarted (${max} attempts in a minute); events after ${new Date(this.gapFrom).toISOString()} are missing.`, run.stderrTail().trim() || undefined));
+      const since = this.gapFrom ?? Date.now();
+      this.closeGap('');
+      this.fail(new SensorError(`The sensor helper stopped and could not be restarted (${max} attempts in a minute); events after ${new Date(since).toISOString()} are missing.`, run.stderrTail().trim() || undefined));
     }
   }
 
