@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CatalogDelta } from '../../../electron/common/ipc/contract';
 import { Engine } from '../../../electron/node/engine';
 import { RecordingStore } from '../../../electron/node/store/index';
 import { waitFor } from '../../support/waitFor';
@@ -45,13 +46,18 @@ describe.skipIf(!!why)(`dockerd restarted mid-recording${why ? ` (skipped: ${why
     await waitFor('20 committed markers', () => committed().size >= 20, 60_000, 200);
 
     const before = committed();
+    // the catalog re-lists on the new connection (a reset with the container), not only keeps its old rows
+    const resets: string[][] = [];
+    engine.catalog.on('delta', (ds: CatalogDelta[]) => {
+      for (const d of ds) if (d.type === 'reset') resets.push(d.snapshot.containers.map((c) => c.id));
+    });
     const t0 = Date.now();
     await priv.stopDockerd();
     await waitFor('the engine notices dockerd is gone', () => engine!.connection.status.connection !== 'connected', 30_000, 100);
     await priv.startDockerd();
     const downMs = Date.now() - t0;
     await waitFor('the engine reconnects', () => engine!.connection.status.connection === 'connected', 60_000, 200);
-    await waitFor('the catalog is back', () => engine!.catalog.get(id)?.state === 'running', 30_000, 200);
+    await waitFor('the catalog re-listed the container', () => resets.some((r) => r.includes(id)) && engine!.catalog.get(id)?.state === 'running', 30_000, 200);
     const maxBefore = Math.max(...before);
     await waitFor('capture resumed: markers committed after the restart', () => [...committed()].some((n) => n > maxBefore + 40), 90_000, 250);
     // the helper's stream ran through the old dockerd: the sensor restarts it and closes the gap at its HELLO
