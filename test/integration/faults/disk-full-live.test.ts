@@ -10,7 +10,6 @@ import { Sensor } from '../../../electron/node/sensor';
 import { LiveSource } from '../../../electron/node/capture/live';
 import { Recorder } from '../../../electron/node/recorder';
 import { RecordingStore } from '../../../electron/node/store/index';
-import { waitFor } from '../../support/waitFor';
 import { dockerClient, HELPER, removeSensorContainers, runSensorContainer } from '../sensor/support';
 import { holes, markerSink, markerWriter, recordedMarkers } from './support';
 
@@ -42,7 +41,9 @@ describe('disk full during a live capture', () => {
     writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 256 * 1024)));
     rec = new Recorder({ source: new LiveSource(sensor, { containers: [c.id] }), store });
     await rec.start();
-    const summary = await Promise.race([rec.done, waitFor('disk full', () => false, 90_000)]);
+    let timer: NodeJS.Timeout | undefined;
+    const tooLong = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the disk did not fill within 90 s')), 90_000)));
+    const summary = await Promise.race([rec.done, tooLong]).finally(() => clearTimeout(timer));
     rec = undefined;
 
     expect(summary.error?.code).toBe('DISK_FULL');
