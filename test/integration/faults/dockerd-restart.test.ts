@@ -45,41 +45,49 @@ describe.skipIf(!!why)(`dockerd restarted mid-recording${why ? ` (skipped: ${why
       .map((e) => markerOf(e as never, id)).filter((n): n is number => n !== undefined));
     await waitFor('20 committed markers', () => committed().size >= 20, 60_000, 200);
 
-    const before = committed();
-    // the catalog re-lists on the new connection (a reset with the container), not only keeps its old rows
-    const resets: string[][] = [];
+    // the catalog re-lists on each new connection (a reset with the container), not only keeps its old rows
+    const resets: Array<{ ts: number; ids: string[] }> = [];
     engine.catalog.on('delta', (ds: CatalogDelta[]) => {
-      for (const d of ds) if (d.type === 'reset') resets.push(d.snapshot.containers.map((c) => c.id));
+      for (const d of ds) if (d.type === 'reset') resets.push({ ts: Date.now(), ids: d.snapshot.containers.map((c) => c.id) });
     });
-    const t0 = Date.now();
-    await priv.stopDockerd();
-    await waitFor('the engine notices dockerd is gone', () => engine!.connection.status.connection !== 'connected', 30_000, 100);
-    await priv.startDockerd();
-    const downMs = Date.now() - t0;
-    await waitFor('the engine reconnects', () => engine!.connection.status.connection === 'connected', 60_000, 200);
-    await waitFor('the catalog re-listed the container', () => resets.some((r) => r.includes(id)) && engine!.catalog.get(id)?.state === 'running', 30_000, 200);
-    const maxBefore = Math.max(...before);
-    await waitFor('capture resumed: markers committed after the restart', () => [...committed()].some((n) => n > maxBefore + 40), 90_000, 250);
-    // the helper's stream ran through the old dockerd: the sensor restarts it and closes the gap at its HELLO
-    const gaps = await waitFor('the gap in the live status', () => engine!.session.status.loss.gaps.length > 0 && engine!.session.status.loss.gaps, 60_000, 250);
-    // live-restore kept the old helper container running, blind (its stream died with dockerd): the sensor ends it,
-    // so one helper traces, not two
     const helpers = () => priv.docker(['ps', '-q', '--filter', 'label=dev.glasshouse.helper']).then((o) => o.split('\n').filter(Boolean));
-    await waitFor('one helper container left', async () => (await helpers()).length === 1, 30_000, 500);
+    const rounds: Array<{ signal: string; before: Set<number>; downMs: number }> = [];
+    // a graceful restart, then a crash (SIGKILL): live-restore keeps the containers running through both
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      const before = committed();
+      const t0 = Date.now();
+      await priv.stopDockerd(signal);
+      await waitFor('the engine notices dockerd is gone', () => engine!.connection.status.connection !== 'connected', 30_000, 100);
+      await priv.startDockerd();
+      rounds.push({ signal, before, downMs: Date.now() - t0 });
+      await waitFor('the engine reconnects', () => engine!.connection.status.connection === 'connected', 60_000, 200);
+      await waitFor('the catalog re-listed the container', () => resets.some((r) => r.ts > t0 && r.ids.includes(id)) && engine!.catalog.get(id)?.state === 'running', 30_000, 200);
+      const maxBefore = Math.max(...before);
+      await waitFor('capture resumed: markers committed after the restart', () => [...committed()].some((n) => n > maxBefore + 40), 90_000, 250);
+      // the helper's stream ran through the old dockerd: the sensor restarts it and closes the gap at its HELLO
+      await waitFor('the gap in the live status', () => engine!.session.status.loss.gaps.length === rounds.length, 60_000, 250);
+      // live-restore kept the old helper container running, blind (its stream died with dockerd): the sensor ends
+      // it, so one helper traces, not two
+      await waitFor('one helper container left', async () => (await helpers()).length === 1, 30_000, 500);
+    }
+    const gaps = engine.session.status.loss.gaps;
 
     const stopped = await engine.session.stop();
     expect(stopped.state).toBe('stopped');
     const recorded = recordedMarkers(file, id);
-    expect(missing(before, recorded)).toEqual([]);
-    // the sensor's coverage broke with dockerd (its stream runs through it): one gap, marked in the file
-    expect(gaps.length).toBeGreaterThanOrEqual(1);
-    expect(stopped.loss.gaps.length).toBe(gaps.length);
+    for (const r of rounds) expect(missing(r.before, recorded)).toEqual([]);
+    // the sensor's coverage broke with dockerd each time (its stream runs through it): one gap each, in the file
+    expect(gaps).toHaveLength(2);
+    expect(stopped.loss.gaps).toEqual(gaps);
     const ro = RecordingStore.open(file, { readonly: true });
     const stored = ro.gaps();
     ro.close();
-    expect(stored.length).toBe(gaps.length);
-    expect(stored[0].reason).toMatch(/^sensor helper exited.*; restarted$/);
+    expect(stored.map((g) => [g.start, g.end])).toEqual(gaps);
+    for (const g of stored) expect(g.reason).toMatch(/^sensor helper exited.*; restarted$/);
     expect(await docker0State()).toBe(docker0Before);
-    console.log(`[faults] dockerd restart: down ${downMs} ms; ${before.size} committed before, ${missing(before, recorded).length} lost; ${recorded.size} recorded; gaps ${JSON.stringify(gaps.map(([a, b]) => b - a))} ms`);
+    for (const r of rounds) {
+      console.log(`[faults] dockerd ${r.signal} + start: down ${r.downMs} ms; ${r.before.size} committed before, ${missing(r.before, recorded).length} lost`);
+    }
+    console.log(`[faults] dockerd: ${recorded.size} markers recorded; gaps ${JSON.stringify(gaps.map(([a, b]) => b - a))} ms`);
   }, 240_000);
 });

@@ -75,13 +75,13 @@ export class PrivateDockerd {
     throw new Error(`private dockerd did not answer on ${this.socket}: ${this.log('dockerd.log').slice(-2000)}`);
   }
 
-  /** Stops dockerd (SIGTERM; live-restore keeps its containers running) and waits until it is gone. */
-  async stopDockerd(): Promise<void> {
+  /** Stops dockerd (SIGTERM, or SIGKILL for a crash; live-restore keeps its containers running) and waits until it is gone. */
+  async stopDockerd(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const pid = this.dockerdPid;
     if (!pid) return;
     this.dockerdPid = 0;
     try {
-      process.kill(pid, 'SIGTERM');
+      process.kill(pid, signal);
     } catch {
       return;
     }
