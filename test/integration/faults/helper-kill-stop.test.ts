@@ -23,6 +23,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const helperIdOf = (s: Sensor) => (s.helper as ContainerHelperRun | undefined)?.containerId ?? '';
+
 describe('helper faults mid-capture', () => {
   it('SIGKILL and SIGSTOP of the helper container: gaps marked, helper restarted, no delivered marker lost', async () => {
     const c = await runSensorContainer([], markerWriter());
@@ -116,5 +118,31 @@ describe('helper faults mid-capture', () => {
     expect(recorded.size).toBe(sink.seen.size);
     expect(holes(recorded).length).toBeLessThanOrEqual(1);
     console.log(`[faults] local helper SIGSTOP: ${before.size} delivered before, ${missing(before, recorded).length} lost; holes ${JSON.stringify(holes(recorded))}`);
+  });
+  it('stops with a sentence when the helper may not come back (maxRestarts 0), and the recording keeps the gap', async () => {
+    const c = await runSensorContainer([], markerWriter());
+    sensor = new Sensor({ mode: 'container', docker: dockerClient(), helperPath: HELPER, maxRestarts: 0 });
+    const sink = markerSink(c.id);
+    sensor.on('events', sink.onEvents);
+    const file = join(dir, 'give-up.glasshouse');
+    const rec = new Recorder({ source: new LiveSource(sensor, { containers: [c.id] }), store: RecordingStore.create(file) });
+    await rec.start();
+    await waitFor('20 markers', () => sink.seen.size >= 20, 30_000);
+    const before = new Set(sink.seen);
+    await docker(['kill', '-s', 'KILL', helperIdOf(sensor)]);
+    const killedAt = Date.now(); // the kill has landed by now; the helper's exit is noticed seconds later
+    const summary = await rec.done;
+    expect(summary.end.reason).toBe('error');
+    expect(summary.end.error?.message).toMatch(/^The sensor helper stopped and could not be restarted \(0 attempts in a minute\); events after \d{4}-\d\d-\d\dT[\d:.]+Z are missing\.$/);
+    const recorded = recordedMarkers(file, c.id);
+    expect(missing(before, recorded)).toEqual([]);
+    expect(recorded.size).toBe(sink.seen.size);
+    const ro = RecordingStore.open(file, { readonly: true });
+    const stored = ro.gaps();
+    ro.close();
+    expect(stored).toHaveLength(1);
+    expect(stored[0].start).toBeLessThanOrEqual(killedAt);
+    expect(stored[0].reason).toMatch(/^sensor helper exited/);
+    console.log(`[faults] helper gives up: ${before.size} delivered before, ${missing(before, recorded).length} lost`);
   });
 });
