@@ -316,7 +316,7 @@ export class Recorder {
     const stats = source.stats();
     if (store) {
       if (stats.sensor) store.recordSensorStats(stats.sensor);
-      for (const [a, b] of stats.gaps) store.recordGap(a, b);
+      stats.gaps.forEach(([a, b], i) => store.recordGap(a, b, stats.gapReasons?.[i] || undefined));
       if (this.appliedSeeds.length) store.setMeta(SEEDS_META, JSON.stringify(this.appliedSeeds));
       // a failing observer never costs the recording its close (observe() counts it)
       this.observe((o) => o.beforeClose?.(store));

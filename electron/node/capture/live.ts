@@ -77,7 +77,10 @@ export class LiveSource extends BaseSource {
     });
     this.sensor.on('gap', (g) => {
       const gap = asGap(g);
-      if (gap) this.counters.gaps.push(gap);
+      if (!gap) return;
+      this.counters.gaps.push(gap);
+      const reason = g && typeof g === 'object' && typeof (g as { reason?: unknown }).reason === 'string' ? (g as { reason: string }).reason : '';
+      (this.counters.gapReasons ??= []).push(reason);
     });
     this.sensor.on('error', (err) => {
       this.failure = err instanceof Error ? err : new SensorError(String(err));

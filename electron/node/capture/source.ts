@@ -13,6 +13,8 @@ export interface CaptureStats {
   sensor?: SensorStats;
   /** Periods with no coverage (helper restarts), each [startTs, endTs]. */
   gaps: Array<[number, number]>;
+  /** Why each gap happened (same order as `gaps`), where the sensor said: kept in the recording's gaps table. */
+  gapReasons?: string[];
 }
 
 export type CaptureEndReason = 'exhausted' | 'stopped' | 'error';
@@ -62,7 +64,7 @@ export abstract class BaseSource implements CaptureSource {
   }
 
   stats(): CaptureStats {
-    return { ...this.counters, gaps: [...this.counters.gaps] };
+    return { ...this.counters, gaps: [...this.counters.gaps], ...(this.counters.gapReasons ? { gapReasons: [...this.counters.gapReasons] } : {}) };
   }
 
   protected end(e: CaptureEnd): void {

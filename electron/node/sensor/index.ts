@@ -42,6 +42,11 @@ export interface SensorOptions {
   socketPath?: string;
   /** Restarts allowed within one minute before the sensor gives up (default 5). */
   maxRestarts?: number;
+  /**
+   * A ready helper sends a stats frame every second; nothing at all for this long (ms) means it is stopped
+   * (SIGSTOP) or hung, and it is killed and restarted like one that died, with the gap marked (default 10 000).
+   */
+  stallMs?: number;
 }
 
 /**
@@ -128,6 +133,11 @@ export class Sensor extends EventEmitter {
   readonly logs: HelperLog[] = [];
   private deferredErrors: SensorError[] = [];
   private readonly otherScratch: DecodedRecord[] = [];
+  /** When the current run last sent a byte, and the timer that notices when it stops sending. */
+  private lastDataAt = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Why the sensor itself killed the current run (a stall), for the gap's reason. */
+  private killedFor: { reason: string; since: number } | undefined;
 
   constructor(private readonly opts: SensorOptions) {
     super();
@@ -155,7 +165,10 @@ export class Sensor extends EventEmitter {
     this.running = false;
     const run = this.run;
     this.run = undefined;
+    this.stopWatchdog();
     if (run) await run.stop();
+    // A helper that died and was not back yet when the capture stopped: its gap runs to the stop, and is kept.
+    this.closeGap(' (the capture stopped before the sensor was back)');
     for (const list of this.pendingWatch.values()) for (const p of list) clearTimeout(p.timer);
     this.pendingWatch.clear();
   }
@@ -329,6 +342,7 @@ export class Sensor extends EventEmitter {
   private async configure(run: HelperRun): Promise<void> {
     const hello = await this.waitHello(run, 30_000);
     this.lastHello = hello;
+    this.startWatchdog(run);
     // re-apply what the engine asked for (first start or restart)
     this.send(encodeKinds(this.kinds));
     if (this.prefixes.length) this.send(encodePrefixes(this.prefixes));
@@ -347,6 +361,7 @@ export class Sensor extends EventEmitter {
 
   private attach(run: HelperRun): void {
     this.run = run;
+    this.lastDataAt = Date.now();
     this.decoder.resetStream();
     this.runDecoded = {};
     run.stdout.on('data', (chunk: Buffer) => this.onData(chunk, run));
@@ -381,7 +396,40 @@ export class Sensor extends EventEmitter {
     return new SensorError(`The sensor helper (${run.label}) exited${code !== undefined ? ` with code ${code}` : ''} before it was ready${why ? `: ${why}` : '.'}`, 'Run the preflight for a full report.');
   }
 
+  /**
+   * Notices a helper that is alive but sends nothing (SIGSTOP, a hang): its process never exits, so without this
+   * the capture would go silently blind. Started once the helper said HELLO (loading its programs takes a while).
+   */
+  private startWatchdog(run: HelperRun): void {
+    this.stopWatchdog();
+    const stallMs = this.opts.stallMs ?? 10_000;
+    const every = Math.max(100, Math.min(1000, stallMs / 4));
+    let lastCheck = Date.now();
+    this.lastDataAt = Date.now();
+    this.stallTimer = setInterval(() => {
+      const now = Date.now();
+      const blocked = now - lastCheck > every + stallMs / 2;
+      lastCheck = now;
+      // Our own event loop was blocked: the helper's frames may be waiting unread, so that is no proof of a stall.
+      if (blocked || this.run !== run || this.stopping) return;
+      if (now - this.lastDataAt < stallMs) return;
+      this.stopWatchdog();
+      this.killedFor = {
+        since: this.lastDataAt,
+        reason: `sensor helper sent nothing for ${Math.round((now - this.lastDataAt) / 1000)} s (stopped or hung); killed and restarted`,
+      };
+      void run.kill().catch(() => undefined);
+    }, every);
+    this.stallTimer.unref?.();
+  }
+
+  private stopWatchdog(): void {
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
   private onData(chunk: Buffer, run: HelperRun): void {
+    if (run === this.run) this.lastDataAt = Date.now();
     const events: RuntimeEvent[] = [];
     const other = this.otherScratch;
     other.length = 0;
@@ -436,13 +484,17 @@ export class Sensor extends EventEmitter {
   }
 
   private onHello(h: HelperHello): void {
-    if (this.gapFrom !== undefined) {
-      const gap: SensorGap = { from: this.gapFrom, to: Date.now(), reason: this.gapReason };
-      this.gapFrom = undefined;
-      this.gaps.push(gap);
-      this.emit('gap', gap);
-    }
+    this.closeGap('');
     this.helloWaiter?.(h);
+  }
+
+  /** Ends the open gap (if any) now: into the stats, and out as a 'gap' event. */
+  private closeGap(note: string): void {
+    if (this.gapFrom === undefined) return;
+    const gap: SensorGap = { from: this.gapFrom, to: Date.now(), reason: this.gapReason + note };
+    this.gapFrom = undefined;
+    this.gaps.push(gap);
+    this.emit('gap', gap);
   }
 
   private async onExit(run: HelperRun, code: number | undefined): Promise<void> {
@@ -461,8 +513,13 @@ export class Sensor extends EventEmitter {
     }
     this.current = undefined;
     this.run = undefined;
-    this.gapFrom ??= Date.now();
-    this.gapReason = `sensor helper exited${code !== undefined ? ` with code ${code}` : ''}; restarted`;
+    this.stopWatchdog();
+    // Coverage ended when the helper last sent something, not when its exit was noticed: a killed helper's
+    // process takes seconds to go (the kernel detaches its hooks first), a stopped one never goes by itself.
+    const killed = this.killedFor;
+    this.killedFor = undefined;
+    this.gapFrom ??= killed?.since ?? (this.lastDataAt || Date.now());
+    this.gapReason = killed?.reason ?? `sensor helper exited${code !== undefined ? ` with code ${code}` : ''}; restarted`;
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
     const max = this.opts.maxRestarts ?? 5;
@@ -472,6 +529,9 @@ export class Sensor extends EventEmitter {
       if (this.stopping) return;
       try {
         await this.launch();
+        // The old helper may still run, blind: its stream broke but not its process (dockerd restarted with
+        // live-restore keeps containers, ours included). Two helpers would trace everything twice: end it.
+        void run.kill().catch(() => undefined);
         return;
       } catch (e) {
         this.gapReason = `sensor helper exited and restarting failed: ${(e as Error).message}`;
@@ -479,7 +539,9 @@ export class Sensor extends EventEmitter {
     }
     if (!this.stopping) {
       this.running = false;
-      this.fail(new SensorError(`The sensor helper stopped and could not be restarted (${max} attempts in a minute); events after ${new Date(this.gapFrom).toISOString()} are missing.`, run.stderrTail().trim() || undefined));
+      const since = this.gapFrom ?? Date.now();
+      this.closeGap('');
+      this.fail(new SensorError(`The sensor helper stopped and could not be restarted (${max} attempts in a minute); events after ${new Date(since).toISOString()} are missing.`, run.stderrTail().trim() || undefined));
     }
   }
 
