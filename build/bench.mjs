@@ -16,12 +16,25 @@ const walk = (d) => {
 };
 walk(join(root, 'test/bench'));
 let failed = 0;
-for (const file of found.sort()) {
-  const rel = relative(root, file);
-  if (wanted.length && !wanted.some((w) => rel.includes(w))) continue;
-  console.log(`\n### ${rel}`);
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.bench.config.ts', rel],
-    { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failed++;
+// GH_BENCH_ENGINES=docker26,podman: run the chosen benches on the system engine, then on each engine of the matrix
+// (.ci/engines.sh starts and stops it; the bench follows DOCKER_HOST), one after another in one run.
+const engines = [undefined, ...(process.env.GH_BENCH_ENGINES ?? '').split(',').filter(Boolean)];
+for (const engine of engines) {
+  let env = process.env;
+  if (engine) {
+    const sh = (action) => spawnSync('bash', [join(root, '.ci/engines.sh'), action, engine], { cwd: root, encoding: 'utf8' });
+    const started = sh('start');
+    if (started.status !== 0) { console.log(`engine ${engine} did not start:\n${started.stdout}${started.stderr}`); failed++; continue; }
+    env = { ...process.env, ...Object.fromEntries(sh('env').stdout.trim().split('\n').map((l) => l.split('=', 2))) };
+  }
+  for (const file of found.sort()) {
+    const rel = relative(root, file);
+    if (wanted.length && !wanted.some((w) => rel.includes(w))) continue;
+    console.log(`\n### ${rel}${engine ? ` on ${engine}` : engines.length > 1 ? ' on the system engine' : ''}`);
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.bench.config.ts', rel],
+      { cwd: root, stdio: 'inherit', env });
+    if (r.status !== 0) failed++;
+  }
+  if (engine) spawnSync('bash', [join(root, '.ci/engines.sh'), 'stop', engine], { cwd: root, stdio: 'inherit' });
 }
 process.exit(failed ? 1 : 0);

@@ -1,8 +1,7 @@
 // Benchmark: cold start of `glasshouse serve` to the container list rendered in Chromium, and a catalog of
 // 200 containers created through the Docker API that renders and stays live. Prints figures; asserts only liveness.
 import { afterAll, it } from 'vitest';
-import Dockerode from 'dockerode';
-import { testLabelArgs, docker, ensureBusyboxImage, removeTestContainers, TEST_LABEL, TEST_OWNER_LABEL } from '../../support/docker';
+import { testLabelArgs, docker, engineApi, engineSocket, ensureBusyboxImage, removeTestContainers, TEST_LABEL, TEST_OWNER_LABEL } from '../../support/docker';
 import { launchBrowser, newPage, screenshot } from '../../support/browser';
 import { serve } from '../../support/serve';
 
@@ -11,7 +10,7 @@ afterAll(() => removeTestContainers());
 
 it(`cold start and a ${N}-container catalog`, async () => {
   await ensureBusyboxImage();
-  const d = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const d = engineApi(); // the engine under test: DOCKER_HOST (npm run bench with GH_BENCH_ENGINES runs it on each)
   const browser = await launchBrowser();
   try {
     // 1. Cold start: process spawn → URL printed → page loaded → first container row painted.
@@ -19,7 +18,7 @@ it(`cold start and a ${N}-container catalog`, async () => {
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const srv = await serve({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      const srv = await serve({ DOCKER_HOST: `unix://${engineSocket()}` });
       const page = await newPage(browser);
       await page.goto(srv.url);
       await page.getByTestId('container-row').first().waitFor();
@@ -30,7 +29,7 @@ it(`cold start and a ${N}-container catalog`, async () => {
     console.log(`cold start → list rendered: ${runs.map((r) => r.toFixed(0)).join(', ')} ms (median ${runs.sort((a, b) => a - b)[1].toFixed(0)} ms)`);
 
     // 2. 200 containers created through the API while the UI is open.
-    const srv = await serve({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
+    const srv = await serve({ DOCKER_HOST: `unix://${engineSocket()}` });
     const page = await newPage(browser);
     await page.goto(srv.url);
     await page.getByTestId('container-row').first().waitFor();
