@@ -17,9 +17,16 @@ export function projectRoot(from: string = __dirname): string {
   }
 }
 
-export const GLASSHOUSE_VERSION: string = typeof __GLASSHOUSE_VERSION__ === 'string'
-  ? __GLASSHOUSE_VERSION__
-  : (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+/** package.json's version; "unknown" for code bundled without the define and run away from the project. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export const GLASSHOUSE_VERSION: string = typeof __GLASSHOUSE_VERSION__ === 'string' ? __GLASSHOUSE_VERSION__ : packageVersion();
 
 /** $GLASSHOUSE_HELPER, else native/build/glasshouse-helper of this installation. */
 export function defaultHelperBinary(env: NodeJS.ProcessEnv = process.env): string {
