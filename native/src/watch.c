@@ -444,6 +444,27 @@ void ctl__handle(const struct gh_frame *f)
 	log__send(GH_LOG_WARN, EINVAL, "ignored control frame op %u len %u", f->op, f->len);
 }
 
+size_t ctl__drain(const unsigned char *buf, size_t have)
+{
+	size_t pos = 0;
+	while (have - pos >= sizeof(struct gh_frame)) {
+		struct gh_frame *f = (void *)(buf + pos);
+		if (f->magic != GH_MAGIC || f->len < sizeof(*f) || f->len > GH_CTL_BUF) {
+			pos++;
+			continue;
+		}
+		if (have - pos < f->len)
+			break;
+		unsigned char tmp[sizeof(struct gh_ctl_prefixes) + 64] __attribute__((aligned(8)));
+		size_t l = f->len < sizeof(tmp) ? f->len : sizeof(tmp);
+		memcpy(tmp, f, l);
+		((struct gh_frame *)tmp)->len = l;
+		ctl__handle((struct gh_frame *)tmp);
+		pos += f->len;
+	}
+	return pos;
+}
+
 /* ---- seed ---- */
 
 static void seed__one(int pid, __u64 cgid, __u32 mntns)
