@@ -9,7 +9,7 @@ import { ConditionSyntaxError, parseCondition } from './condition';
 import { RuleEngine } from './engine';
 import type { Diagnostic } from './loader';
 
-const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 1000);
 // compiling a rule is the costly part: a fifth of the inputs for the properties that build an engine
 const ENGINE_RUNS = Math.max(100, Math.floor(RUNS / 5));
 const FILE = 'fuzz/rules.yaml';

@@ -8,7 +8,7 @@ import { newFrame } from './control';
 import { FrameDecoder, type DecodedRecord } from './decoder';
 import { KIND_CODE, LAYOUT, MAGIC, OP } from './wire';
 
-const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 1000);
 const CID = 'c'.repeat(64);
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -11,7 +11,7 @@ import { FileFormatError } from '../../common/ipc/errors';
 import { parsePolicy } from '../../common/policy';
 import { loadPolicyFile } from './load';
 
-const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 1000);
 const FILE = 'fuzz/glasshouse.yaml';
 const VALID = `version: 1
 defaults:

@@ -9,7 +9,7 @@ import type { RuntimeEvent } from '../../common/model/event';
 import { SyntheticSource } from '../capture/synthetic';
 import { ChunkBuilder, decodeChunk } from './eventCodec';
 
-const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 1000);
 
 /** Opens the chunk and builds all its events (and their columns); returns the error, if any. */
 function readAll(bytes: Uint8Array): unknown {

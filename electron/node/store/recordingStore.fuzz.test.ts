@@ -16,12 +16,12 @@ import { SyntheticSource } from '../capture/synthetic';
 import { ChunkBuilder } from './eventCodec';
 import { RecordingStore } from './recordingStore';
 
-const RUNS = Math.max(50, Math.floor(Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 2000) / 10));
+const RUNS = Math.max(50, Math.floor(Number(process.env.GLASSHOUSE_FUZZ_RUNS ?? 1000) / 10));
 
 let dir = '';
-let original = new Uint8Array(0);
-let packed = new Uint8Array(0);
-let bomb = new Uint8Array(0);
+let original: Uint8Array = new Uint8Array(0);
+let packed: Uint8Array = new Uint8Array(0);
+let bomb: Uint8Array = new Uint8Array(0);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gh-store-fuzz-'));
