@@ -1,7 +1,7 @@
 // Builds everything into dist/: the CLI + engine, Electron main and preload (esbuild), the renderer (vite), the helper (make).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -9,9 +9,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = new Set(process.argv.slice(2)); // e.g. `node build/build.mjs ts renderer native`
 const want = (part) => only.size === 0 || only.has(part);
 
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const common = {
   bundle: true, platform: 'node', target: 'node22.14', format: 'cjs', sourcemap: 'linked', logLevel: 'warning',
   absWorkingDir: root,
+  define: { __GLASSHOUSE_VERSION__: JSON.stringify(version) }, // electron/node/version.ts: the version is package.json's
 };
 
 function step(name, fn) {
@@ -45,7 +47,7 @@ if (want('native')) {
     console.log('native: skipped (needs Linux with clang and bpftool: apt-get install clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev)');
   } else {
     await step('native helper', () => {
-      const r = spawnSync('make', ['-C', 'native', '-j2'], { cwd: root, stdio: 'inherit' });
+      const r = spawnSync('make', ['-C', 'native', '-j2', `VERSION=${version}`], { cwd: root, stdio: 'inherit' });
       if (r.status !== 0) throw new Error('native build failed');
     });
   }

@@ -4,11 +4,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runWireCheck } from './wire-check';
+import { kindNamesDrift, runWireCheck } from './wire-check';
 
 describe('wire.h ↔ wire.ts drift check', () => {
   it('finds no drift in sizes, offsets, op codes, kinds and flags', () => {
     expect(runWireCheck()).toEqual([]);
+  });
+
+  it("catches main.c's kind-name table out of step with EVENT_KINDS", () => {
+    const mainC = readFileSync(resolve(__dirname, '..', 'native/src/main.c'), 'utf8');
+    expect(kindNamesDrift(mainC)).toEqual([]);
+    const swapped = mainC.replace('"exec", "fork",', '"fork", "exec",');
+    expect(swapped).not.toBe(mainC);
+    expect(kindNamesDrift(swapped)[0]).toMatch(/main\.c's KIND_NAMES is \[fork, exec, .*\] but EVENT_KINDS is \[exec, fork, /);
   });
 
   it('fails with a clear message when a C struct changes (probe against a mutated copy)', () => {

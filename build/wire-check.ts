@@ -56,6 +56,16 @@ function definedInHeader(): string[] {
   return [...src.matchAll(/^#define\s+(GH_(?:OP|CTL|KIND|F|LOG|BYE|CGROUP)_[A-Z0-9_]+)\s/gm)].map((m) => m[1]);
 }
 
+/** main.c's KIND_NAMES (the names its preflight and logs print) against EVENT_KINDS, in order. */
+export function kindNamesDrift(mainC = readFileSync(join(ROOT, 'native/src/main.c'), 'utf8')): string[] {
+  const table = /KIND_NAMES\[GH_KIND_COUNT\]\s*=\s*\{([^}]*)\}/.exec(mainC);
+  if (!table) return ['wire drift: native/src/main.c has no KIND_NAMES[GH_KIND_COUNT] table to check'];
+  const names = [...table[1].matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  const want = Object.keys(KIND_CODE);
+  return names.join() === want.join() ? []
+    : [`wire drift: main.c's KIND_NAMES is [${names.join(', ')}] but EVENT_KINDS is [${want.join(', ')}]`];
+}
+
 export function runWireCheck(cc = process.env.CC ?? 'cc'): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'gh-wire-'));
   try {
@@ -84,6 +94,7 @@ export function runWireCheck(cc = process.env.CC ?? 'cc'): string[] {
     for (const name of definedInHeader()) {
       if (!(name in expected)) problems.push(`wire drift: ${name} is defined in wire.h but has no twin in wire.ts`);
     }
+    problems.push(...kindNamesDrift());
     return problems;
   } finally {
     rmSync(dir, { recursive: true, force: true });

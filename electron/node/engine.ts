@@ -25,7 +25,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { createExportHandlers } from './export/app';
 import { KeychainSecretStore, type SecretStore } from './export/secrets';
 
-export const GLASSHOUSE_VERSION = '0.1.0';
+import { defaultHelperBinary, GLASSHOUSE_VERSION } from './version';
+export { GLASSHOUSE_VERSION };
 
 export interface EngineOptions {
   endpointEnv?: EndpointEnv;
@@ -78,10 +79,8 @@ export function helperSensor(docker: () => Dockerode, helperPath?: string, env: 
   };
 }
 
-/** native/build/glasshouse-helper relative to the code (dist/electron or electron/node: both two levels below the root). */
-export function defaultHelperBinary(env: NodeJS.ProcessEnv = process.env): string {
-  return env.GLASSHOUSE_HELPER ?? join(__dirname, '..', '..', 'native', 'build', 'glasshouse-helper');
-}
+/** The helper binary: found one way, in ./version. */
+export { defaultHelperBinary };
 
 /**
  * The path a page asked to open, if it is one the engine itself knows: inside the recordings folder (symlinks

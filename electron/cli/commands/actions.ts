@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../args';
 import { DockerConnection } from '../../node/docker/connection';
 import { defaultDataDir, GLASSHOUSE_VERSION } from '../../node/engine';
 import { fileJournal, isolateContainer, restartClean, simpleAction, unisolateContainer, type ActionContext, type SimpleAction } from '../../node/docker/actions';
-import { snapshotContainer } from '../../node/docker/snapshot';
+import { readManifest, snapshotContainer, verifyBundle } from '../../node/docker/snapshot';
 import { DockerUnavailableError, UserInputError } from '../../common/ipc/errors';
 
 async function withDocker<T>(io: CliIo, fn: (ctx: ActionContext) => Promise<T>): Promise<T> {
@@ -92,17 +92,32 @@ export const snapshotCommand: CliCommand = {
   name: 'snapshot',
   summary: 'Write a snapshot bundle of a container (image, filesystem, inspect, manifest) to a folder',
   usage: `Usage: glasshouse snapshot NAME --out DIR [--no-pause] [--no-image]
+       glasshouse snapshot --verify DIR
 
 Writes one folder: inspect.json, image.tar (the \`docker commit\` of the container, as docker save),
 filesystem.tar (docker export), the recording slice when a recording is active, and manifest.json listing
 every file as {path, sha256, bytes}. DIR must be new or empty. The committed image stays in the engine too.
   --out DIR     the bundle folder (required)
   --no-pause    do not pause the container during commit (the image may be inconsistent)
-  --no-image    skip image.tar (the committed image is still in the engine)`,
+  --no-image    skip image.tar (the committed image is still in the engine)
+  --verify DIR  check a bundle against its manifest.json (every file's sha256 and size); exit 1 when it does not match
+A bundle is verified against its manifest right after it is written.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('snapshot', argv, {
-      out: { type: 'string' }, 'no-pause': { type: 'boolean' }, 'no-image': { type: 'boolean' },
+      out: { type: 'string' }, 'no-pause': { type: 'boolean' }, 'no-image': { type: 'boolean' }, verify: { type: 'string' },
     }, true);
+    if (values.verify !== undefined) {
+      if (positionals.length || values.out) throw new UserInputError('--verify takes only the bundle folder.', 'Run `glasshouse snapshot --verify DIR`.');
+      const dir = resolve(io.cwd, values.verify);
+      const manifest = await readManifest(dir);
+      const problems = await verifyBundle(dir, manifest);
+      if (problems.length) {
+        io.stderr.write(`glasshouse snapshot: the bundle in ${dir} does not match its manifest:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+        return 1;
+      }
+      io.stdout.write(`Bundle ${dir} verified: ${manifest.files.length} files match manifest.json (snapshot of "${manifest.container.name}", ${manifest.createdAt}).\n`);
+      return 0;
+    }
     const name = oneName('snapshot', positionals);
     if (!values.out) throw new UserInputError('Where should the bundle go? Give a folder with --out DIR.', 'Run `glasshouse snapshot --help` for the usage.');
     const bar = progressBar(io);

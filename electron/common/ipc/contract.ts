@@ -330,8 +330,6 @@ export interface EngineEvents {
   'tickets.progress': TicketProgress;
 }
 export type EventName = keyof EngineEvents;
-export const EVENT_NAMES: readonly EventName[] = ['engine.status', 'catalog.delta', 'session.status', 'live.frame',
-  'terminal.output', 'terminal.exit', 'logs.lines', 'action.progress', 'tickets.progress'];
 
 /** Used by transports to route per-subscription events to the peer that subscribed (and to clean up on close). */
 export const SUBSCRIBE_METHOD = 'live.subscribe' satisfies MethodName;

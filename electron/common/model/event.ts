@@ -16,6 +16,12 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/**
+ * Each kind's code: its index in EVENT_KINDS, defined here once. The wire (GH_KIND_<NAME>, proven by the drift
+ * check), the recording's chunks and the state tables all use it; EVENT_KINDS is append-only.
+ */
+export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKind, number>;
+
 export type EventFamily = 'process' | 'file' | 'network' | 'privilege';
 
 export const EVENT_FAMILY: Readonly<Record<EventKind, EventFamily>> = {

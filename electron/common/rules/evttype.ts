@@ -47,8 +47,6 @@ export function syscallName(ev: RuntimeEvent): string {
   return KIND_TO_SYSCALL[ev.kind];
 }
 
-export const ALL_KINDS: readonly EventKind[] = EVENT_KINDS;
-
 /** Kinds an `evt.type` value stands for; an unknown name (a syscall we do not trace) maps to none. */
 export function kindsForSyscall(name: string): EventKind[] {
   const k = SYSCALL_TO_KIND[name];

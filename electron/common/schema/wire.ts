@@ -1,7 +1,7 @@
 // TypeScript mirror of native/include/wire.h: constants, op codes, kinds and the byte layout of every
 // record. The decoder reads offsets from LAYOUT, and build/wire-check.test.ts compares LAYOUT with the
 // compiled C structs, so a drift between the two fails CI instead of corrupting a recording.
-import { EVENT_KINDS, type EventKind } from '../model/event';
+import { EVENT_KINDS, KIND_CODE } from '../model/event';
 
 export const SCHEMA_VERSION = 4;
 export const MAGIC = 0x31534847; // "GHS1" little-endian
@@ -35,10 +35,8 @@ export const OP = {
   CTL_ADMIT: 69,
 } as const;
 
-/** GH_KIND_<NAME> = index in EVENT_KINDS (the drift check proves it). */
-export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(
-  EVENT_KINDS.map((k, i) => [k, i]),
-) as Record<EventKind, number>;
+/** GH_KIND_<NAME> = KIND_CODE (model/event.ts: the index in EVENT_KINDS; the drift check proves it). */
+export { KIND_CODE };
 export const KIND_COUNT = EVENT_KINDS.length; // GH_KIND_COUNT (the drift check compares)
 export const KIND_SLOTS = 32;
 

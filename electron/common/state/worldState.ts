@@ -1,5 +1,5 @@
 // The engine's picture of the world: applies RuntimeEvents to every state table and yields view-model deltas.
-import { EVENT_KINDS, type EventKind, type RuntimeEvent } from '../model/event';
+import { EVENT_KINDS, KIND_CODE, type EventKind, type RuntimeEvent } from '../model/event';
 import type { ContainerDetail, ContainerRef } from '../model/container';
 import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } from '../model/process';
 import { ProcessTable, type ProcessSeed } from './processTable';
@@ -30,7 +30,6 @@ export interface WorldDelta {
 }
 
 const DEDUPE_WINDOW = 1 << 16;
-const KIND_INDEX: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i + 1]));
 
 function zeroByKind(): Record<EventKind, number> {
   return Object.fromEntries(EVENT_KINDS.map((k) => [k, 0])) as Record<EventKind, number>;
@@ -123,7 +122,7 @@ export class WorldState {
   }
 
   private isDuplicate(e: RuntimeEvent): boolean {
-    const kind = KIND_INDEX[e.kind];
+    const kind = KIND_CODE[e.kind] + 1; // 0 marks an empty slot of the dedupe ring
     const slot = e.seq & (DEDUPE_WINDOW - 1);
     if (this.ringSeq[slot] === e.seq && this.ringTs[slot] === e.ts && this.ringTgid[slot] === e.tgid && this.ringKind[slot] === kind) {
       return true;

@@ -2,7 +2,6 @@
 import type { ContainerDetail, ContainerSummary, ResourceSample } from '../../common/model';
 import type { DockerDiffEntry } from '../../common/state/fileTable';
 import type { ContainerExecInfo } from '../../common/rules/posture/exec';
-import { parseDiff } from '../docker/answers';
 
 export interface ContainerInfoProvider {
   /** Full inspect of a container; undefined when it no longer exists. */
@@ -17,12 +16,3 @@ export interface ContainerInfoProvider {
   watchExecs?(onExec: (e: ContainerExecInfo) => void): () => void;
 }
 
-/** The one dockerode call we need beyond inspect, typed structurally so this folder never imports dockerode. */
-export interface DiffCapableDocker {
-  getContainer(id: string): { changes(): Promise<unknown> };
-}
-
-/** dockerode hands an unchanged container's `null` on as a Buffer: the answer goes through the diff schema. */
-export async function diffVia(docker: DiffCapableDocker, id: string): Promise<DockerDiffEntry[]> {
-  return parseDiff(id, await docker.getContainer(id).changes());
-}

@@ -1,7 +1,7 @@
 // Snapshot bundle of one container: committed image, filesystem export, inspect JSON, recording slice, manifest.json.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -199,8 +199,15 @@ export async function snapshotContainer(docker: Dockerode, id: string, opts: Sna
       committedImage: committed, files, ...(missing.length ? { missing } : {}),
     };
     await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Read back what was written: a bundle is evidence, and one that does not match its own manifest is not kept.
+    report('manifest', 'Verifying the bundle against manifest.json');
+    const problems = await verifyBundle(dir, manifest);
+    if (problems.length) {
+      throw new GlasshouseError(`The snapshot of "${name}" did not match its own manifest after writing (${problems.join('; ')}).`,
+        'The partial bundle was removed. Check the disk and try again.', 'EVERIFY');
+    }
     const total = files.reduce((s, f) => s + f.bytes, 0);
-    const message = `Snapshot of "${name}" written to ${dir}: ${files.length} files, ${mb(total)}; image ${committed.tag}.`;
+    const message = `Snapshot of "${name}" written to ${dir} and verified: ${files.length} files, ${mb(total)}; image ${committed.tag}.`;
     opts.onProgress?.({ step: 'manifest', fraction: 1, message });
     await opts.journal?.({ ts: Date.now(), action: 'snapshot', containerId: info.Id, containerName: name, outcome: 'done', message, detail: { dir, manifest } });
     return { dir, manifest, message };
@@ -216,6 +223,27 @@ export async function snapshotContainer(docker: Dockerode, id: string, opts: Sna
     await opts.journal?.({ ts: Date.now(), action: 'snapshot', containerId: info.Id, containerName: name, outcome: 'failed', message: e.message });
     throw e;
   }
+}
+
+/** Reads a bundle's manifest.json, or says why it cannot be a bundle. */
+export async function readManifest(dir: string): Promise<SnapshotManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST), 'utf8');
+  } catch (e) {
+    throw new UserInputError(`${dir} is not a snapshot bundle: it has no readable ${MANIFEST} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+      'Give the folder `glasshouse snapshot --out` wrote.');
+  }
+  let m: SnapshotManifest;
+  try {
+    m = JSON.parse(text) as SnapshotManifest;
+  } catch (e) {
+    throw new UserInputError(`${join(dir, MANIFEST)} is not valid JSON (${(e as Error).message}).`, 'The bundle is damaged; take the snapshot again.');
+  }
+  if (m?.format !== 'glasshouse-snapshot' || !Array.isArray(m.files) || m.files.some((f) => typeof f?.path !== 'string' || f.path.startsWith('/') || f.path.split('/').includes('..'))) {
+    throw new UserInputError(`${join(dir, MANIFEST)} is not a Glasshouse snapshot manifest.`, 'Give the folder `glasshouse snapshot --out` wrote.');
+  }
+  return m;
 }
 
 /** Recomputes every file of a bundle and returns the problems (empty = verified). */

@@ -2,6 +2,7 @@
 import type { Finding } from '../../common/model';
 import type { ReportInput } from './types';
 import { keyedFlow } from '../../common/state/keys';
+import { GLASSHOUSE_VERSION } from '../version';
 
 const T0 = Date.UTC(2025, 4, 1, 10, 0, 0);
 
@@ -70,7 +71,7 @@ export function sampleReportInput(): ReportInput {
       keyedFlow({ containerId: web.id, direction: 'outbound', proto: 'tcp', remoteAddr: '172.18.0.3', remotePort: 5432, remoteContainer: 'shop-db-1', count: 10, failures: 1, first: T0, last: T0 + 4000, exes: ['/usr/sbin/nginx'] }),
       keyedFlow({ containerId: web.id, direction: 'outbound', proto: 'udp', remoteAddr: '127.0.0.11', remotePort: 53, dnsName: 'pool.example', count: 2, failures: 0, first: T0, last: T0 + 900, exes: ['/bin/sh'] }),
     ],
-    recording: { id: 'rec-20250501', name: 'shop smoke test', startedAt: T0, endedAt: T0 + 60_000, host: 'ci-runner', command: ['docker', 'compose', 'up', '--abort-on-container-exit'], toolVersion: '0.1.0' },
+    recording: { id: 'rec-20250501', name: 'shop smoke test', startedAt: T0, endedAt: T0 + 60_000, host: 'ci-runner', command: ['docker', 'compose', 'up', '--abort-on-container-exit'], toolVersion: GLASSHOUSE_VERSION },
     loss: { ringDrops: 12, queueDrops: 0, corruptFrames: 0, unsupportedKinds: ['bpf'], gaps: [] },
     sourceLocations: { web: { uri: 'deploy/compose.yaml', startLine: 4 } },
   };

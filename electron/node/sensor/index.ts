@@ -2,7 +2,6 @@
 // to containers, restarts it when it dies (recording the gap), and turns every failure into a sentence.
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type Dockerode from 'dockerode';
 import { SensorError } from '../../common/ipc/errors';
 import type { EventKind, ProcessSeed, RuntimeEvent, SensorGap, SensorStats } from '../../common/model/event';
@@ -12,9 +11,11 @@ import { FrameDecoder, type CgroupNotice, type DecodedRecord, type HelperHello, 
 import { containerIdentity, engineFacts } from '../docker/helper-container';
 import { ContainerHelperRun, ensureHelperImage, helperCapabilities, LocalHelperRun, LocalSocketHelperRun, SocketClientHelperRun, type HelperRun } from './transport';
 import { preflight, type PreflightReport } from './preflight';
+import { defaultHelperBinary, GLASSHOUSE_VERSION } from '../version';
 
 export type { PreflightReport } from './preflight';
-export const HELPER_VERSION = '0.1.0';
+/** The helper is built with Glasshouse's own version (make VERSION=…). */
+export const HELPER_VERSION = GLASSHOUSE_VERSION;
 
 export interface SensorOptions {
   mode: 'container' | 'local';
@@ -62,8 +63,9 @@ export function sensorModeFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Se
   return { mode: v === 'local' ? 'local' : 'container' };
 }
 
+/** $GLASSHOUSE_HELPER, else this installation's native/build/glasshouse-helper (one rule: node/version.ts). */
 export function defaultHelperPath(): string {
-  return process.env.GLASSHOUSE_HELPER ?? resolve(process.cwd(), 'native/build/glasshouse-helper');
+  return defaultHelperBinary();
 }
 
 const FULL_ID = /^[0-9a-f]{64}$/;

@@ -1,6 +1,6 @@
 // Column-packed binary encoding of event chunks (a few hundred events per SQLite row), and what a chunk indexes.
 import { FileFormatError } from '../../common/ipc/errors';
-import { EVENT_KINDS, type EventBase, type EventKind, type RuntimeEvent } from '../../common/model/event';
+import { EVENT_KINDS, KIND_CODE, type EventBase, type EventKind, type RuntimeEvent } from '../../common/model/event';
 
 /** Events per chunk: big enough to compress well and cost one row, small enough that a query decodes little extra. */
 export const CHUNK_EVENTS = 512;
@@ -9,7 +9,6 @@ export const CODEC_PACKED_DEFLATE = 1;
 /** deflate-raw level: 1 keeps the writer far ahead of capture; higher levels cost 2–3× CPU for ~20% size. */
 export const DEFLATE_LEVEL = 1;
 
-const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
 /** Kind code of an event this build cannot pack (a kind it does not know): stored as JSON in the dictionary. */
 const RAW_JSON = 255;
 const UNDEF = -2147483648;

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
 import { accessSync, constants as fsConstants, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EVENT_KINDS, type EventKind, type RuntimeEvent, type SensorStats } from '../../common/model/event';
+import { EVENT_KINDS, KIND_CODE, type EventKind, type RuntimeEvent, type SensorStats } from '../../common/model/event';
 import type { FileChange, Flow, ListeningSocket, ProcessNode, ResourceSample } from '../../common/model/process';
 import type { ContainerDetail, ContainerRef } from '../../common/model/container';
 import type { Finding } from '../../common/model/finding';
@@ -12,6 +12,7 @@ import { FileFormatError, GlasshouseError, UserInputError } from '../../common/i
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { checkRecordingHeader } from './validate';
 import { assertSqliteRuntime } from './runtime';
+import { GLASSHOUSE_VERSION } from '../version';
 import { CHUNK_EVENTS, ChunkBuilder, decodeChunk, endpointOf, kindBit, kindCode, pathOf, UNDEF_CONTAINER, type DecodedChunk, type SealedChunk } from './eventCodec';
 import { UNSAVED_META, WriterThread, addReason, type UnsavedReasons, type WriteFailure, type WriteOp } from './writer';
 
@@ -95,8 +96,6 @@ export interface WriteStats {
   unsavedReasons: UnsavedReasons;
 }
 
-const KIND_CODE: Record<string, number> = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i]));
-const GLASSHOUSE_VERSION = '0.1.0';
 /** Decoded chunks kept for the next query (replay reads the chunk a batch boundary split twice). */
 const CHUNK_CACHE = 8;
 

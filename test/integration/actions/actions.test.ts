@@ -142,9 +142,19 @@ describe('snapshot', () => {
     const loaded = await docker(['load', '-i', join(out, 'image.tar')]);
     expect(loaded).toContain(manifest.committedImage.tag);
     console.log(`snapshot of a busybox container: ${ms} ms for ${(manifest.files.reduce((s, f) => s + f.bytes, 0) / 1048576).toFixed(1)} MB`);
+    expect(r.stdout).toMatch(/written to .* and verified: 3 files/);
+    const ok = await runCli(['snapshot', '--verify', out], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/verified: 3 files match manifest\.json/);
     // Tampering is detected by the same check.
     writeFileSync(join(out, 'inspect.json'), '{}');
     expect((await hashFile(join(out, 'inspect.json'))).sha256).not.toBe(manifest.files.find((f) => f.path === 'inspect.json')!.sha256);
+    const bad = await runCli(['snapshot', '--verify', out], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/does not match its manifest:\n {2}inspect\.json: sha256 differs/);
+    const none = await runCli(['snapshot', '--verify', tmpdir()], { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/is not a snapshot bundle: it has no readable manifest\.json/);
   });
 
   it('removes the partial bundle and the committed image when the container vanishes midway', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildHelperImage, imageExists, pruneHelperImages } from '../../../electron/node/docker/helper-container';
 import { ensureHelperImage } from '../../../electron/node/sensor/transport';
+import { HELPER_VERSION } from '../../../electron/node/sensor';
 import { dockerClient, HELPER, SENSOR_LABEL } from './support';
 
 describe('helper image pruning', () => {
@@ -20,7 +21,7 @@ describe('helper image pruning', () => {
   });
 
   it('removes other builds once they are an hour old, never the current build or one a container uses', async () => {
-    const current = await ensureHelperImage(docker, HELPER, '0.1.0');
+    const current = await ensureHelperImage(docker, HELPER, HELPER_VERSION);
     for (const [tag, body] of [[old, 'old build'], [used, 'build in use']]) {
       const f = join(dir, tag.split(':')[1]);
       writeFileSync(f, `#!/bin/false\n${body} ${process.pid}\n`, { mode: 0o755 });

@@ -1,7 +1,7 @@
 // Preflight and bad input end in sentences, never in a hang.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { Sensor } from '../../../electron/node/sensor';
+import { HELPER_VERSION, Sensor } from '../../../electron/node/sensor';
 import { runHelperPreflight } from '../../../electron/node/docker/helper-container';
 import { ensureHelperImage } from '../../../electron/node/sensor/transport';
 import { dockerClient, HELPER } from './support';
@@ -25,7 +25,7 @@ describe('sensor preflight', () => {
 
   it('says what is missing when the engine gives the helper no capabilities', async () => {
     const docker = dockerClient();
-    const image = await ensureHelperImage(docker, HELPER, '0.1.0');
+    const image = await ensureHelperImage(docker, HELPER, HELPER_VERSION);
     const r = await runHelperPreflight(docker, { image: image.tag, args: [], capabilities: [] });
     const json = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!);
     expect(json.loaded).toBe(false);
