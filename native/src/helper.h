@@ -42,7 +42,8 @@ void ctl__handle(const struct gh_frame *f);
 /* The control input buffer: a frame claiming more than this is not one. */
 #define GH_CTL_BUF 65536
 /* Handles the complete control frames at the start of buf[0, have); a byte that starts no plausible header is
- * skipped until the next magic. Returns the bytes consumed (the rest is the start of an incomplete frame). */
+ * skipped until the next magic, and the bytes skipped are named in one GH_LOG warning per call. Returns the bytes
+ * consumed (the rest is the start of an incomplete frame). */
 size_t ctl__drain(const unsigned char *buf, size_t have);
 void cgroup__on_record(const struct gh_cgroup *r, size_t len);
 void config__push(void);

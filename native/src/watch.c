@@ -446,13 +446,14 @@ void ctl__handle(const struct gh_frame *f)
 
 size_t ctl__drain(const unsigned char *buf, size_t have)
 {
-	size_t pos = 0;
+	size_t pos = 0, skipped = 0;
 	while (have - pos >= sizeof(struct gh_frame)) {
 		/* a frame after a skipped byte starts anywhere: read its header by copy, never through a cast pointer */
 		struct gh_frame h;
 		memcpy(&h, buf + pos, sizeof(h));
 		if (h.magic != GH_MAGIC || h.len < sizeof(h) || h.len > GH_CTL_BUF) {
 			pos++;
+			skipped++;
 			continue;
 		}
 		if (have - pos < h.len)
@@ -464,6 +465,8 @@ size_t ctl__drain(const unsigned char *buf, size_t have)
 		ctl__handle((struct gh_frame *)tmp);
 		pos += h.len;
 	}
+	if (skipped) /* never silently: the engine sees how much of what it sent was not a frame */
+		log__send(GH_LOG_WARN, EINVAL, "skipped %zu bytes of control input that start no frame (bad magic or length)", skipped);
 	return pos;
 }
 
