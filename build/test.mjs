@@ -29,6 +29,13 @@ if (!args.includes('--no-static')) {
 }
 if (!args.includes('--no-build')) steps.push(run('build', node, ['build/build.mjs']));
 
+// The helper's libFuzzer harnesses (native/fuzz): a bounded run of each, replaying the seed corpus and every past
+// crasher (native/fuzz/regressions) first. The TS fuzz tests (*.fuzz.test.ts) run in the unit project. Longer runs
+// on demand: npm run fuzz (test/README.md).
+if (!args.includes('--no-fuzz') && (!projects.length || projects.includes('unit'))) {
+  steps.push(run('native fuzz (bounded)', 'make', ['-C', 'native', 'fuzz-run', `FUZZ_SECONDS=${process.env.GLASSHOUSE_FUZZ_SECONDS ?? 8}`]));
+}
+
 // Projects run one after another: integration and e2e suites share one dockerd and one helper, and
 // 2 cores are not enough to run them side by side without turning load into flakiness.
 const PROJECTS = projects.length ? projects : ['unit', 'integration', 'e2e'];

@@ -39,6 +39,12 @@ void log__send(int level, int code, const char *fmt, ...) __attribute__((format(
 /* watch.c */
 int cgroup__detect(const char *root, char *out, size_t n);
 void ctl__handle(const struct gh_frame *f);
+/* The control input buffer: a frame claiming more than this is not one. */
+#define GH_CTL_BUF 65536
+/* Handles the complete control frames at the start of buf[0, have); a byte that starts no plausible header is
+ * skipped until the next magic, and the bytes skipped are named in one GH_LOG warning per call. Returns the bytes
+ * consumed (the rest is the start of an incomplete frame). */
+size_t ctl__drain(const unsigned char *buf, size_t have);
 void cgroup__on_record(const struct gh_cgroup *r, size_t len);
 void config__push(void);
 int seed__container(__u64 cgid, __u32 mntns, const char *cg_path);

@@ -235,10 +235,10 @@ static void hello__send(void)
 	out__frame(&h, sizeof(h), false);
 }
 
-/* Control frames arrive on stdin in the same framing; a bad byte is skipped until the next magic. */
+/* Control frames arrive on stdin in the same framing; ctl__drain (watch.c) consumes the complete ones. */
 static void ctl__read(int fd, bool *eof)
 {
-	static unsigned char buf[65536];
+	static unsigned char buf[GH_CTL_BUF] __attribute__((aligned(8)));
 	static size_t have;
 	ssize_t n = read(fd, buf + have, sizeof(buf) - have);
 	if (n == 0) {
@@ -248,22 +248,7 @@ static void ctl__read(int fd, bool *eof)
 	if (n < 0)
 		return;
 	have += n;
-	size_t pos = 0;
-	while (have - pos >= sizeof(struct gh_frame)) {
-		struct gh_frame *f = (void *)(buf + pos);
-		if (f->magic != GH_MAGIC || f->len < sizeof(*f) || f->len > sizeof(buf)) {
-			pos++;
-			continue;
-		}
-		if (have - pos < f->len)
-			break;
-		unsigned char tmp[sizeof(struct gh_ctl_prefixes) + 64] __attribute__((aligned(8)));
-		size_t l = f->len < sizeof(tmp) ? f->len : sizeof(tmp);
-		memcpy(tmp, f, l);
-		((struct gh_frame *)tmp)->len = l;
-		ctl__handle((struct gh_frame *)tmp);
-		pos += f->len;
-	}
+	size_t pos = ctl__drain(buf, have);
 	memmove(buf, buf + pos, have - pos);
 	have -= pos;
 }

@@ -444,6 +444,32 @@ void ctl__handle(const struct gh_frame *f)
 	log__send(GH_LOG_WARN, EINVAL, "ignored control frame op %u len %u", f->op, f->len);
 }
 
+size_t ctl__drain(const unsigned char *buf, size_t have)
+{
+	size_t pos = 0, skipped = 0;
+	while (have - pos >= sizeof(struct gh_frame)) {
+		/* a frame after a skipped byte starts anywhere: read its header by copy, never through a cast pointer */
+		struct gh_frame h;
+		memcpy(&h, buf + pos, sizeof(h));
+		if (h.magic != GH_MAGIC || h.len < sizeof(h) || h.len > GH_CTL_BUF) {
+			pos++;
+			skipped++;
+			continue;
+		}
+		if (have - pos < h.len)
+			break;
+		unsigned char tmp[sizeof(struct gh_ctl_prefixes) + 64] __attribute__((aligned(8)));
+		size_t l = h.len < sizeof(tmp) ? h.len : sizeof(tmp);
+		memcpy(tmp, buf + pos, l);
+		((struct gh_frame *)tmp)->len = l;
+		ctl__handle((struct gh_frame *)tmp);
+		pos += h.len;
+	}
+	if (skipped) /* never silently: the engine sees how much of what it sent was not a frame */
+		log__send(GH_LOG_WARN, EINVAL, "skipped %zu bytes of control input that start no frame (bad magic or length)", skipped);
+	return pos;
+}
+
 /* ---- seed ---- */
 
 static void seed__one(int pid, __u64 cgid, __u32 mntns)
@@ -458,12 +484,12 @@ static void seed__one(int pid, __u64 cgid, __u32 mntns)
 	if (read_file(p, buf, sizeof(buf)) < 0)
 		return;
 	char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-	if (!lp || !rp)
+	if (!lp || !rp || rp < lp) /* ")" before "(": not a stat line (and the comm length would wrap) */
 		return;
 	size_t cl = rp - lp - 1;
 	memcpy(m.s.e.comm, lp + 1, cl < 15 ? cl : 15);
-	/* fields after ") ": state(3) ppid(4) ... starttime(22) */
-	char *f = rp + 2;
+	/* fields after ") ": state(3) ppid(4) ... starttime(22); a line ending at ")" has none (never read past its NUL) */
+	char *f = rp[1] ? rp + 2 : rp + 1;
 	int field = 3;
 	unsigned long long start = 0;
 	int ppid = 0;

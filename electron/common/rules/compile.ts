@@ -68,6 +68,8 @@ export function parseLocated(text: LocatedText, what: string): Node | CompileErr
 export function exceptionNodes(exceptions: ExceptionDef[]): Node | undefined {
   const alts: Node[] = [];
   for (const ex of exceptions) {
+    // without fields there is nothing to compare: the loader reported it (exception "…" needs "fields")
+    if (ex.fields === undefined) continue;
     const locate = () => ex.loc;
     for (const v of ex.values) {
       if (typeof ex.fields === 'string') {

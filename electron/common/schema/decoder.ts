@@ -216,6 +216,8 @@ export class FrameDecoder {
   private view = new DataView(this.buf.buffer);
   private seq = 0;
   private lastHelperSeq = -1;
+  /** Inside a run of bytes that start no frame: the run counts once, however the pipe split it. */
+  private resyncing = false;
   private bootToRealtimeMs = Number.NaN;
   private readonly byCgroup = new Map<string, string>();
   private readonly byMntns = new Map<number, string>();
@@ -232,6 +234,7 @@ export class FrameDecoder {
     this.buf = new Uint8Array(0);
     this.view = new DataView(this.buf.buffer);
     this.lastHelperSeq = -1;
+    this.resyncing = false;
   }
 
   attribute(cgroupId: string, containerId: string): void {
@@ -262,10 +265,9 @@ export class FrameDecoder {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const b = this.buf, v = this.view;
     let pos = 0;
-    let resyncing = false;
     while (b.length - pos >= FRAME_HEADER_BYTES) {
       if (v.getUint32(pos, true) !== MAGIC) {
-        if (!resyncing) { this.corruptFrames++; resyncing = true; }
+        if (!this.resyncing) { this.corruptFrames++; this.resyncing = true; }
         pos++;
         continue;
       }
@@ -273,12 +275,12 @@ export class FrameDecoder {
       const op = v.getUint16(pos + 10, true);
       const struct = OP_STRUCT[op];
       if (len < FRAME_HEADER_BYTES || len > MAX_FRAME || (struct && len < LAYOUT[struct].size)) {
-        if (!resyncing) { this.corruptFrames++; resyncing = true; }
+        if (!this.resyncing) { this.corruptFrames++; this.resyncing = true; }
         pos++;
         continue;
       }
       if (b.length - pos < len) break; // wait for the rest
-      resyncing = false;
+      this.resyncing = false;
       const hseq = v.getUint32(pos + 12, true);
       if (this.lastHelperSeq >= 0 && hseq > this.lastHelperSeq + 1) this.lostFrames += hseq - this.lastHelperSeq - 1;
       this.lastHelperSeq = hseq;

@@ -1,4 +1,5 @@
 // Column-packed binary encoding of event chunks (a few hundred events per SQLite row), and what a chunk indexes.
+import { FileFormatError } from '../../common/ipc/errors';
 import { EVENT_KINDS, KIND_CODE, type EventBase, type EventKind, type RuntimeEvent } from '../../common/model/event';
 
 /** Events per chunk: big enough to compress well and cost one row, small enough that a query decodes little extra. */
@@ -357,6 +358,12 @@ interface ChunkColumns {
   strings: string[];
 }
 
+/** A chunk that does not decode: named, with what is wrong, whichever part of it failed. */
+function badChunk(what: string): FileFormatError {
+  return new FileFormatError(`An event chunk of this recording does not decode: ${what}. The file is damaged or was not written by Glasshouse.`,
+    'Open a recording saved by Glasshouse.', 'BAD_CHUNK');
+}
+
 /**
  * One decoded chunk, kept as columns: queries filter on ts, kind and container without building objects, and
  * only the events they return are materialized (each call gives a fresh object the caller may change).
@@ -381,15 +388,15 @@ export class DecodedChunk implements ChunkColumns {
 
   constructor(bytes: Uint8Array) {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.length < 24 || dv.getUint32(0, true) !== MAGIC) throw new Error('event chunk has an unknown layout');
+    if (bytes.length < 24 || dv.getUint32(0, true) !== MAGIC) throw badChunk('event chunk has an unknown layout');
     const n = dv.getUint32(4, true);
     const nFloats = dv.getUint32(8, true);
     const nInts = dv.getUint32(12, true);
     const dictLen = dv.getUint32(16, true);
     let o = bytes.byteOffset + 24;
     const need = 24 + 8 * (n + nFloats) + 4 * ((BASE_COLS + 1) * n + nInts) + n + dictLen;
-    if (need !== bytes.length) throw new Error(`event chunk is ${bytes.length} bytes, expected ${need}`);
-    if (o % 8 !== 0) throw new Error('event chunk buffer is not aligned');
+    if (need !== bytes.length) throw badChunk(`event chunk is ${bytes.length} bytes, expected ${need}`);
+    if (o % 8 !== 0) throw badChunk('event chunk buffer is not aligned');
     const buf = bytes.buffer;
     this.count = n;
     this.ts = new Float64Array(buf, o, n); o += n * 8;
@@ -403,7 +410,15 @@ export class DecodedChunk implements ChunkColumns {
   }
 
   get strings(): string[] {
-    return (this.strs ??= JSON.parse(Buffer.from(this.dict.buffer, this.dict.byteOffset, this.dict.length).toString('utf8')) as string[]);
+    if (this.strs) return this.strs;
+    let strs: unknown;
+    try {
+      strs = JSON.parse(Buffer.from(this.dict.buffer, this.dict.byteOffset, this.dict.length).toString('utf8'));
+    } catch (err) {
+      throw badChunk(`its string table is not JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(strs) || !strs.every((x) => typeof x === 'string')) throw badChunk('its string table is not a list of strings');
+    return (this.strs = strs as string[]);
   }
 
   get seq(): Float64Array {
@@ -431,7 +446,7 @@ export class DecodedChunk implements ChunkColumns {
         continue;
       }
       const types = KIND_TYPES[code];
-      if (!types) throw new Error(`event chunk holds unknown kind ${code}`);
+      if (!types) throw badChunk(`event chunk holds unknown kind ${code}`);
       const d = b[0][i];
       seq += d === FLOAT ? this.floats[fi++] : d;
       seqs[i] = seq;
@@ -443,10 +458,14 @@ export class DecodedChunk implements ChunkColumns {
         const v = ints[ii++];
         if (v === UNDEF) continue;
         const t = types[f];
-        if (t === 'n') { if (v === FLOAT) fi++; } else if (t === 'sa') ii += v;
-        else if (t === 'na') { for (let j = 0; j < v; j++) if (ints[ii++] === FLOAT) fi++; }
+        if (t === 'n') { if (v === FLOAT) fi++; continue; }
+        if (t !== 'sa' && t !== 'na') continue;
+        // an array's length comes from the file: never walk (or allocate) past the int stream
+        if (v < 0 || v > nInts - ii) throw badChunk(`event ${i} has an array of ${v} entries where ${nInts - ii} ints remain`);
+        if (t === 'sa') ii += v;
+        else for (let j = 0; j < v; j++) if (ints[ii++] === FLOAT) fi++;
       }
-      if (ii > nInts || fi > nFloats) throw new Error('event chunk fields run past their columns');
+      if (ii > nInts || fi > nFloats) throw badChunk('event chunk fields run past their columns');
     }
     this.seqs = seqs;
     this.intAt = intAt;
@@ -468,8 +487,15 @@ export class DecodedChunk implements ChunkColumns {
   event(i: number): RuntimeEvent {
     if (!this.intAt) this.index();
     const code = this.kindCodes[i];
-    if (code === RAW_JSON) return JSON.parse(this.strings[this.ints[this.intAt![i]]]) as RuntimeEvent;
-    return MATERIALIZERS[code](this, i, this.intAt![i], this.floatAt![i]);
+    try {
+      if (code !== RAW_JSON) return MATERIALIZERS[code](this, i, this.intAt![i], this.floatAt![i]);
+      const raw: unknown = JSON.parse(this.strings[this.ints[this.intAt![i]]]);
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badChunk(`event ${i} is stored as JSON that is not an object`);
+      return raw as RuntimeEvent;
+    } catch (err) {
+      if (err instanceof FileFormatError) throw err;
+      throw badChunk(`event ${i} does not decode (${(err as Error).message})`);
+    }
   }
 
   /** Every event, in order (fresh objects). */

@@ -69,6 +69,19 @@ describe('helper control limits', () => {
     await removeSensorContainers();
   });
 
+  it('names the control bytes it skipped because they start no frame (issue 16: nothing dropped silently)', async () => {
+    const h = await startHelper([]);
+    try {
+      // 7 bytes of garbage, then a valid frame (host mode off, always allowed) so the helper parses past them
+      h.child.stdin!.write(Buffer.concat([Buffer.from([1, 2, 3, 0x47, 0x48, 9, 9]), Buffer.from(encodeHost(false))]));
+      const log = await waitFor(h.other, (r) => r.type === 'log' && /skipped \d+ bytes of control input/.test(r.log.message));
+      expect(log, JSON.stringify(h.other.filter((r) => r.type === 'log'))).toBeDefined();
+      expect(log!.type === 'log' && log!.log.message).toMatch(/^skipped 7 bytes of control input that start no frame/);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('refuses host mode asked for over the control channel unless started with --host', async () => {
     const h = await startHelper([]);
     try {
