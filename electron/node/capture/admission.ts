@@ -18,6 +18,10 @@ export interface AdmissionOptions {
   rejected?(containerId: string): void;
   /** Events held per container at most; past that the oldest are kept and the rest counted in `overflow`. */
   maxHeldPerContainer?: number;
+  /**
+   * How long a container may stay unknown (default 15 s): a container gone before its inspect is named by the
+   * catalog's create event, which a loaded engine can deliver seconds late; holding costs nothing but memory.
+   */
   giveUpMs?: number;
   /**
    * What happens to a container nobody could identify by `giveUpMs` (or by the end): kept under its id when the
@@ -144,7 +148,7 @@ export class AdmissionGate {
   }
 
   private async resolve(id: string, admittedAt: number): Promise<void> {
-    const deadline = Date.now() + (this.opts.giveUpMs ?? 5000);
+    const deadline = Date.now() + (this.opts.giveUpMs ?? 15_000);
     for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
       if (this.verdicts.get(id) !== 'pending') return; // adopted meanwhile
       try {
