@@ -118,6 +118,8 @@ const BENIGN: Case[] = [
   [exec('/usr/sbin/nginx', ['nginx', '-g', 'daemon off;']), parent('/usr/bin/containerd-shim')],
   [exec('/bin/sh', ['sh', '-c', 'sleep 1']), parent('/usr/bin/tini')],
   [exec('/bin/sleep', ['sleep', '1'])],
+  // PostgreSQL's bootstrap backend (initdb on a first start) lists the system's locales through a shell
+  [exec('/bin/sh', ['sh', '-c', 'locale -a']), parent('/usr/lib/postgresql/15/bin/postgres')],
   [open('/var/log/nginx/access.log', 0o2001)],
   [open('/tmp/upload-123', W), asProc('/usr/sbin/nginx')],
   [open('/etc/hosts', 0)],
@@ -162,6 +164,13 @@ describe('built-in pack', () => {
   it.each(Object.entries(POSITIVE))('%s fires on its behaviour', (name, [e, setup]) => {
     const c = ctxWith(setup);
     expect(engine.matches(e, c).map((m) => m.rule.name)).toContain(name);
+  });
+
+  it('keeps firing on any other shell command under postgres than its own locale listing', () => {
+    for (const argv of [['sh', '-c', 'id'], ['sh', '-c', 'locale -a; id'], ['sh']]) {
+      const c = ctxWith(parent('/usr/lib/postgresql/15/bin/postgres'));
+      expect(engine.matches(exec('/bin/sh', argv), c).map((m) => m.rule.name), argv.join(' ')).toContain('Shell spawned by a server process');
+    }
   });
 
   it.each(BENIGN.map((b, i) => [i, b] as const))('benign behaviour %i fires nothing', (_i, [e, setup]) => {

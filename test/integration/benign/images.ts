@@ -1,7 +1,7 @@
 // Benign-workload images: each application's own Debian binaries, the libraries `ldd` names for them and the data
 // files they read, copied into an empty root filesystem and `docker import`ed (no registry, no base image).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { importRootfs, TEST_LABEL } from '../../support/docker';
 
@@ -159,29 +159,37 @@ export function ensureFlaskApp(): Promise<string> {
 
 const PG = '/usr/lib/postgresql/15';
 
+/** The postgres image's entrypoint, in its shape: as root, own the data dir and drop to postgres; initdb on first start; exec. */
+const PG_ENTRYPOINT = `#!/bin/sh
+set -e
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 700 "$PGDATA"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+fi
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  initdb -D "$PGDATA" --auth=trust --no-locale -E UTF8 --username=postgres
+  echo "host all all all trust" >> "$PGDATA/pg_hba.conf"
+fi
+exec "$@"
+`;
+
 /**
- * Debian's PostgreSQL 15 (postgresql-15): a cluster made by its own initdb (as the host's postgres user, since initdb
- * refuses root) in the image's /var/lib/postgresql/data, then `postgres -D` in the foreground as user postgres.
+ * Debian's PostgreSQL 15 (postgresql-15) started as the postgres image starts: a shell entrypoint (Debian's dash,
+ * coreutils and util-linux's setpriv) that makes the cluster with initdb on first start, then `postgres -D`.
  */
 export function ensurePostgres(): Promise<string> {
   need(`${PG}/bin/postgres`, 'postgresql-15');
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  return importRootfs('glasshouse-benign/postgres:1', [label, 'USER postgres', 'ENV PGDATA=/var/lib/postgresql/data',
-    `CMD ["${PG}/bin/postgres", "-D", "/var/lib/postgresql/data", "-c", "listen_addresses=*"]`], (dir) => {
-    base(dir, [`postgres:x:${uid}:${gid}:postgres:/var/lib/postgresql:/bin/false`], [`postgres:x:${gid}:`]);
-    copyWithLibs(dir, [`${PG}/bin/postgres`]);
+  return importRootfs('glasshouse-benign/postgres:2', [label, 'ENV PGDATA=/var/lib/postgresql/data', `ENV PATH=${PG}/bin:/usr/bin:/bin`,
+    'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]', `CMD ["postgres", "-c", "listen_addresses=*"]`], (dir) => {
+    base(dir, ['postgres:x:999:999:postgres:/var/lib/postgresql:/bin/false'], ['postgres:x:999:']);
+    copyWithLibs(dir, [`${PG}/bin/postgres`, `${PG}/bin/initdb`, '/bin/sh', '/usr/bin/id', '/bin/mkdir', '/bin/chown', '/bin/chmod', '/usr/bin/setpriv']);
     copyTree(dir, `${PG}/lib`);
     copyTree(dir, '/usr/share/postgresql/15');
     copyTree(dir, '/usr/share/zoneinfo');
-    for (const d of ['var/lib/postgresql', 'var/run/postgresql']) {
-      mkdirSync(join(dir, d), { recursive: true });
-      chownSync(join(dir, d), uid, gid);
-    }
-    chmodSync(join(dir, 'var'), 0o755);
-    const data = join(dir, 'var/lib/postgresql/data');
-    execFileSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', `${PG}/bin/initdb`, '-D', data,
-      '--auth=trust', '--no-locale', '-E', 'UTF8', '--username=postgres'], { stdio: 'ignore', cwd: '/tmp' });
-    appendFileSync(join(data, 'pg_hba.conf'), 'host all all all trust\n');
+    mkdirSync(join(dir, 'var/lib/postgresql'), { recursive: true });
+    mkdirSync(join(dir, 'usr/local/bin'), { recursive: true });
+    writeFileSync(join(dir, 'usr/local/bin/docker-entrypoint.sh'), PG_ENTRYPOINT, { mode: 0o755 });
   });
 }
