@@ -1,7 +1,7 @@
 // Benign-workload images: each application's own Debian binaries, the libraries `ldd` names for them and the data
 // files they read, copied into an empty root filesystem and `docker import`ed (no registry, no base image).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { importRootfs, TEST_LABEL } from '../../support/docker';
 
@@ -73,15 +73,26 @@ export function ensureNginx(): Promise<string> {
   });
 }
 
-/** Debian's redis-server as the redis image runs it: in the foreground, no persistence, as user redis. */
+/** The redis image's entrypoint, in its shape: as root, own /data and drop to redis (setpriv for gosu); exec. */
+const REDIS_ENTRYPOINT = `#!/bin/sh
+set -e
+if [ "$(id -u)" = 0 ]; then
+  chown -R redis:redis /data
+  exec setpriv --reuid=redis --regid=redis --init-groups "$0" "$@"
+fi
+exec "$@"
+`;
+
+/** Debian's redis-server started as the redis image starts it: a root shell entrypoint, then redis-server as redis. */
 export function ensureRedis(): Promise<string> {
   need('/usr/bin/redis-server', 'redis-server');
-  return importRootfs('glasshouse-benign/redis:1', [label, 'USER redis', 'WORKDIR /data',
-    'CMD ["/usr/bin/redis-server", "--protected-mode", "no", "--save", "", "--appendonly", "no"]'], (dir) => {
+  return importRootfs('glasshouse-benign/redis:2', [label, 'WORKDIR /data', 'ENV PATH=/usr/bin:/bin', 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]',
+    'CMD ["redis-server", "--protected-mode", "no", "--save", "", "--appendonly", "no"]'], (dir) => {
     base(dir, ['redis:x:999:999:redis:/data:/bin/false'], ['redis:x:999:']);
-    copyWithLibs(dir, ['/usr/bin/redis-server']);
+    copyWithLibs(dir, ['/usr/bin/redis-server', '/bin/sh', '/usr/bin/id', '/bin/chown', '/usr/bin/setpriv']);
     mkdirSync(join(dir, 'data'));
-    chownSync(join(dir, 'data'), 999, 999);
+    mkdirSync(join(dir, 'usr/local/bin'), { recursive: true });
+    writeFileSync(join(dir, 'usr/local/bin/docker-entrypoint.sh'), REDIS_ENTRYPOINT, { mode: 0o755 });
   });
 }
 
