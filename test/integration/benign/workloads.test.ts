@@ -5,7 +5,7 @@
 // lists under "Benign workloads" (a new one fails here until it is explained or silenced).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,27 @@ async function waitFor(what: string, probe: () => Promise<unknown>, logsOf: stri
   throw new Error(`${what} did not answer within 30 s: ${String(last)}\n${logs}`);
 }
 
+/** Starts every app (its own entrypoint, `labels` added), waits until it answers, runs its load; their names by key. */
+async function startAndLoad(prefix: string, labels: string[] = []): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const a of APPS) {
+    const name = testName(`${prefix}-${a.key}`);
+    names.set(a.key, name);
+    await docker(['run', '-d', '--name', name, ...testLabelArgs(), ...labels.flatMap((l) => ['--label', l]), images.get(a.key)!]);
+  }
+  for (const a of APPS) {
+    const name = names.get(a.key)!;
+    const ip = await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name]);
+    await waitFor(a.key, () => a.ready(ip), name);
+    await a.load(ip);
+  }
+  return names;
+}
+
+const stopAll = async (names: Map<string, string>) => {
+  for (const n of names.values()) await docker(['stop', '-t', '10', n], { timeoutMs: 30_000 });
+};
+
 describe('benign workloads', () => {
   it('nginx, Redis, Node.js, Flask/gunicorn and PostgreSQL under load raise no high or critical runtime finding', async () => {
     const idle = await runContainer({ cmd: ['sleep', '600'] });
@@ -82,21 +103,10 @@ describe('benign workloads', () => {
     const done = new Promise<number | null>((r) => child.on('close', (code) => { markReady(); r(code); }));
     await ready;
 
-    const names = new Map<string, string>();
-    for (const a of APPS) {
-      const name = testName(`gh-benign-${a.key}`);
-      names.set(a.key, name);
-      await docker(['run', '-d', '--name', name, ...testLabelArgs(), images.get(a.key)!]);
-    }
-    for (const a of APPS) {
-      const name = names.get(a.key)!;
-      const ip = await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name]);
-      await waitFor(a.key, () => a.ready(ip), name);
-      await a.load(ip);
-    }
+    const names = await startAndLoad('gh-benign');
     // the control: the same capture judges an attack (a shell reading /etc/shadow) high, so quiet apps are not a blind sensor
     await docker(['exec', idle.name, 'sh', '-c', 'echo "root:x:1::::::" > /etc/shadow; cat /etc/shadow > /dev/null']);
-    for (const a of APPS) await docker(['stop', '-t', '10', names.get(a.key)!], { timeoutMs: 30_000 });
+    await stopAll(names);
     child.kill('SIGINT');
     expect(await done, err).toBe(0);
 
@@ -133,4 +143,26 @@ describe('benign workloads', () => {
     expect(loud, 'high or critical runtime findings on a benign workload').toEqual([]);
     expect(unexplained, 'medium/low runtime findings not listed in the rules README "Benign workloads"').toEqual([]);
   }, 280_000);
+
+  it('passes `glasshouse scan --fail-on high` (the CI gate) on the same five apps under load', async () => {
+    // only these containers: a compose project of their own (scan watches it as it starts), whatever else runs here
+    const project = `gh-benign-${process.pid}`;
+    const ready = join(dir, 'scan-ready');
+    const finished = join(dir, 'scan-done');
+    const out = join(dir, 'scan.json');
+    // the scanned command waits for the test to finish its loads (paths as arguments, not in the script)
+    const scan = runCli(['scan', '--fail-on', 'high', '--compose', project, '--format', 'json', '--out', out, '--',
+      'sh', '-c', 'touch "$1"; while [ ! -e "$2" ]; do sleep 0.2; done', 'sh', ready, finished], { timeoutMs: 200_000 });
+    for (let i = 0; i < 300 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(ready), 'scan did not start its command').toBe(true);
+    const names = await startAndLoad('gh-benign-scan', [`com.docker.compose.project=${project}`, 'com.docker.compose.service=app']);
+    await stopAll(names);
+    writeFileSync(finished, '');
+    const res = await scan;
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { findings: Array<{ ruleId: string; severity: string; source: string; container: { name: string } }> };
+    const watched = new Set(report.findings.map((f) => f.container.name));
+    for (const n of names.values()) expect(watched, `${n} not in the scan`).toContain(n); // posture findings at least
+    expect(report.findings.filter((f) => f.severity === 'high' || f.severity === 'critical').map((f) => `${f.severity} ${f.source} ${f.ruleId} ${f.container.name}`)).toEqual([]);
+    expect(res.code, res.stderr).toBe(0);
+  }, 240_000);
 });
