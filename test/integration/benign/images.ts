@@ -57,18 +57,38 @@ http {
   include mime.types;
   access_log /var/log/nginx/access.log;
   sendfile on;
-  server { listen 8080; root /var/www; index index.html; }
+  include /etc/nginx/conf.d/*.conf;
 }
 `;
 
-/** Debian's nginx (nginx-light), its stock entrypoint `nginx` in the foreground, serving a static page on 8080. */
+/** The nginx image's entrypoint step that matters here: templates rendered with envsubst into conf.d, then exec. */
+const NGINX_ENTRYPOINT = `#!/bin/sh
+set -e
+for t in /etc/nginx/templates/*.template; do
+  [ -f "$t" ] || continue
+  out="/etc/nginx/conf.d/$(basename "$t" .template)"
+  envsubst '$NGINX_PORT $NGINX_ROOT' < "$t" > "$out"
+  echo "$0: rendered $t to $out"
+done
+exec "$@"
+`;
+const NGINX_TEMPLATE = 'server { listen ${NGINX_PORT}; root ${NGINX_ROOT}; index index.html; }\n';
+
+/**
+ * Debian's nginx (nginx-light) started as the nginx image starts it: a shell entrypoint renders the server block
+ * from a template with envsubst (gettext-base) into /etc/nginx/conf.d, then `nginx` in the foreground.
+ */
 export function ensureNginx(): Promise<string> {
   need('/usr/sbin/nginx', 'nginx-light');
-  return importRootfs('glasshouse-benign/nginx:1', [label, 'CMD ["/usr/sbin/nginx"]'], (dir) => {
+  need('/usr/bin/envsubst', 'gettext-base');
+  return importRootfs('glasshouse-benign/nginx:2', [label, 'ENV NGINX_PORT=8080 NGINX_ROOT=/var/www', 'ENV PATH=/usr/sbin:/usr/bin:/bin',
+    'ENTRYPOINT ["/docker-entrypoint.sh"]', 'CMD ["nginx"]'], (dir) => {
     base(dir);
-    copyWithLibs(dir, ['/usr/sbin/nginx', '/etc/nginx/mime.types']);
-    for (const d of ['var/www', 'var/log/nginx', 'var/lib/nginx/body']) mkdirSync(join(dir, d), { recursive: true });
+    copyWithLibs(dir, ['/usr/sbin/nginx', '/etc/nginx/mime.types', '/bin/sh', '/usr/bin/basename', '/usr/bin/envsubst']);
+    for (const d of ['var/www', 'var/log/nginx', 'var/lib/nginx/body', 'etc/nginx/conf.d', 'etc/nginx/templates']) mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, 'etc/nginx/nginx.conf'), NGINX_CONF);
+    writeFileSync(join(dir, 'etc/nginx/templates/default.conf.template'), NGINX_TEMPLATE);
+    writeFileSync(join(dir, 'docker-entrypoint.sh'), NGINX_ENTRYPOINT, { mode: 0o755 });
     writeFileSync(join(dir, 'var/www/index.html'), `<!doctype html><title>benign</title>${'<p>benign page</p>\n'.repeat(64)}`);
   });
 }
