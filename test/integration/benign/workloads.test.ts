@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { docker, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
+import { docker, ensureBusyboxImage, removeTestContainers, runContainer, testLabelArgs, testName } from '../../support/docker';
 import { CLI, cliEnv, ROOT, runCli } from '../../support/cli';
 import { ensureFlaskApp, ensureNginx, ensureNodeApp, ensurePostgres, ensureRedis } from './images';
 
@@ -20,6 +20,7 @@ interface Finding { rule: string; severity: string; source?: string; container?:
 interface Report {
   containers: Array<{ id: string; name: string; image: string; events: number }>;
   listening: Array<{ containerId: string; port: number; exe: string }>;
+  files: Array<{ containerId: string; path: string }>;
   findings: Finding[];
   drops: { finished: boolean; unsaved: number; sourceDropped: number };
 }
@@ -104,8 +105,10 @@ describe('benign workloads', () => {
     await ready;
 
     const names = await startAndLoad('gh-benign');
-    // the control: the same capture judges an attack (a shell reading /etc/shadow) high, so quiet apps are not a blind sensor
-    await docker(['exec', idle.name, 'sh', '-c', 'echo "root:x:1::::::" > /etc/shadow; cat /etc/shadow > /dev/null']);
+    // the control: the same capture judges an attack (a shell writing and reading /etc/shadow) high, so quiet apps are not a blind sensor
+    const attacker = testName('gh-benign-control');
+    await docker(['run', '--rm', '--name', attacker, ...testLabelArgs(), await ensureBusyboxImage(), 'sh', '-c',
+      'echo "root:x:1::::::" > /etc/shadow; cat /etc/shadow > /dev/null; sleep 1']);
     await stopAll(names);
     child.kill('SIGINT');
     expect(await done, err).toBe(0);
@@ -120,8 +123,9 @@ describe('benign workloads', () => {
     const table: string[] = [];
     const unexplained: string[] = [];
     const loud: string[] = [];
-    const control = report.findings.filter((f) => f.source === 'runtime' && JSON.stringify(f).includes(idle.name));
-    expect(control.map((f) => `${f.severity} ${f.rule}`)).toContain('high Read sensitive file untrusted');
+    const control = report.findings.filter((f) => f.source === 'runtime' && JSON.stringify(f).includes(attacker));
+    const controlRules = control.map((f) => `${f.severity} ${f.rule}`);
+    expect(controlRules.filter((r) => /^high (Write to account database|Read sensitive file untrusted)$/.test(r)), controlRules.join('; ')).not.toEqual([]);
     for (const a of APPS) {
       const name = names.get(a.key)!;
       const c = byName.get(name);
@@ -129,6 +133,8 @@ describe('benign workloads', () => {
       // watched from its entrypoint on: its events are in the recording and its server socket listens on its port
       expect(c!.events, `${a.key} events`).toBeGreaterThan(50);
       expect(report.listening.filter((l) => l.containerId === c!.id).map((l) => l.port), `${a.key} listening`).toContain(a.port);
+      // the nginx entrypoint's conf.d write was seen (and is excepted by the pack, not missed)
+      if (a.key === 'nginx') expect(report.files.filter((f) => f.containerId === c!.id).map((f) => f.path)).toContain('/etc/nginx/conf.d/default.conf');
       const runtime = report.findings.filter((f) => f.source === 'runtime' && JSON.stringify(f).includes(name));
       const count = (s: string) => runtime.filter((f) => f.severity === s).length;
       table.push(`${a.key}: critical ${count('critical')}, high ${count('high')}, medium ${count('medium')}, low ${count('low')}, info ${count('info')}`);
