@@ -118,6 +118,10 @@ const BENIGN: Case[] = [
   [exec('/usr/sbin/nginx', ['nginx', '-g', 'daemon off;']), parent('/usr/bin/containerd-shim')],
   [exec('/bin/sh', ['sh', '-c', 'sleep 1']), parent('/usr/bin/tini')],
   [exec('/bin/sleep', ['sleep', '1'])],
+  // the nginx image's entrypoint renders its conf.d templates (the script's own redirection writes the file)
+  [open('/etc/nginx/conf.d/default.conf', W), asProc('/docker-entrypoint.sh', ['/docker-entrypoint.sh', 'nginx'])],
+  // PostgreSQL's bootstrap backend (initdb on a first start) lists the system's locales through a shell
+  [exec('/bin/sh', ['sh', '-c', 'locale -a']), parent('/usr/lib/postgresql/15/bin/postgres')],
   [open('/var/log/nginx/access.log', 0o2001)],
   [open('/tmp/upload-123', W), asProc('/usr/sbin/nginx')],
   [open('/etc/hosts', 0)],
@@ -162,6 +166,22 @@ describe('built-in pack', () => {
   it.each(Object.entries(POSITIVE))('%s fires on its behaviour', (name, [e, setup]) => {
     const c = ctxWith(setup);
     expect(engine.matches(e, c).map((m) => m.rule.name)).toContain(name);
+  });
+
+  it('keeps firing on any other shell command under postgres than its own locale listing', () => {
+    for (const argv of [['sh', '-c', 'id'], ['sh', '-c', 'locale -a; id'], ['sh']]) {
+      const c = ctxWith(parent('/usr/lib/postgresql/15/bin/postgres'));
+      expect(engine.matches(exec('/bin/sh', argv), c).map((m) => m.rule.name), argv.join(' ')).toContain('Shell spawned by a server process');
+    }
+  });
+
+  it('keeps firing on other writes below /etc than the nginx entrypoint rendering conf.d', () => {
+    const cases: Case[] = [
+      [open('/etc/nginx/conf.d/evil.conf', W), asProc('/bin/sh', ['sh'])],
+      [open('/etc/nginx/nginx.conf', W), asProc('/docker-entrypoint.sh', ['/docker-entrypoint.sh', 'nginx'])],
+      [open('/etc/app.conf', W), asProc('/docker-entrypoint.sh', ['/docker-entrypoint.sh'])],
+    ];
+    for (const [e, setup] of cases) expect(engine.matches(e, ctxWith(setup)).map((m) => m.rule.name), String((e as { path?: string }).path)).toContain('Write below etc');
   });
 
   it.each(BENIGN.map((b, i) => [i, b] as const))('benign behaviour %i fires nothing', (_i, [e, setup]) => {
