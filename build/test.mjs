@@ -40,13 +40,13 @@ if (!args.includes('--no-fuzz') && (!projects.length || projects.includes('unit'
 // 2 cores are not enough to run them side by side without turning load into flakiness.
 const PROJECTS = projects.length ? projects : ['unit', 'integration', 'e2e'];
 let passed = 0, failed = 0, skipped = 0;
-for (const project of PROJECTS) {
-  const report = join(out, `vitest-${project}.json`);
+/** Runs one vitest project (optionally some of its files, on another engine) and adds its JSON report to the totals. */
+function vitestStep(name, project, reportName, files = [], env = {}) {
+  const report = join(out, `${reportName}.json`);
   rmSync(report, { force: true });
-  const ok = run(`tests (${project})`, node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.config.ts',
-    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--project', project]);
-  steps.push(ok);
-  if (!existsSync(report)) continue;
+  steps.push(run(name, node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.config.ts',
+    '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--project', project, ...files], env));
+  if (!existsSync(report)) return;
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests;
@@ -54,6 +54,7 @@ for (const project of PROJECTS) {
   // A suite that fails to load counts no tests: count it as a failure so it can never look green.
   failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 }
+for (const project of PROJECTS) vitestStep(`tests (${project})`, project, `vitest-${project}`);
 
 // The engine matrix: the suites that talk to the engine again on every other engine installed here
 // (`.ci/engines.sh install docker26|podman`), one after another, each on its own socket through DOCKER_HOST.
@@ -74,18 +75,8 @@ if (!projects.length && !args.includes('--no-matrix')) {
       continue;
     }
     const env = Object.fromEntries(sh('env').stdout.trim().split('\n').map((l) => l.split('=', 2)));
-    const report = join(out, `vitest-integration-${engine}.json`);
-    rmSync(report, { force: true });
-    steps.push(run(`tests (integration on ${engine})`, node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'build/vitest.config.ts',
-      '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--project', 'integration', ...MATRIX_SUITES],
-      { ...env, GLASSHOUSE_TEST_ENGINE: engine }));
+    vitestStep(`tests (integration on ${engine})`, 'integration', `vitest-integration-${engine}`, MATRIX_SUITES, { ...env, GLASSHOUSE_TEST_ENGINE: engine });
     sh('stop');
-    if (!existsSync(report)) continue;
-    const r = JSON.parse(readFileSync(report, 'utf8'));
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += r.numPendingTests + r.numTodoTests;
-    failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
   }
 }
 
