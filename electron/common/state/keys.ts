@@ -36,12 +36,13 @@ export function listenKeyOf(containerId: string, proto: ListeningSocket['proto']
   return rowKey(containerId, listenLocalKey(proto, addr, port));
 }
 
-/**
- * Gives a row read from a recording written before rows carried keys the key its table would have assigned (rows
- * that have one keep it). Only for such legacy rows: live rows always come keyed from the tables.
- */
 /** A row as a legacy recording holds it: maybe without a key. */
 export type MaybeKeyed<T extends { key: string }> = Omit<T, 'key'> & { key?: string };
+
+/*
+ * keyed*: give a row read from a recording written before rows carried keys the key its table would have assigned
+ * (rows that have one keep it). Only for such legacy rows: live rows always come keyed from the tables.
+ */
 
 export function keyedFlow(f: MaybeKeyed<Flow>): Flow {
   if (typeof f.key === 'string' && f.key) return f as Flow;

@@ -154,12 +154,6 @@ function corruptError(path: string, err: unknown): GlasshouseError {
   return new GlasshouseError(`Could not read recording ${path}: ${err instanceof Error ? err.message : String(err)}.`);
 }
 
-function flowKey(f: Flow): string {
-  return f.direction === 'outbound'
-    ? `${f.containerId}|o|${f.proto}|${f.remoteAddr}|${f.remotePort}`
-    : `${f.containerId}|i|${f.proto}|${f.remoteAddr}|${f.localPort ?? 0}`;
-}
-
 /** The first line of an error message (the native loader's messages run over several lines). */
 const firstLine = (m: string) => m.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
 
@@ -563,10 +557,10 @@ export class RecordingStore {
     }
     for (const f of this.queuedFiles) this.row(ops, 'file', () => [this.containerRow(f.containerId), f.path, f.first, f.last, JSON.stringify(f)]);
     for (const f of this.queuedFlows) {
-      this.row(ops, 'flow', () => [flowKey(f), this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
+      this.row(ops, 'flow', () => [f.key, this.containerRow(f.containerId), f.direction, f.proto, f.remoteAddr,
         f.direction === 'outbound' ? f.remotePort : (f.localPort ?? 0), JSON.stringify(f)]);
     }
-    for (const l of this.queuedListening) this.row(ops, 'listening', () => [`${l.containerId}|${l.proto}|${l.addr}|${l.port}`, this.containerRow(l.containerId), JSON.stringify(l)]);
+    for (const l of this.queuedListening) this.row(ops, 'listening', () => [l.key, this.containerRow(l.containerId), JSON.stringify(l)]);
     for (const r of this.queuedResources) this.row(ops, 'resource', () => [this.containerRow(r.containerId), r.ts, JSON.stringify(r)]);
     for (const st of this.queuedStats) this.row(ops, 'stats', () => [st.ts, JSON.stringify(st)]);
     // The interval runs from the last write that held something: an empty first flush (before the capture's
